@@ -1,0 +1,81 @@
+// Entry of a child process started by the 'process' backend. Its parent talks to it over a
+// socket pair on fd 3; the first frame is its ChildInit. It makes sure it dies with its parent.
+
+import { Socket } from 'node:net';
+import { Worker } from 'node:worker_threads';
+import { bootstrapChild, type ChildInit } from '../child/child-bootstrap.js';
+import type { ParentChannel } from './backend.js';
+import { FramedSocket } from './framed-socket.js';
+
+const parentPid = Number(process.env.MULTIPROC_PARENT_PID);
+const hasDeathSignal = process.env.MULTIPROC_DEATH_SIGNAL === '1';
+delete process.env.MULTIPROC_PARENT_PID; // not inherited by this child's own children
+delete process.env.MULTIPROC_DEATH_SIGNAL;
+
+// The parent may have died before the kernel's death signal was armed.
+if (parentPid && process.ppid !== parentPid) process.exit(1);
+if (!hasDeathSignal && parentPid) watchParent(parentPid);
+
+/**
+ * Without setpriv, a thread watches for the parent's death: the main thread may be busy in a
+ * long synchronous task and could not notice, but a signal ends the whole process.
+ */
+function watchParent(pid: number): void {
+  const watcher = new Worker(
+    `const { workerData } = require('node:worker_threads');
+     setInterval(() => { if (process.ppid !== workerData) process.kill(process.pid, 'SIGKILL'); }, 200);`,
+    { eval: true, workerData: pid },
+  );
+  watcher.unref();
+}
+
+class SocketParentChannel implements ParentChannel {
+  readonly #framed: FramedSocket;
+  #handler: ((message: unknown) => void) | null = null;
+  readonly #early: unknown[] = [];
+
+  constructor(socket: Socket, onInit: (init: ChildInit) => void) {
+    let init: ChildInit | null = null;
+    this.#framed = new FramedSocket(socket, (message) => {
+      if (init === null) onInit((init = message as ChildInit));
+      else if (this.#handler) this.#handler(message);
+      else this.#early.push(message);
+    });
+    socket.on('error', () => {}); // the parent vanished mid-write; 'close' follows
+  }
+
+  send(message: unknown): void {
+    if (this.#framed.socket.writable) this.#framed.send(message);
+  }
+
+  onMessage(handler: (message: unknown) => void): void {
+    this.#handler = handler;
+    for (const message of this.#early.splice(0)) handler(message);
+  }
+
+  onClose(handler: () => void): void {
+    this.#framed.socket.on('close', handler);
+  }
+
+  unref(): void {
+    this.#framed.socket.unref();
+  }
+
+  ref(): void {
+    this.#framed.socket.ref();
+  }
+
+  close(): void {
+    this.#framed.socket.removeAllListeners('close');
+    this.#framed.socket.end();
+    this.#framed.socket.unref();
+  }
+}
+
+const socket = new Socket({ fd: 3, readable: true, writable: true });
+const channel = new SocketParentChannel(socket, (init) => {
+  bootstrapChild(channel, init).catch((error: unknown) => {
+    process.stderr.write(`multiproc child failed to start: ${(error as Error)?.stack ?? error}\n`);
+    process.exit(1);
+  });
+});

@@ -1,0 +1,124 @@
+// The 'process' backend: each child is a new Node process (Python's "spawn"), running
+// process-entry.js, talking to its parent over a socket pair on fd 3 (framed-socket.ts).
+// On Linux the child is started under `setpriv --pdeathsig KILL`, so the kernel kills it when
+// its parent dies, even by SIGKILL and even while it is busy in synchronous code.
+
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import type { Socket } from 'node:net';
+import { constants } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import type { Backend, ChildEvents, ChildHandle, ResourceLimits, StartOptions } from './backend.js';
+import { FramedSocket } from './framed-socket.js';
+
+const entryExtension = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+const processEntry = fileURLToPath(new URL(`./process-entry${entryExtension}`, import.meta.url));
+
+/** Node options of the parent that would make every child do something else than run its task. */
+const dropOptions = /^(-e|--eval|-p|--print|-c|--check|-i|--interactive|--test|--test-.*|--watch.*|--inspect.*|--debug.*|--input-type|--experimental-test-.*|--experimental-default-type)$/;
+const optionsWithValue = /^(-e|--eval|-p|--print|--input-type|--test-reporter|--test-reporter-destination|--test-name-pattern|--test-skip-pattern|--test-shard|--test-concurrency|--test-timeout|--watch-path|--inspect-port|--experimental-default-type)$/;
+
+/** The parent's Node options that children should share (loaders like tsx, heap flags...). */
+export function inheritedExecArgv(): string[] {
+  const kept: string[] = [];
+  const argv = process.execArgv;
+  for (let index = 0; index < argv.length; index++) {
+    const option = argv[index];
+    const name = option.split('=')[0];
+    if (dropOptions.test(name)) {
+      if (!option.includes('=') && optionsWithValue.test(name)) index++;
+      continue;
+    }
+    kept.push(option);
+  }
+  return kept;
+}
+
+function heapOptions(limits: ResourceLimits | undefined): string[] {
+  const options: string[] = [];
+  if (limits?.maxOldGenerationSizeMb) options.push(`--max-old-space-size=${limits.maxOldGenerationSizeMb}`);
+  if (limits?.maxYoungGenerationSizeMb) options.push(`--max-semi-space-size=${Math.max(1, Math.floor(limits.maxYoungGenerationSizeMb / 3))}`);
+  return options;
+}
+
+let setprivPath: string | null | undefined;
+
+/** util-linux's setpriv, which sets PR_SET_PDEATHSIG and then execs Node. */
+function findSetpriv(): string | null {
+  if (setprivPath === undefined) {
+    setprivPath = process.platform === 'linux' ? (['/usr/bin/setpriv', '/bin/setpriv'].find(existsSync) ?? null) : null;
+  }
+  return setprivPath;
+}
+
+/** Python's exit codes: the child's own code, or -N when signal N killed it. */
+export function exitCodeOf(code: number | null, signal: NodeJS.Signals | null): number {
+  if (signal) return -(constants.signals[signal] ?? 1);
+  return code ?? 1;
+}
+
+function launch(limits: ResourceLimits | undefined): ChildProcess {
+  const nodeArgs = [...inheritedExecArgv(), ...heapOptions(limits), processEntry];
+  const setpriv = findSetpriv();
+  const [command, args] = setpriv
+    ? [setpriv, ['--pdeathsig', 'KILL', '--', process.execPath, ...nodeArgs]]
+    : [process.execPath, nodeArgs];
+  return spawn(command, args, {
+    stdio: ['inherit', 'inherit', 'inherit', 'pipe'],
+    env: { ...process.env, MULTIPROC_PARENT_PID: String(process.pid), MULTIPROC_DEATH_SIGNAL: setpriv ? '1' : '0' },
+    windowsHide: true,
+  });
+}
+
+class ProcessChild implements ChildHandle {
+  readonly #child: ChildProcess;
+  readonly #channel: FramedSocket;
+
+  constructor(options: StartOptions, events: ChildEvents) {
+    this.#child = launch(options.resourceLimits);
+    const socket = this.#child.stdio[3] as Socket;
+    this.#channel = new FramedSocket(socket, events.message);
+    socket.on('error', () => {}); // EPIPE when the child dies mid-write: its exit is reported below
+    let hasExited = false;
+    const reportExit = (exitCode: number, detail?: string) => {
+      if (!hasExited) events.exit(exitCode, detail);
+      hasExited = true;
+    };
+    this.#child.on('error', (error) => reportExit(1, `could not start: ${error.message}`));
+    // 'close' (not 'exit'): every message the child sent before exiting has been read by then.
+    this.#child.on('close', (code, signal) => reportExit(exitCodeOf(code, signal)));
+    this.#channel.send(options.init);
+  }
+
+  get pid(): number {
+    return this.#child.pid ?? -1;
+  }
+
+  send(message: unknown): void {
+    if (this.#channel.socket.writable) this.#channel.send(message);
+  }
+
+  terminate(): void {
+    this.#child.kill('SIGTERM');
+  }
+
+  kill(): void {
+    this.#child.kill('SIGKILL');
+  }
+
+  ref(): void {
+    this.#child.ref();
+    this.#channel.socket.ref();
+  }
+
+  unref(): void {
+    this.#child.unref();
+    this.#channel.socket.unref();
+  }
+}
+
+export const processBackend: Backend = {
+  name: 'process',
+  destination: 'process',
+  start: (options, events) => new ProcessChild(options, events),
+};

@@ -1,0 +1,69 @@
+// The 'thread' backend: each child is a worker_threads Worker in this process, running
+// thread-entry.js. A thread has no pid of its own and no signals: terminate()/kill() stop it
+// and its exit code reads -15 / -9, so code written for processes reads the same (SPEC §3).
+
+import { fileURLToPath } from 'node:url';
+import { SHARE_ENV, Worker } from 'node:worker_threads';
+import type { Backend, ChildEvents, ChildHandle, StartOptions } from './backend.js';
+import { workerLoaderPlan } from './loaders.js';
+
+const entryExtension = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+const threadEntry = fileURLToPath(new URL(`./thread-entry${entryExtension}`, import.meta.url));
+
+const SIGTERM_EXIT = -15;
+const SIGKILL_EXIT = -9;
+
+class ThreadChild implements ChildHandle {
+  readonly #worker: Worker;
+  #stoppedWith: number | null = null;
+
+  constructor(options: StartOptions, events: ChildEvents) {
+    this.#worker = new Worker(threadEntry, {
+      workerData: { init: options.init, loaders: workerLoaderPlan() },
+      resourceLimits: options.resourceLimits,
+      env: SHARE_ENV, // threads share their process's environment, as Python's threads do
+    });
+    let detail: string | undefined;
+    this.#worker.on('message', events.message);
+    // An uncaught error ends the thread; keep it for the exit report instead of crashing the parent.
+    this.#worker.on('error', (error: Error & { code?: string }) => {
+      detail = error.code === 'ERR_WORKER_OUT_OF_MEMORY' ? 'it ran out of memory' : `uncaught ${error.stack ?? error}`;
+    });
+    this.#worker.on('exit', (code) => events.exit(this.#stoppedWith ?? code, detail));
+  }
+
+  get pid(): number {
+    return process.pid;
+  }
+
+  send(message: unknown): void {
+    this.#worker.postMessage(message);
+  }
+
+  terminate(): void {
+    this.#stop(SIGTERM_EXIT);
+  }
+
+  kill(): void {
+    this.#stop(SIGKILL_EXIT);
+  }
+
+  #stop(exitCode: number): void {
+    this.#stoppedWith ??= exitCode;
+    void this.#worker.terminate();
+  }
+
+  ref(): void {
+    this.#worker.ref();
+  }
+
+  unref(): void {
+    this.#worker.unref();
+  }
+}
+
+export const threadBackend: Backend = {
+  name: 'thread',
+  destination: 'thread',
+  start: (options, events) => new ThreadChild(options, events),
+};

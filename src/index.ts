@@ -1,0 +1,31 @@
+// The package root: the public API, bound to the default context (getStartMethod()).
+
+export type { ContextName, ResourceLimits } from './backends/backend.js';
+export { getStartMethod, setStartMethod } from './backends/start-method.js';
+export { type Context, getContext, Thread, ThreadPool } from './context.js';
+export { cpuCount } from './cpu/cpu-count.js';
+export { type CpuInfo, cpuInfo } from './cpu/cpu-info.js';
+export {
+  AuthenticationError,
+  BrokenBarrierError,
+  BrokenProcessPool,
+  BrokenThreadPool,
+  BufferTooShort,
+  CancelledError,
+  Empty,
+  EOFError,
+  Full,
+  InvalidStateError,
+  KeyError,
+  ProcessError,
+  RemoteError,
+  TimeoutError,
+  WorkerLostError,
+} from './errors.js';
+export { AsyncResult } from './pool/async-result.js';
+export { type ImapOptions, type Input, type MapOptions, Pool, type PoolOptions, type ResultCallbacks, type TaskOptions } from './pool/pool.js';
+export type { ProgressOption } from './pool/progress.js';
+export { currentProcess, type ProcessInfo, parentProcess } from './process/identity.js';
+export { isMain } from './process/is-main.js';
+export { activeChildren, Process, type ProcessOptions } from './process/process.js';
+export { type AnyFunction, register, type Task, type TaskRef, taskRef } from './tasks/task-ref.js';

@@ -1,0 +1,86 @@
+// The child's side of task references: imports a task's module (once), or compiles an inline
+// function's source (once per worker), and explains a ReferenceError from an inline function.
+// While a task module is being imported, the process is "bootstrapping" (see process/identity.ts).
+
+import { enterBootstrap, leaveBootstrap } from '../process/identity.js';
+import { type AnyFunction, registeredFunction, type TaskDescriptor } from './task-ref.js';
+
+const compiledSources = new Map<string, AnyFunction>();
+const importedModules = new Map<string, Promise<Record<string, unknown>>>();
+
+/** Imports a task module, marking the process as bootstrapping while its top level runs. */
+export function importTaskModule(moduleUrl: string): Promise<Record<string, unknown>> {
+  let loading = importedModules.get(moduleUrl);
+  if (!loading) {
+    enterBootstrap();
+    loading = import(moduleUrl).finally(leaveBootstrap) as Promise<Record<string, unknown>>;
+    importedModules.set(moduleUrl, loading);
+  }
+  return loading;
+}
+
+/** Turns a descriptor received from the parent into the function to call. */
+export async function resolveTask(descriptor: TaskDescriptor): Promise<AnyFunction> {
+  if (descriptor.kind === 'source') return compileSource(descriptor.source, descriptor.name);
+  const exports = await importTaskModule(descriptor.module);
+  const found = registeredFunction(descriptor.module, descriptor.name) ?? exports[descriptor.name];
+  if (typeof found !== 'function') {
+    throw new TypeError(
+      `The task "${descriptor.name}" was not found in ${descriptor.module}: the module neither registered it ` +
+        `(register(import.meta.url, { ${descriptor.name} })) nor exports a function of that name.`,
+    );
+  }
+  return found as AnyFunction;
+}
+
+// esbuild-based loaders (tsx) may wrap nested functions in `__name(fn, "name")`; an inline
+// function's text can carry such calls, so they get a harmless stand-in.
+const keepName = <T>(target: T): T => target;
+
+function compileSource(source: string, name: string): AnyFunction {
+  const cached = compiledSources.get(source);
+  if (cached) return cached;
+  const compiled = explainingReferenceErrors(evaluateFunctionText(source, name), name);
+  compiledSources.set(source, compiled);
+  return compiled;
+}
+
+/** Evaluates a function's text: an expression (`function`, arrow, class-free) or a method. */
+function evaluateFunctionText(source: string, name: string): AnyFunction {
+  const attempts = [`return (${source});`, `return ({ ${source} })[${JSON.stringify(name)}];`];
+  let firstError: unknown;
+  for (const body of attempts) {
+    try {
+      const fn = new Function('__name', body)(keepName) as unknown;
+      if (typeof fn === 'function') return fn as AnyFunction;
+    } catch (error) {
+      firstError ??= error;
+    }
+  }
+  throw new SyntaxError(
+    `The inline task "${name || '(anonymous)'}" could not be rebuilt from its source text in the worker ` +
+      `(${(firstError as Error)?.message}). Register it instead: register(import.meta.url, { ${name || 'fn'} }).`,
+  );
+}
+
+/** Wraps an inline function so a ReferenceError tells why outside variables are unreachable. */
+function explainingReferenceErrors(fn: AnyFunction, name: string): AnyFunction {
+  const explain = (error: unknown): never => {
+    if (error instanceof ReferenceError && !error.message.includes('inline function')) {
+      error.message +=
+        `. The task ${name ? `"${name}" ` : ''}was sent to the worker as its source text (an inline function), ` +
+        'so it cannot use variables, imports or functions from outside itself. Export it from a module and ' +
+        `register it there: register(import.meta.url, { ${name || 'fn'} }), or pass taskRef(moduleUrl, name).`;
+    }
+    throw error;
+  };
+  return function inlineTask(this: unknown, ...args: unknown[]): unknown {
+    try {
+      const result = fn.apply(this, args);
+      if (result instanceof Promise) return result.catch(explain);
+      return result;
+    } catch (error) {
+      return explain(error);
+    }
+  };
+}

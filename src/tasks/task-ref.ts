@@ -1,0 +1,112 @@
+// How a function reaches another process (SPEC §2): by a registered name, by an explicit
+// module export (taskRef), or as its source text. The parent turns a task into a
+// `TaskDescriptor`; the child turns it back into a function (resolve-task.ts).
+
+import { pathToFileURL } from 'node:url';
+import { invalidType, invalidValue } from '../validate.js';
+
+// biome-ignore lint/suspicious/noExplicitAny: the widest function type; parameters are checked by callers' generics
+export type AnyFunction = (...args: any[]) => unknown;
+
+const taskRefBrand: unique symbol = Symbol('multiproc.taskRef');
+
+/**
+ * A named export of a module, to run in another process or thread. `F` is the function's type,
+ * so `pool.map(ref, items)` is typed like `pool.map(fn, items)`.
+ */
+export interface TaskRef<F extends AnyFunction = AnyFunction> {
+  readonly [taskRefBrand]: true;
+  /** The module's URL (`file:` URL string). */
+  readonly module: string;
+  /** The export's name. */
+  readonly name: string;
+  /** Phantom: the referenced function's type (never set at run time). */
+  readonly __type?: F;
+}
+
+/** What every task method accepts: a function (registered or inline) or a TaskRef. */
+export type Task<F extends AnyFunction = AnyFunction> = F | TaskRef<F>;
+
+/** The wire form of a task: enough for a child to find or rebuild the function. */
+export type TaskDescriptor =
+  | { readonly kind: 'module'; readonly module: string; readonly name: string }
+  | { readonly kind: 'source'; readonly source: string; readonly name: string };
+
+/** Registered functions of this process: function -> where a child finds it again. */
+const registeredByFunction = new Map<AnyFunction, { module: string; name: string }>();
+/** The same, by module URL then name: what a child looks up after importing the module. */
+const registeredByModule = new Map<string, Map<string, AnyFunction>>();
+
+function normalizeModuleUrl(where: string, moduleUrl: unknown): string {
+  if (moduleUrl instanceof URL) return moduleUrl.href;
+  if (typeof moduleUrl !== 'string' || moduleUrl === '') {
+    throw invalidType(where, 'a module URL string (import.meta.url) or a URL', moduleUrl);
+  }
+  if (/^[a-z][a-z0-9+.-]*:/i.test(moduleUrl)) return moduleUrl;
+  if (moduleUrl.startsWith('/')) return pathToFileURL(moduleUrl).href;
+  throw invalidValue(where, 'an absolute URL or path', moduleUrl, 'Pass import.meta.url or new URL("./tasks.js", import.meta.url).');
+}
+
+/**
+ * Declares which functions of a module may run in other processes: a child imports the module
+ * (whose `register` call runs again there) and finds each function by its name.
+ *
+ * @example
+ * export function square(x: number) { return x * x; }
+ * register(import.meta.url, { square });
+ */
+export function register(moduleUrl: string | URL, functions: Record<string, AnyFunction>): void {
+  const module = normalizeModuleUrl('register: "moduleUrl"', moduleUrl);
+  if (functions === null || typeof functions !== 'object') {
+    throw invalidType('register: "functions"', 'an object of named functions ({ square })', functions);
+  }
+  let byName = registeredByModule.get(module);
+  if (!byName) registeredByModule.set(module, (byName = new Map()));
+  for (const [name, fn] of Object.entries(functions)) {
+    if (typeof fn !== 'function') throw invalidType(`register: "functions.${name}"`, 'a function', fn);
+    byName.set(name, fn);
+    registeredByFunction.set(fn, { module, name });
+  }
+}
+
+/**
+ * Names a module's export as a task. Typed when given the module's type:
+ * `taskRef<typeof import('./tasks.js'), 'square'>(new URL('./tasks.js', import.meta.url), 'square')`.
+ */
+export function taskRef<M = Record<string, AnyFunction>, K extends keyof M & string = keyof M & string>(
+  moduleUrl: string | URL,
+  name: K,
+): TaskRef<M[K] extends AnyFunction ? M[K] : AnyFunction> {
+  const module = normalizeModuleUrl('taskRef: "moduleUrl"', moduleUrl);
+  if (typeof name !== 'string' || name === '') throw invalidType('taskRef: "name"', 'an export name', name);
+  return Object.freeze({ [taskRefBrand]: true as const, module, name });
+}
+
+export function isTaskRef(value: unknown): value is TaskRef {
+  return typeof value === 'object' && value !== null && (value as TaskRef)[taskRefBrand] === true;
+}
+
+/** Looks up a function registered in this process under (module, name). */
+export function registeredFunction(module: string, name: string): AnyFunction | undefined {
+  return registeredByModule.get(module)?.get(name);
+}
+
+/** Builds the wire form of a task, checking it is one of the three accepted forms. */
+export function describeTask(where: string, task: unknown): TaskDescriptor {
+  if (isTaskRef(task)) return { kind: 'module', module: task.module, name: task.name };
+  if (typeof task !== 'function') {
+    throw invalidType(where, 'a function or a taskRef(...)', task);
+  }
+  const registered = registeredByFunction.get(task as AnyFunction);
+  if (registered) return { kind: 'module', ...registered };
+  const source = Function.prototype.toString.call(task);
+  if (source.endsWith('{ [native code] }')) {
+    throw invalidValue(
+      where,
+      'a function whose source can be sent, or a registered one',
+      task,
+      'Built-in and bound functions have no source to send: wrap the call in a function of your own, or register(import.meta.url, { fn }) it.',
+    );
+  }
+  return { kind: 'source', source, name: task.name };
+}
