@@ -71,13 +71,19 @@ export class BatchJob<R> implements Job {
     if (this.#isDone) return;
     this.#chunkValues = new Array(tasks.length);
     this.#pendingTasks = tasks.length;
-    if (tasks.length === 0) return this.#succeed();
+    if (tasks.length === 0) {
+      this.#succeed();
+      return;
+    }
     for (const task of tasks) this.#options.scheduler.submit(task);
   }
 
   settle(task: PoolTask, outcome: TaskOutcome): void {
     if (this.#isDone) return;
-    if (!outcome.isOk) return this.fail(outcome.error, false);
+    if (!outcome.isOk) {
+      this.fail(outcome.error, false);
+      return;
+    }
     this.#chunkValues[task.index] = outcome.value;
     this.#itemsDone += task.size;
     this.#options.progress?.update(this.#itemsDone);

@@ -52,7 +52,8 @@ class PoolWorker {
   #tasks: unknown[] = [];
   #next = 0;
   #outbox: unknown[] = [];
-  #isRunning = false;
+  /** Paused until the initializer has run: tasks that arrive meanwhile wait in the queue. */
+  #isRunning = true;
   #isExiting = false;
 
   constructor(channel: ParentChannel) {
@@ -68,6 +69,13 @@ class PoolWorker {
     for (const [id, descriptor] of message.functions) this.#functions.set(id, this.#load(id, descriptor));
     for (const field of message.tasks) this.#tasks.push(field);
     if (!this.#isRunning) void this.#drain();
+  }
+
+  /** Starts running tasks (after the initializer). */
+  start(): void {
+    this.#isRunning = false;
+    if (this.#isExiting && this.#tasks.length === 0) this.#exit();
+    else void this.#drain();
   }
 
   #load(id: number, descriptor: TaskDescriptor): Promise<Callable> {
@@ -147,4 +155,5 @@ export async function runPoolWorker(channel: ParentChannel, init: PoolWorkerInit
     }
   }
   channel.send({ type: 'ready' } satisfies FromWorker);
+  worker.start();
 }

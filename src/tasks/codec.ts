@@ -149,8 +149,9 @@ function locate(value: unknown, where: string, destination: Destination, seen: S
   if (typeof value !== 'object' || value === null || seen.has(value)) return null;
   seen.add(value);
   const children: [string, unknown][] = [];
-  if (Array.isArray(value)) value.forEach((item, index) => children.push([`${where}[${index}]`, item]));
-  else if (value instanceof Map) {
+  if (Array.isArray(value)) {
+    for (let index = 0; index < value.length; index++) children.push([`${where}[${index}]`, value[index]]);
+  } else if (value instanceof Map) {
     let index = 0;
     for (const [key, item] of value) {
       children.push([`${where}<key ${index}>`, key], [`${where}<value ${index}>`, item]);
