@@ -1,0 +1,31 @@
+// The README quotes these programs: each must run as a user would run it and print what it says.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { test } from 'node:test';
+
+const run = promisify(execFile);
+
+async function example(name: string): Promise<string> {
+  const path = fileURLToPath(new URL(`../../examples/${name}`, import.meta.url));
+  const loader = name.endsWith('.ts') ? ['--import', 'tsx'] : [];
+  const { stdout } = await run(process.execPath, [...loader, path], { timeout: 60_000 });
+  return stdout;
+}
+
+test('examples/process-basics.ts greets from a child and exits 0', async () => {
+  assert.match(await example('process-basics.ts'), /^hello bob from Process-1 \(pid \d+\)\nexit code 0\n$/);
+});
+
+test('examples/pool-basics.ts maps and applies', async () => {
+  assert.equal(await example('pool-basics.ts'), '[\n   0,  1,  4,  9, 16,\n  25, 36, 49, 64, 81\n]\n144\n49\n');
+});
+
+test('examples/imap-stream.ts counts primes from an unbounded input', async () => {
+  assert.equal(await example('imap-stream.ts'), '9592 primes below 100000\n');
+});
+
+test('examples/plain.mjs runs on plain node', async () => {
+  assert.equal(await example('plain.mjs'), '[ 1, 8, 27 ]\n');
+});
