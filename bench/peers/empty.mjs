@@ -1,0 +1,1 @@
+// An empty child for the raw child_process.fork baseline (W7).
