@@ -42,6 +42,8 @@ export interface ChildHandle {
   ref(): void;
   /** Let the parent exit while this child runs. */
   unref(): void;
+  /** Sends this child's later messages and exit to another owner (a parked pool worker's next pool). */
+  rebind(events: ChildEvents): void;
 }
 
 export interface Backend {

@@ -5,6 +5,7 @@ import { Socket } from 'node:net';
 import { Worker } from 'node:worker_threads';
 import { bootstrapChild, type ChildInit } from '../child/child-bootstrap.js';
 import type { ParentChannel } from './backend.js';
+import type { ProcessStart } from './process.js';
 import { FramedSocket } from './framed-socket.js';
 
 const parentPid = Number(process.env.MULTIPROC_PARENT_PID);
@@ -29,15 +30,25 @@ function watchParent(pid: number): void {
   watcher.unref();
 }
 
+/** A spare may have been booted before the parent changed directory or environment. */
+function adoptEnvironment(cwd: string, env: NodeJS.ProcessEnv): void {
+  if (process.cwd() !== cwd) process.chdir(cwd);
+  for (const key of Object.keys(process.env)) if (!(key in env)) delete process.env[key];
+  for (const [key, value] of Object.entries(env)) if (value !== undefined) process.env[key] = value;
+}
+
 class SocketParentChannel implements ParentChannel {
   readonly #framed: FramedSocket;
   #handler: ((message: unknown) => void) | null = null;
   readonly #early: unknown[] = [];
 
-  constructor(socket: Socket, onInit: (init: ChildInit) => void) {
-    let init: ChildInit | null = null;
+  constructor(socket: Socket, onStart: (start: ProcessStart) => void) {
+    let hasStarted = false;
     this.#framed = new FramedSocket(socket, (message) => {
-      if (init === null) onInit((init = message as ChildInit));
+      if (!hasStarted) {
+        hasStarted = true;
+        onStart(message as ProcessStart);
+      }
       else if (this.#handler) this.#handler(message);
       else this.#early.push(message);
     });
@@ -73,8 +84,9 @@ class SocketParentChannel implements ParentChannel {
 }
 
 const socket = new Socket({ fd: 3, readable: true, writable: true });
-const channel = new SocketParentChannel(socket, (init) => {
-  bootstrapChild(channel, init).catch((error: unknown) => {
+const channel = new SocketParentChannel(socket, ({ init, cwd, env }) => {
+  adoptEnvironment(cwd, env);
+  bootstrapChild(channel, init as ChildInit).catch((error: unknown) => {
     process.stderr.write(`multiproc child failed to start: ${(error as Error)?.stack ?? error}\n`);
     process.exit(1);
   });

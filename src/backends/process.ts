@@ -8,8 +8,9 @@ import { existsSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { constants } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import type { Backend, ChildEvents, ChildHandle, ResourceLimits, StartOptions } from './backend.js';
+import type { Backend, ChildEvents, ChildHandle, ResourceLimits } from './backend.js';
 import { FramedSocket } from './framed-socket.js';
+import { SpareKeeper } from './spares.js';
 
 const entryExtension = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
 const processEntry = fileURLToPath(new URL(`./process-entry${entryExtension}`, import.meta.url));
@@ -70,24 +71,50 @@ function launch(limits: ResourceLimits | undefined): ChildProcess {
   });
 }
 
+/** What a child process receives first: its init, and the parent's cwd and environment now
+ * (a spare was booted earlier and may have older ones). */
+export interface ProcessStart {
+  readonly init: unknown;
+  readonly cwd: string;
+  readonly env: NodeJS.ProcessEnv;
+}
+
 class ProcessChild implements ChildHandle {
   readonly #child: ChildProcess;
   readonly #channel: FramedSocket;
+  #events: ChildEvents | null = null;
+  #hasExited = false;
 
-  constructor(options: StartOptions, events: ChildEvents) {
-    this.#child = launch(options.resourceLimits);
+  /** Boots a child; it waits for adopt(). `onIdleExit` is called if it ends before that. */
+  constructor(limits: ResourceLimits | undefined, onIdleExit: () => void = () => {}) {
+    this.#child = launch(limits);
     const socket = this.#child.stdio[3] as Socket;
-    this.#channel = new FramedSocket(socket, events.message);
+    this.#channel = new FramedSocket(socket, (message) => this.#events?.message(message));
     socket.on('error', () => {}); // EPIPE when the child dies mid-write: its exit is reported below
-    let hasExited = false;
     const reportExit = (exitCode: number, detail?: string) => {
-      if (!hasExited) events.exit(exitCode, detail);
-      hasExited = true;
+      if (this.#hasExited) return;
+      this.#hasExited = true;
+      if (this.#events) this.#events.exit(exitCode, detail);
+      else onIdleExit();
     };
     this.#child.on('error', (error) => reportExit(1, `could not start: ${error.message}`));
     // 'close' (not 'exit'): every message the child sent before exiting has been read by then.
     this.#child.on('close', (code, signal) => reportExit(exitCodeOf(code, signal)));
-    this.#channel.send(options.init);
+  }
+
+  rebind(events: ChildEvents): void {
+    this.#events = events;
+  }
+
+  get hasExited(): boolean {
+    return this.#hasExited;
+  }
+
+  adopt(init: unknown, events: ChildEvents): this {
+    this.#events = events;
+    this.ref();
+    this.#channel.send({ init, cwd: process.cwd(), env: { ...process.env } } satisfies ProcessStart);
+    return this;
   }
 
   get pid(): number {
@@ -117,8 +144,18 @@ class ProcessChild implements ChildHandle {
   }
 }
 
+const spares = new SpareKeeper<ProcessChild>((onExit) => {
+  const child = new ProcessChild(undefined, onExit);
+  child.unref();
+  return { handle: child, isAlive: () => !child.hasExited, dispose: () => child.kill() };
+});
+
 export const processBackend: Backend = {
   name: 'process',
   destination: 'process',
-  start: (options, events) => new ProcessChild(options, events),
+  start: (options, events) => {
+    // A child with its own heap limits needs its own Node options: it cannot be a spare.
+    const child = (options.resourceLimits ? undefined : spares.take()) ?? new ProcessChild(options.resourceLimits);
+    return child.adopt(options.init, events);
+  },
 };

@@ -1,5 +1,6 @@
 // Entry of a worker thread started by the 'thread' backend: it installs the parent's
-// TypeScript loader if needed, then runs the same bootstrap as a child process.
+// TypeScript loader if needed, waits for its ChildInit (a spare waits here, booted), then runs
+// the same bootstrap as a child process.
 
 import { parentPort, workerData } from 'node:worker_threads';
 import { bootstrapChild, type ChildInit } from '../child/child-bootstrap.js';
@@ -7,11 +8,31 @@ import type { ParentChannel } from './backend.js';
 import { installLoaders, type LoaderPlan } from './loaders.js';
 
 const port = parentPort!;
-const { init, loaders } = workerData as { init: ChildInit; loaders: LoaderPlan };
+const { loaders } = workerData as { loaders: LoaderPlan };
+
+// One listener for the thread's life: the first message is the init; later ones wait in
+// `early` until the bootstrap has set its handler, so none is lost in between.
+let handler: ((message: unknown) => void) | null = null;
+const early: unknown[] = [];
+let resolveInit!: (init: ChildInit) => void;
+const initArrived = new Promise<ChildInit>((resolve) => {
+  resolveInit = resolve;
+});
+let hasInit = false;
+port.on('message', (message: unknown) => {
+  if (!hasInit) {
+    hasInit = true;
+    resolveInit(message as ChildInit);
+  } else if (handler) handler(message);
+  else early.push(message);
+});
 
 const channel: ParentChannel = {
   send: (message) => port.postMessage(message),
-  onMessage: (handler) => port.on('message', handler),
+  onMessage: (next) => {
+    handler = next;
+    for (const message of early.splice(0)) next(message);
+  },
   onClose: () => {}, // a thread cannot outlive its process
   unref: () => port.unref(),
   ref: () => port.ref(),
@@ -19,4 +40,4 @@ const channel: ParentChannel = {
 };
 
 await installLoaders(loaders);
-await bootstrapChild(channel, init);
+await bootstrapChild(channel, await initArrived);

@@ -4,8 +4,9 @@
 
 import { fileURLToPath } from 'node:url';
 import { SHARE_ENV, Worker } from 'node:worker_threads';
-import type { Backend, ChildEvents, ChildHandle, StartOptions } from './backend.js';
+import type { Backend, ChildEvents, ChildHandle, ResourceLimits } from './backend.js';
 import { workerLoaderPlan } from './loaders.js';
+import { SpareKeeper } from './spares.js';
 
 const entryExtension = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
 const threadEntry = fileURLToPath(new URL(`./thread-entry${entryExtension}`, import.meta.url));
@@ -15,21 +16,43 @@ const SIGKILL_EXIT = -9;
 
 class ThreadChild implements ChildHandle {
   readonly #worker: Worker;
+  #events: ChildEvents | null = null;
   #stoppedWith: number | null = null;
+  #hasExited = false;
 
-  constructor(options: StartOptions, events: ChildEvents) {
+  /** Boots a worker thread; it waits for adopt(). `onIdleExit` is called if it ends before that. */
+  constructor(limits: ResourceLimits | undefined, onIdleExit: () => void = () => {}) {
     this.#worker = new Worker(threadEntry, {
-      workerData: { init: options.init, loaders: workerLoaderPlan() },
-      resourceLimits: options.resourceLimits,
+      workerData: { loaders: workerLoaderPlan() },
+      resourceLimits: limits,
       env: SHARE_ENV, // threads share their process's environment, as Python's threads do
     });
     let detail: string | undefined;
-    this.#worker.on('message', events.message);
+    this.#worker.on('message', (message) => this.#events?.message(message));
     // An uncaught error ends the thread; keep it for the exit report instead of crashing the parent.
     this.#worker.on('error', (error: Error & { code?: string }) => {
       detail = error.code === 'ERR_WORKER_OUT_OF_MEMORY' ? 'it ran out of memory' : `uncaught ${error.stack ?? error}`;
     });
-    this.#worker.on('exit', (code) => events.exit(this.#stoppedWith ?? code, detail));
+    this.#worker.on('exit', (code) => {
+      this.#hasExited = true;
+      if (this.#events) this.#events.exit(this.#stoppedWith ?? code, detail);
+      else onIdleExit();
+    });
+  }
+
+  rebind(events: ChildEvents): void {
+    this.#events = events;
+  }
+
+  get hasExited(): boolean {
+    return this.#hasExited;
+  }
+
+  adopt(init: unknown, events: ChildEvents): this {
+    this.#events = events;
+    this.ref();
+    this.#worker.postMessage(init);
+    return this;
   }
 
   get pid(): number {
@@ -62,8 +85,18 @@ class ThreadChild implements ChildHandle {
   }
 }
 
+const spares = new SpareKeeper<ThreadChild>((onExit) => {
+  const child = new ThreadChild(undefined, onExit);
+  child.unref();
+  return { handle: child, isAlive: () => !child.hasExited, dispose: () => child.kill() };
+});
+
 export const threadBackend: Backend = {
   name: 'thread',
   destination: 'thread',
-  start: (options, events) => new ThreadChild(options, events),
+  start: (options, events) => {
+    // A thread with its own resource limits cannot be a spare booted without them.
+    const child = (options.resourceLimits ? undefined : spares.take()) ?? new ThreadChild(options.resourceLimits);
+    return child.adopt(options.init, events);
+  },
 };

@@ -9,13 +9,14 @@
 // duration goes only to an idle worker, so long tasks spread evenly. Exclusive tasks (abort
 // signal, taskTimeout) run alone, so stopping their worker stops nothing else.
 
-import type { Backend, ResourceLimits } from '../backends/backend.js';
+import type { Backend, ChildEvents, ResourceLimits } from '../backends/backend.js';
 import { TimeoutError, WorkerLostError } from '../errors.js';
 import { currentProcess, nextChildIdentity } from '../process/identity.js';
 import { decodeValue, type Encoded } from '../tasks/codec.js';
 import { type ErrorRecord, remoteTaskError } from '../tasks/error-codec.js';
 import type { TaskDescriptor } from '../tasks/task-ref.js';
 import { type FromWorker, type PoolWorkerInit, RESULT_FIELDS, type ToWorker } from './messages.js';
+import { parkWorker, takeParkedWorker } from './worker-park.js';
 import { type Job, type PoolTask, WorkerSlot } from './worker-slot.js';
 
 const BATCH_TARGET_MS = 4;
@@ -228,7 +229,22 @@ export class Scheduler {
     for (; active < this.#options.processes; active++) this.#startWorker();
   }
 
+  /** Workers of a plain pool (nothing that makes a worker particular) can be parked and reused. */
+  get #isReusable(): boolean {
+    const { initializer, maxTasksPerChild, resourceLimits } = this.#options;
+    return initializer === undefined && maxTasksPerChild === undefined && resourceLimits === undefined;
+  }
+
   #startWorker(): void {
+    const parked = this.#isReusable ? takeParkedWorker(this.#options.backend.name) : undefined;
+    if (parked) {
+      const slot: WorkerSlot = new WorkerSlot(parked);
+      slot.hasStarted = true;
+      parked.rebind(this.#eventsFor(() => slot));
+      if (this.#isKeptAlive) parked.ref();
+      this.#workers.add(slot);
+      return;
+    }
     const { name, identity } = nextChildIdentity(this.#options.workerName);
     const parent = currentProcess();
     const init: PoolWorkerInit = {
@@ -240,14 +256,18 @@ export class Scheduler {
     let slot: WorkerSlot | undefined;
     const handle = this.#options.backend.start(
       { init, resourceLimits: this.#options.resourceLimits },
-      {
-        message: (message) => this.#onMessage(slot!, message as FromWorker),
-        exit: (exitCode, detail) => this.#onExit(slot!, exitCode, detail),
-      },
+      this.#eventsFor(() => slot!),
     );
     slot = new WorkerSlot(handle);
     if (!this.#isKeptAlive) handle.unref();
     this.#workers.add(slot);
+  }
+
+  #eventsFor(slotOf: () => WorkerSlot): ChildEvents {
+    return {
+      message: (message) => this.#onMessage(slotOf(), message as FromWorker),
+      exit: (exitCode, detail) => this.#onExit(slotOf(), exitCode, detail),
+    };
   }
 
   #onMessage(slot: WorkerSlot, message: FromWorker): void {
@@ -327,11 +347,21 @@ export class Scheduler {
     const isDraining = !this.#isAccepting && this.#queuedCount === 0;
     for (const slot of this.#workers) {
       if (slot.inFlight.size > 0 || slot.stopReason !== null) continue;
-      if (slot.isRetiring || isDraining) {
+      if (isDraining && this.#isReusable && slot.hasStarted) {
+        this.#park(slot);
+      } else if (slot.isRetiring || isDraining) {
         slot.stopReason = 'retire';
         slot.handle.send({ type: 'exit' } satisfies ToWorker);
       }
     }
+  }
+
+  /** Hands an idle worker of a closing pool to the park, for the next pool to adopt. */
+  #park(slot: WorkerSlot): void {
+    slot.stopReason = 'retire';
+    this.#workers.delete(slot);
+    parkWorker(this.#options.backend.name, slot.handle);
+    if (this.#workers.size === 0) for (const resolve of this.#exitWaiters.splice(0)) resolve();
   }
 
   /** Workers keep the parent alive only while they hold work or someone awaits their exit. */

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { CancelledError, InvalidStateError, Pool } from 'multiproc';
-import { spinForever, square } from '../fixtures/tasks.ts';
+import { initialize, spinForever, square, workerIdentity } from '../fixtures/tasks.ts';
 import { eventually, forEachContext, multiprocChildren } from '../helpers/contexts.ts';
 
 forEachContext((context) => {
@@ -37,6 +37,27 @@ forEachContext((context) => {
     await queued;
     await pool.join();
     assert.equal(pool.workerPids().length, 0);
+  });
+});
+
+
+forEachContext((context) => {
+  test("a closed pool's idle workers are reused by the next pool of the same kind", async () => {
+    const first = new Pool({ processes: 1, context });
+    const before = await first.apply(workerIdentity);
+    first.close();
+    await first.join();
+    await using second = new Pool({ processes: 1, context });
+    assert.equal(await second.apply(workerIdentity), before);
+  });
+
+  test('a pool with an initializer starts workers of its own', async () => {
+    const first = new Pool({ processes: 1, context });
+    const before = await first.apply(workerIdentity);
+    first.close();
+    await first.join();
+    await using second = new Pool({ processes: 1, context, initializer: initialize, initArgs: [1] });
+    assert.notEqual(await second.apply(workerIdentity), before);
   });
 });
 

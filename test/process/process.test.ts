@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { activeChildren, currentProcess, InvalidStateError, Process } from 'multiproc';
-import { exitWith, spinForever, square, writeIdentity } from '../fixtures/tasks.ts';
+import { exitWith, spinForever, square, writeEnvironment, writeIdentity } from '../fixtures/tasks.ts';
 import { forEachContext } from '../helpers/contexts.ts';
 
 const scratch = mkdtempSync(join(tmpdir(), 'multiproc-process-'));
@@ -104,4 +104,22 @@ test('bad arguments to Process are refused with TypeError naming them', () => {
     name: 'TypeError',
     message: /args\[0\]: functions cannot be sent/,
   });
+});
+
+test('a child started from a warm spare sees the current directory and environment', async () => {
+  const warmUp = new Process({ target: square, args: [1], context: 'process' });
+  warmUp.start();
+  await warmUp.join(); // leaves a spare booted for the next start
+  const path = join(scratch, 'environment.json');
+  process.env.MULTIPROC_TEST_VALUE = 'changed after the spare booted';
+  try {
+    const child = new Process({ target: writeEnvironment, args: [path], context: 'process' });
+    child.start();
+    await child.join();
+    const seen = JSON.parse(readFileSync(path, 'utf8'));
+    assert.equal(seen.value, 'changed after the spare booted');
+    assert.equal(seen.cwd, process.cwd());
+  } finally {
+    delete process.env.MULTIPROC_TEST_VALUE;
+  }
 });

@@ -1,0 +1,77 @@
+// Warm spare children, Python's forkserver idea: booting Node costs ~55 ms, so after a start a
+// backend keeps as many pre-booted idle children as the last burst of starts needed (a Pool of 4
+// starts 4 at once), and the next starts adopt them. Spares never keep the parent alive and exit
+// are ended after SPARE_IDLE_MS without work, so an idle program holds none.
+
+export const SPARE_IDLE_MS = 2000;
+const MAX_SPARES = 8;
+
+/** A booted child waiting for its first message. */
+export interface Spare<Handle> {
+  readonly handle: Handle;
+  isAlive(): boolean;
+  /** Ends an idle spare. */
+  dispose(): void;
+}
+
+export class SpareKeeper<Handle> {
+  readonly #boot: (onExit: () => void) => Spare<Handle>;
+  readonly #ready: Spare<Handle>[] = [];
+  readonly #idleTimers = new Map<Spare<Handle>, NodeJS.Timeout>();
+  #target = 0;
+  #burst = 0;
+  #isBurstOpen = false;
+
+  /** `boot` starts one idle child; `onExit` is called if it ends before being adopted. */
+  constructor(boot: (onExit: () => void) => Spare<Handle>) {
+    this.#boot = boot;
+  }
+
+  /** A warm child for this start, or undefined (then the caller boots one itself). */
+  take(): Handle | undefined {
+    this.#countStart();
+    while (this.#ready.length > 0) {
+      const spare = this.#ready.shift()!;
+      clearTimeout(this.#idleTimers.get(spare));
+      this.#idleTimers.delete(spare);
+      if (spare.isAlive()) return spare.handle;
+    }
+    return undefined;
+  }
+
+  /** Starts in one macrotask form a burst; the spares kept match the largest recent burst. */
+  #countStart(): void {
+    this.#burst += 1;
+    if (this.#isBurstOpen) return;
+    this.#isBurstOpen = true;
+    setImmediate(() => {
+      this.#isBurstOpen = false;
+      this.#target = Math.min(MAX_SPARES, this.#burst);
+      this.#burst = 0;
+      this.#replenish();
+    }).unref();
+  }
+
+  #replenish(): void {
+    while (this.#ready.length < this.#target) {
+      const spare: Spare<Handle> = this.#boot(() => this.#forget(spare));
+      // Idle spares are ended by the parent, never by themselves, so a spare that take() returns
+      // cannot be exiting at that moment.
+      const timer = setTimeout(() => {
+        this.#forget(spare);
+        this.#target = 0; // the program no longer starts children often
+        spare.dispose();
+      }, SPARE_IDLE_MS);
+      timer.unref();
+      this.#idleTimers.set(spare, timer);
+      this.#ready.push(spare);
+    }
+  }
+
+  #forget(spare: Spare<Handle>): void {
+    clearTimeout(this.#idleTimers.get(spare));
+    this.#idleTimers.delete(spare);
+    const index = this.#ready.indexOf(spare);
+    if (index >= 0) this.#ready.splice(index, 1);
+  }
+}
