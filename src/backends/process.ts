@@ -8,9 +8,9 @@ import { existsSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { constants } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import type { Backend, ChildEvents, ChildHandle, ResourceLimits } from './backend.js';
+import type { Backend, ChildEvents, ResourceLimits } from './backend.js';
 import { FramedSocket } from './framed-socket.js';
-import { SpareKeeper } from './spares.js';
+import { type AdoptableChild, startWithSpares } from './spares.js';
 
 const entryExtension = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
 const processEntry = fileURLToPath(new URL(`./process-entry${entryExtension}`, import.meta.url));
@@ -79,7 +79,7 @@ export interface ProcessStart {
   readonly env: NodeJS.ProcessEnv;
 }
 
-class ProcessChild implements ChildHandle {
+class ProcessChild implements AdoptableChild {
   readonly #child: ChildProcess;
   readonly #channel: FramedSocket;
   #events: ChildEvents | null = null;
@@ -144,18 +144,8 @@ class ProcessChild implements ChildHandle {
   }
 }
 
-const spares = new SpareKeeper<ProcessChild>((onExit) => {
-  const child = new ProcessChild(undefined, onExit);
-  child.unref();
-  return { handle: child, isAlive: () => !child.hasExited, dispose: () => child.kill() };
-});
-
 export const processBackend: Backend = {
   name: 'process',
   destination: 'process',
-  start: (options, events) => {
-    // A child with its own heap limits needs its own Node options: it cannot be a spare.
-    const child = (options.resourceLimits ? undefined : spares.take()) ?? new ProcessChild(options.resourceLimits);
-    return child.adopt(options.init, events);
-  },
+  start: startWithSpares((limits, onIdleExit) => new ProcessChild(limits, onIdleExit)),
 };

@@ -3,6 +3,8 @@
 // starts 4 at once), and the next starts adopt them. Spares never keep the parent alive and exit
 // are ended after SPARE_IDLE_MS without work, so an idle program holds none.
 
+import type { ChildEvents, ChildHandle, ResourceLimits, StartOptions } from './backend.js';
+
 export const SPARE_IDLE_MS = 2000;
 const MAX_SPARES = 8;
 
@@ -74,4 +76,28 @@ export class SpareKeeper<Handle> {
     const index = this.#ready.indexOf(spare);
     if (index >= 0) this.#ready.splice(index, 1);
   }
+}
+
+/** A backend's child that can be booted ahead of time and given its init later. */
+export interface AdoptableChild extends ChildHandle {
+  readonly hasExited: boolean;
+  adopt(init: unknown, events: ChildEvents): ChildHandle;
+}
+
+/**
+ * A backend's start(): adopts a warm spare when one is ready, else boots a child. A child with
+ * its own resource limits needs its own options at boot, so it is never a spare.
+ */
+export function startWithSpares(
+  create: (limits: ResourceLimits | undefined, onIdleExit?: () => void) => AdoptableChild,
+): (options: StartOptions, events: ChildEvents) => ChildHandle {
+  const spares = new SpareKeeper<AdoptableChild>((onExit) => {
+    const child = create(undefined, onExit);
+    child.unref();
+    return { handle: child, isAlive: () => !child.hasExited, dispose: () => child.kill() };
+  });
+  return (options, events) => {
+    const child = (options.resourceLimits ? undefined : spares.take()) ?? create(options.resourceLimits);
+    return child.adopt(options.init, events);
+  };
 }

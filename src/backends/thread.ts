@@ -4,9 +4,9 @@
 
 import { fileURLToPath } from 'node:url';
 import { SHARE_ENV, Worker } from 'node:worker_threads';
-import type { Backend, ChildEvents, ChildHandle, ResourceLimits } from './backend.js';
+import type { Backend, ChildEvents, ResourceLimits } from './backend.js';
 import { workerLoaderPlan } from './loaders.js';
-import { SpareKeeper } from './spares.js';
+import { type AdoptableChild, startWithSpares } from './spares.js';
 
 const entryExtension = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
 const threadEntry = fileURLToPath(new URL(`./thread-entry${entryExtension}`, import.meta.url));
@@ -14,7 +14,7 @@ const threadEntry = fileURLToPath(new URL(`./thread-entry${entryExtension}`, imp
 const SIGTERM_EXIT = -15;
 const SIGKILL_EXIT = -9;
 
-class ThreadChild implements ChildHandle {
+class ThreadChild implements AdoptableChild {
   readonly #worker: Worker;
   #events: ChildEvents | null = null;
   #stoppedWith: number | null = null;
@@ -85,18 +85,8 @@ class ThreadChild implements ChildHandle {
   }
 }
 
-const spares = new SpareKeeper<ThreadChild>((onExit) => {
-  const child = new ThreadChild(undefined, onExit);
-  child.unref();
-  return { handle: child, isAlive: () => !child.hasExited, dispose: () => child.kill() };
-});
-
 export const threadBackend: Backend = {
   name: 'thread',
   destination: 'thread',
-  start: (options, events) => {
-    // A thread with its own resource limits cannot be a spare booted without them.
-    const child = (options.resourceLimits ? undefined : spares.take()) ?? new ThreadChild(options.resourceLimits);
-    return child.adopt(options.init, events);
-  },
+  start: startWithSpares((limits, onIdleExit) => new ThreadChild(limits, onIdleExit)),
 };

@@ -5,7 +5,7 @@
 import type { ProgressReporter } from './progress.js';
 import type { Scheduler } from './scheduler.js';
 import type { AsyncResult } from './async-result.js';
-import type { Job, PoolTask, TaskOutcome } from './worker-slot.js';
+import { type Job, listenForAbort, type PoolTask, type TaskOutcome } from './worker-slot.js';
 
 export interface BatchJobOptions<R> {
   readonly scheduler: Scheduler;
@@ -48,18 +48,14 @@ export class BatchJob<R> implements Job {
   #pendingTasks = 0;
   #itemsDone = 0;
   #isDone = false;
-  #onAbort: (() => void) | undefined;
+  readonly #stopListening: () => void;
 
   constructor(options: BatchJobOptions<R>) {
     this.#options = options;
     this.functionId = options.functionId;
     this.isExclusive = options.isExclusive;
     this.taskTimeoutMs = options.taskTimeoutMs;
-    const signal = options.signal;
-    if (signal) {
-      this.#onAbort = () => this.fail(signal.reason, true);
-      signal.addEventListener('abort', this.#onAbort, { once: true });
-    }
+    this.#stopListening = listenForAbort(options.signal, (reason) => this.fail(reason, true));
   }
 
   get isDone(): boolean {
@@ -124,7 +120,7 @@ export class BatchJob<R> implements Job {
     this.#isDone = true;
     this.#chunkValues = [];
     this.#options.progress?.finish();
-    if (this.#onAbort) this.#options.signal?.removeEventListener('abort', this.#onAbort);
+    this.#stopListening();
     this.#options.onDone();
   }
 }

@@ -46,7 +46,6 @@ class ProgressBar implements ProgressReporter {
   readonly #startedAt = performance.now();
   #lastDrawAt = Number.NEGATIVE_INFINITY;
   #done = 0;
-  #hasDrawn = false;
 
   constructor(stream: NodeJS.WriteStream, total: number | undefined) {
     this.#stream = stream;
@@ -67,7 +66,6 @@ class ProgressBar implements ProgressReporter {
   }
 
   #draw(now: number): void {
-    this.#hasDrawn = true;
     this.#stream.write(`\r\x1b[2K${this.render(now)}`);
   }
 
@@ -86,9 +84,5 @@ class ProgressBar implements ProgressReporter {
     const filled = Math.round(fraction * barWidth);
     const bar = barWidth > 0 ? `[${'#'.repeat(filled)}${'-'.repeat(barWidth - filled)}]` : '';
     return `${bar}${tail}`.slice(0, width - 1);
-  }
-
-  get hasDrawn(): boolean {
-    return this.#hasDrawn;
   }
 }

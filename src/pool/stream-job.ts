@@ -7,7 +7,7 @@ import type { Encoded } from '../tasks/codec.js';
 import type { TaskMode } from './messages.js';
 import type { ProgressReporter } from './progress.js';
 import type { Scheduler } from './scheduler.js';
-import type { Job, PoolTask, TaskOutcome } from './worker-slot.js';
+import { type Job, listenForAbort, type PoolTask, type TaskOutcome } from './worker-slot.js';
 
 export interface StreamJobOptions {
   readonly scheduler: Scheduler;
@@ -47,18 +47,14 @@ export class StreamJob<R> implements Job, AsyncIterableIterator<R> {
   #failure: { readonly error: unknown } | null = null;
   #isDone = false;
   #wakers: (() => void)[] = [];
-  #onAbort: (() => void) | undefined;
+  readonly #stopListening: () => void;
 
   constructor(options: StreamJobOptions) {
     this.#options = options;
     this.functionId = options.functionId;
     this.isExclusive = options.isExclusive;
     this.taskTimeoutMs = options.taskTimeoutMs;
-    const signal = options.signal;
-    if (signal) {
-      this.#onAbort = () => this.fail(signal.reason, true);
-      signal.addEventListener('abort', this.#onAbort, { once: true });
-    }
+    this.#stopListening = listenForAbort(options.signal, (reason) => this.fail(reason, true));
     void this.#fill();
   }
 
@@ -192,7 +188,7 @@ export class StreamJob<R> implements Job, AsyncIterableIterator<R> {
     this.#isDone = true;
     this.#options.scheduler.cancel(this, stopRunning);
     this.#options.progress?.finish();
-    if (this.#onAbort) this.#options.signal?.removeEventListener('abort', this.#onAbort);
+    this.#stopListening();
     const source = this.#options.source;
     if (!this.#isInputDone) {
       this.#isInputDone = true;

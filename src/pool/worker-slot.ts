@@ -80,3 +80,11 @@ export class WorkerSlot {
     else this.handle.kill();
   }
 }
+
+/** Calls `onAbort` when the signal aborts; returns the function that stops listening. */
+export function listenForAbort(signal: AbortSignal | undefined, onAbort: (reason: unknown) => void): () => void {
+  if (!signal) return () => {};
+  const listener = () => onAbort(signal.reason);
+  signal.addEventListener('abort', listener, { once: true });
+  return () => signal.removeEventListener('abort', listener);
+}

@@ -1,13 +1,26 @@
 // Runs a contract test suite once per context, and checks that tests leave no child behind.
 import { readdirSync, readFileSync } from 'node:fs';
-import { describe } from 'node:test';
-import type { ContextName } from 'multiproc';
+import { after, before, describe } from 'node:test';
+import { type ContextName, Pool } from 'multiproc';
 
 export const contexts: readonly ContextName[] = ['process', 'thread'];
 
 /** Declares the same tests for the 'process' and the 'thread' context. */
 export function forEachContext(body: (context: ContextName) => void): void {
   for (const context of contexts) describe(`${context} context`, () => body(context));
+}
+
+/**
+ * One pool shared by the tests of a describe block, started before them and terminated after.
+ * Returns a getter, as the pool exists only once `before` ran.
+ */
+export function sharedPool(context: ContextName, processes = 2): () => Pool {
+  let pool: Pool;
+  before(() => {
+    pool = new Pool({ processes, context });
+  });
+  after(() => pool.terminate());
+  return () => pool;
 }
 
 /** Pids of this process's live children (zombies excluded). */

@@ -1,32 +1,27 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { Pool } from 'multiproc';
+import { test } from 'node:test';
 import { slowSquare, square } from '../fixtures/tasks.ts';
-import { forEachContext } from '../helpers/contexts.ts';
+import { forEachContext, sharedPool } from '../helpers/contexts.ts';
 
 forEachContext((context) => {
-  let pool: Pool;
-  before(() => {
-    pool = new Pool({ processes: 2, context });
-  });
-  after(() => pool.terminate());
+  const shared = sharedPool(context);
 
   test('imap streams results in input order', async () => {
     const results: number[] = [];
-    for await (const value of pool.imap(slowSquare, [5, 4, 3, 2, 1])) results.push(value);
+    for await (const value of shared().imap(slowSquare, [5, 4, 3, 2, 1])) results.push(value);
     assert.deepEqual(results, [25, 16, 9, 4, 1]);
   });
 
   test('imap with chunkSize keeps the order of items within and across chunks', async () => {
     const items = Array.from({ length: 50 }, (_, index) => index);
     const results: number[] = [];
-    for await (const value of pool.imap(square, items, { chunkSize: 7 })) results.push(value);
+    for await (const value of shared().imap(square, items, { chunkSize: 7 })) results.push(value);
     assert.deepEqual(results, items.map((x) => x * x));
   });
 
   test('imapUnordered yields every result once', async () => {
     const results: number[] = [];
-    for await (const value of pool.imapUnordered(square, [1, 2, 3, 4, 5, 6])) results.push(value);
+    for await (const value of shared().imapUnordered(square, [1, 2, 3, 4, 5, 6])) results.push(value);
     assert.deepEqual(results.sort((a, b) => a - b), [1, 4, 9, 16, 25, 36]);
   });
 
@@ -45,13 +40,13 @@ forEachContext((context) => {
         isClosed = true;
       }
     }
-    for await (const value of pool.imap(square, naturals(), { bufferSize: 8 })) {
+    for await (const value of shared().imap(square, naturals(), { bufferSize: 8 })) {
       assert.equal(value, consumed * consumed);
       if (++consumed === 1000) break;
     }
     assert.equal(isClosed, true);
     assert.ok(maxAhead <= 8 + 1, `read ${maxAhead} items ahead of the consumer`);
-    assert.deepEqual(await pool.map(square, [3]), [9]); // the pool keeps serving
+    assert.deepEqual(await shared().map(square, [3]), [9]); // the pool keeps serving
   });
 
   test('an async generator works as imap input', async () => {
@@ -59,14 +54,14 @@ forEachContext((context) => {
       for (let x = 0; x < 20; x++) yield x;
     }
     const results: number[] = [];
-    for await (const value of pool.imapUnordered(square, numbers(), { chunkSize: 3 })) results.push(value);
+    for await (const value of shared().imapUnordered(square, numbers(), { chunkSize: 3 })) results.push(value);
     assert.equal(results.length, 20);
   });
 
   test('a failing task surfaces at its position, after the results before it', async () => {
     const results: number[] = [];
     await assert.rejects(async () => {
-      for await (const value of pool.imap((x: number) => { if (x === 3) throw new RangeError('three'); return x; }, [1, 2, 3, 4])) results.push(value);
+      for await (const value of shared().imap((x: number) => { if (x === 3) throw new RangeError('three'); return x; }, [1, 2, 3, 4])) results.push(value);
     }, { name: 'RangeError', message: 'three' });
     assert.deepEqual(results, [1, 2]);
   });
@@ -79,7 +74,7 @@ forEachContext((context) => {
     }
     const results: number[] = [];
     await assert.rejects(async () => {
-      for await (const value of pool.imap(square, broken())) results.push(value);
+      for await (const value of shared().imap(square, broken())) results.push(value);
     }, { message: 'input broke' });
     assert.deepEqual(results, [1, 4]);
   });

@@ -1,65 +1,61 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { AsyncResult, InvalidStateError, Pool, TimeoutError } from 'multiproc';
 import { add, readInitialized, slowSquare, spinForever, square, workerIdentity } from '../fixtures/tasks.ts';
-import { forEachContext } from '../helpers/contexts.ts';
+import { forEachContext, sharedPool } from '../helpers/contexts.ts';
 
 forEachContext((context) => {
-  let pool: Pool;
-  before(() => {
-    pool = new Pool({ processes: 2, context });
-  });
-  after(() => pool.terminate());
+  const shared = sharedPool(context);
 
   test('map returns each result in input order', async () => {
     const items = Array.from({ length: 1000 }, (_, index) => index);
-    assert.deepEqual(await pool.map(square, items), items.map((x) => x * x));
+    assert.deepEqual(await shared().map(square, items), items.map((x) => x * x));
   });
 
   test('map of an empty input is an empty array', async () => {
-    assert.deepEqual(await pool.map(square, []), []);
+    assert.deepEqual(await shared().map(square, []), []);
   });
 
   test('map with an explicit chunkSize and with chunkSize 1 gives the same results', async () => {
     const items = Array.from({ length: 101 }, (_, index) => index);
-    assert.deepEqual(await pool.map(square, items, { chunkSize: 7 }), items.map((x) => x * x));
-    assert.deepEqual(await pool.map(square, items, { chunkSize: 1 }), items.map((x) => x * x));
+    assert.deepEqual(await shared().map(square, items, { chunkSize: 7 }), items.map((x) => x * x));
+    assert.deepEqual(await shared().map(square, items, { chunkSize: 1 }), items.map((x) => x * x));
   });
 
   test('map reads sync and async iterables', async () => {
     async function* numbers() {
       for (let x = 1; x <= 5; x++) yield x;
     }
-    assert.deepEqual(await pool.map(square, new Set([1, 2, 3])), [1, 4, 9]);
-    assert.deepEqual(await pool.map(square, numbers()), [1, 4, 9, 16, 25]);
+    assert.deepEqual(await shared().map(square, new Set([1, 2, 3])), [1, 4, 9]);
+    assert.deepEqual(await shared().map(square, numbers()), [1, 4, 9, 16, 25]);
   });
 
   test('map awaits async task functions', async () => {
-    assert.deepEqual(await pool.map(slowSquare, [1, 2, 3]), [1, 4, 9]);
+    assert.deepEqual(await shared().map(slowSquare, [1, 2, 3]), [1, 4, 9]);
   });
 
   test('map runs an inline function sent as its source', async () => {
-    assert.deepEqual(await pool.map((x: number) => x * 2 + 1, [1, 2, 3]), [3, 5, 7]);
+    assert.deepEqual(await shared().map((x: number) => x * 2 + 1, [1, 2, 3]), [3, 5, 7]);
   });
 
   test('starmap spreads each item as arguments', async () => {
-    assert.deepEqual(await pool.starmap(add, [[1, 2], [3, 4], [5, 6]]), [3, 7, 11]);
+    assert.deepEqual(await shared().starmap(add, [[1, 2], [3, 4], [5, 6]]), [3, 7, 11]);
   });
 
   test('the work is spread over both workers', async () => {
-    const seen = new Set(await pool.map(workerIdentity, Array.from({ length: 8 }), { chunkSize: 1 }));
+    const seen = new Set(await shared().map(workerIdentity, Array.from({ length: 8 }), { chunkSize: 1 }));
     // Tasks of a function not yet timed go one at a time to idle workers: both get the first ones.
     assert.equal(seen.size, 2);
-    assert.equal(pool.workerPids().length, 2);
+    assert.equal(shared().workerPids().length, 2);
   });
 
   test('apply runs one call with its arguments', async () => {
-    assert.equal(await pool.apply(add, [2, 3]), 5);
+    assert.equal(await shared().apply(add, [2, 3]), 5);
   });
 
   test('applyAsync returns an AsyncResult that is ready, successful and thenable', async () => {
     let called: number | undefined;
-    const result = pool.applyAsync(square, [6], { callback: (value) => (called = value) });
+    const result = shared().applyAsync(square, [6], { callback: (value) => (called = value) });
     assert.ok(result instanceof AsyncResult);
     assert.equal(await result, 36);
     assert.equal(await result.get(), 36);
@@ -69,7 +65,7 @@ forEachContext((context) => {
   });
 
   test('AsyncResult.successful throws InvalidStateError while not ready; get(0) rejects with TimeoutError', async () => {
-    const result = pool.applyAsync(slowSquare, [3]);
+    const result = shared().applyAsync(slowSquare, [3]);
     assert.equal(result.ready(), false);
     assert.throws(() => result.successful(), InvalidStateError);
     await assert.rejects(result.get(0), TimeoutError);
@@ -79,8 +75,8 @@ forEachContext((context) => {
 
   test('mapAsync and starmapAsync call back with the whole list', async () => {
     const lists: unknown[] = [];
-    const mapped = pool.mapAsync(square, [1, 2], { callback: (list) => lists.push(list) });
-    const starred = pool.starmapAsync(add, [[1, 1]], { callback: (list) => lists.push(list) });
+    const mapped = shared().mapAsync(square, [1, 2], { callback: (list) => lists.push(list) });
+    const starred = shared().starmapAsync(add, [[1, 1]], { callback: (list) => lists.push(list) });
     assert.deepEqual(await mapped.get(), [1, 4]);
     assert.deepEqual(await starred.get(), [2]);
     assert.deepEqual(lists.sort(), [[1, 4], [2]].sort());
@@ -88,14 +84,14 @@ forEachContext((context) => {
 
   test('progress is reported as results arrive, ending at the total', async () => {
     const reports: [number, number | undefined][] = [];
-    await pool.map(square, [1, 2, 3, 4], { chunkSize: 1, progress: (done, total) => reports.push([done, total]) });
+    await shared().map(square, [1, 2, 3, 4], { chunkSize: 1, progress: (done, total) => reports.push([done, total]) });
     assert.deepEqual(reports.at(-1), [4, 4]);
     assert.ok(reports.every(([, total]) => total === 4));
   });
 
   test('a long task does not block the other worker', async () => {
-    const blocked = pool.applyAsync(spinForever, [], { taskTimeout: 60_000, signal: new AbortController().signal });
-    assert.equal(await pool.apply(square, [5]), 25);
+    const blocked = shared().applyAsync(spinForever, [], { taskTimeout: 60_000, signal: new AbortController().signal });
+    assert.equal(await shared().apply(square, [5]), 25);
     assert.equal(blocked.ready(), false);
   });
 });
