@@ -21,6 +21,9 @@ export interface ResourceLimits {
 export interface StartOptions {
   readonly init: unknown;
   readonly resourceLimits?: ResourceLimits;
+  /** Take a warm spare child if one is ready, and keep spares for the next starts (Process does;
+   * pools reuse their own warm workers instead, and spares booting beside them only compete for CPU). */
+  readonly useSpares?: boolean;
 }
 
 /** What a child reports to its parent. `exitCode` follows Python: -N when killed by signal N. */

@@ -1,7 +1,7 @@
 // Warm spare children, Python's forkserver idea: booting Node costs ~55 ms, so after a start a
-// backend keeps as many pre-booted idle children as the last burst of starts needed (a Pool of 4
-// starts 4 at once), and the next starts adopt them. Spares never keep the parent alive and exit
-// are ended after SPARE_IDLE_MS without work, so an idle program holds none.
+// backend keeps as many pre-booted idle children as the last burst of Process starts needed,
+// and the next starts adopt them. Spares never keep the parent alive and are ended after
+// SPARE_IDLE_MS without work, so an idle program holds none.
 
 import type { ChildEvents, ChildHandle, ResourceLimits, StartOptions } from './backend.js';
 
@@ -85,8 +85,8 @@ export interface AdoptableChild extends ChildHandle {
 }
 
 /**
- * A backend's start(): adopts a warm spare when one is ready, else boots a child. A child with
- * its own resource limits needs its own options at boot, so it is never a spare.
+ * A backend's start(): with `useSpares`, adopts a warm spare when one is ready; else boots a
+ * child. A child with its own resource limits needs its own options at boot: never a spare.
  */
 export function startWithSpares(
   create: (limits: ResourceLimits | undefined, onIdleExit?: () => void) => AdoptableChild,
@@ -97,7 +97,8 @@ export function startWithSpares(
     return { handle: child, isAlive: () => !child.hasExited, dispose: () => child.kill() };
   });
   return (options, events) => {
-    const child = (options.resourceLimits ? undefined : spares.take()) ?? create(options.resourceLimits);
+    const canUseSpare = options.useSpares === true && options.resourceLimits === undefined;
+    const child = (canUseSpare ? spares.take() : undefined) ?? create(options.resourceLimits);
     return child.adopt(options.init, events);
   };
 }

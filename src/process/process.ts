@@ -134,7 +134,7 @@ export class Process<A extends unknown[] = unknown[]> {
       target: this.#target,
       args,
     };
-    this.#handle = backend.start({ init }, { message: () => {}, exit: (exitCode) => this.#onExit(exitCode) });
+    this.#handle = backend.start({ init, useSpares: true }, { message: () => {}, exit: (exitCode) => this.#onExit(exitCode) });
     this.#state = 'started';
     this.#pid = this.#handle.pid;
     if (this.#daemon) this.#handle.unref(); // a daemon does not keep its parent alive
