@@ -2,9 +2,16 @@
 // is a Pool whose workers are threads; the root's Pool and Process follow getStartMethod().
 
 import type { ContextName } from './backends/backend.js';
-import { checkContextName, getStartMethod } from './backends/start-method.js';
+import { checkContextName, getStartMethod, setStartMethod } from './backends/start-method.js';
+import { cpuCount } from './cpu/cpu-count.js';
+import { cpuInfo } from './cpu/cpu-info.js';
+import * as errors from './errors.js';
+import { AsyncResult } from './pool/async-result.js';
 import { Pool, type PoolOptions } from './pool/pool.js';
-import { Process, type ProcessOptions } from './process/process.js';
+import { currentProcess, parentProcess } from './process/identity.js';
+import { isMain } from './process/is-main.js';
+import { activeChildren, Process, type ProcessOptions } from './process/process.js';
+import { register, taskRef } from './tasks/task-ref.js';
 
 function withContext(processesOrOptions: number | PoolOptions | null | undefined, context: ContextName): PoolOptions {
   const options = typeof processesOrOptions === 'number' ? { processes: processesOrOptions } : (processesOrOptions ?? {});
@@ -41,14 +48,33 @@ export class Thread<A extends unknown[] = unknown[]> extends Process<A> {
   }
 }
 
-/** The API bound to one start method. */
-export interface Context {
+/** What every context shares with the root: the functions and classes that do not start children. */
+const sharedApi = {
+  ...errors,
+  AsyncResult,
+  ThreadPool,
+  Thread,
+  activeChildren,
+  cpuCount,
+  cpuInfo,
+  currentProcess,
+  parentProcess,
+  isMain,
+  register,
+  taskRef,
+  setStartMethod,
+  getContext,
+};
+
+/** The API bound to one start method (Python's context objects). */
+export interface Context extends Readonly<typeof sharedApi> {
   /** 'process' or 'thread'. */
   readonly method: ContextName;
+  /** A Pool whose workers use this context. */
   readonly Pool: typeof Pool;
+  /** A Process whose child uses this context. */
   readonly Process: typeof Process;
-  readonly ThreadPool: typeof ThreadPool;
-  readonly Thread: typeof Thread;
+  /** This context's method. */
   getStartMethod(): ContextName;
 }
 
@@ -70,11 +96,10 @@ export function getContext(method?: ContextName | null): Context {
     Object.defineProperty(PoolClass, 'name', { value: 'Pool' });
     Object.defineProperty(ProcessClass, 'name', { value: 'Process' });
     context = Object.freeze({
+      ...sharedApi,
       method: name,
       Pool: PoolClass,
       Process: ProcessClass,
-      ThreadPool,
-      Thread,
       getStartMethod: () => name,
     });
     contexts.set(name, context);

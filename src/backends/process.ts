@@ -44,10 +44,14 @@ function heapOptions(limits: ResourceLimits | undefined): string[] {
 
 let setprivPath: string | null | undefined;
 
-/** util-linux's setpriv, which sets PR_SET_PDEATHSIG and then execs Node. */
+/**
+ * util-linux's setpriv, which sets PR_SET_PDEATHSIG and then execs Node. Without it (or with
+ * MULTIPROC_PARENT_WATCH=thread), a watcher thread in the child does the same job.
+ */
 function findSetpriv(): string | null {
   if (setprivPath === undefined) {
-    setprivPath = process.platform === 'linux' ? (['/usr/bin/setpriv', '/bin/setpriv'].find(existsSync) ?? null) : null;
+    const isWanted = process.platform === 'linux' && process.env.MULTIPROC_PARENT_WATCH !== 'thread';
+    setprivPath = isWanted ? (['/usr/bin/setpriv', '/bin/setpriv'].find(existsSync) ?? null) : null;
   }
   return setprivPath;
 }

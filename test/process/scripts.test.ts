@@ -16,16 +16,19 @@ function runScript(name: string) {
   return run(process.execPath, [...loader, script(name)], { timeout: 60_000 });
 }
 
-test('children exit when their parent is killed with SIGKILL, even while busy', async () => {
-  const parent = spawn(process.execPath, ['--import', 'tsx', script('busy-parent.ts')], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const [line] = (await once(parent.stdout, 'data')) as [Buffer];
-  const pids = JSON.parse(String(line)) as number[];
-  assert.equal(pids.length, 3);
-  assert.ok(pids.every(isRunning));
-  parent.kill('SIGKILL');
-  await once(parent, 'exit');
-  assert.ok(await eventually(() => !pids.some(isRunning)), `still running: ${pids.filter(isRunning)}`);
-});
+for (const watch of ['setpriv', 'thread']) {
+  test(`children exit when their parent is killed with SIGKILL, even while busy (parent watch: ${watch})`, async () => {
+    const env = { ...process.env, MULTIPROC_PARENT_WATCH: watch };
+    const parent = spawn(process.execPath, ['--import', 'tsx', script('busy-parent.ts')], { stdio: ['ignore', 'pipe', 'inherit'], env });
+    const [line] = (await once(parent.stdout, 'data')) as [Buffer];
+    const pids = JSON.parse(String(line)) as number[];
+    assert.equal(pids.length, 3);
+    assert.ok(pids.every(isRunning));
+    parent.kill('SIGKILL');
+    await once(parent, 'exit');
+    assert.ok(await eventually(() => !pids.some(isRunning)), `still running: ${pids.filter(isRunning)}`);
+  });
+}
 
 test('a daemon child is terminated when its parent exits', async () => {
   const { stdout } = await runScript('daemon-parent.ts');
