@@ -2,19 +2,32 @@
 // public edge: it checks arguments, cuts input into tasks and creates the job for each call;
 // the Scheduler runs the tasks, BatchJob and StreamJob assemble their results.
 
-import type { ContextName, ResourceLimits } from '../backends/backend.js';
+import type { ContextName } from '../backends/backend.js';
 import { backendFor, checkContextName, getStartMethod } from '../backends/start-method.js';
 import { cpuCount } from '../cpu/cpu-count.js';
 import { CancelledError, InvalidStateError } from '../errors.js';
 import { assertMayStartChildren } from '../process/identity.js';
-import { type Encoded, encodeItems, encodeValue } from '../tasks/codec.js';
+import { type Encoded, encodeItems } from '../tasks/codec.js';
 import { describeTask, type Task } from '../tasks/task-ref.js';
-import { checkFunction, checkInteger, checkOptionsObject, checkTimeout, invalidType } from '../validate.js';
+import { checkInteger, checkOptionsObject, invalidType } from '../validate.js';
 import { AsyncResult } from './async-result.js';
 import { BatchJob } from './batch-job.js';
 import { automaticChunkSize, collect, isIterable } from './chunks.js';
 import { TaskMode } from './messages.js';
-import { createProgress, type ProgressOption } from './progress.js';
+import {
+  argumentsOf,
+  checkCallbacks,
+  checkProcesses,
+  checkTaskOptions,
+  encodeArgs,
+  type ImapOptions,
+  type Input,
+  type MapOptions,
+  type PoolOptions,
+  type ResultCallbacks,
+  type TaskOptions,
+} from './options.js';
+import { createProgress } from './progress.js';
 import { Scheduler } from './scheduler.js';
 import { StreamJob } from './stream-job.js';
 import type { Job, PoolTask } from './worker-slot.js';
@@ -22,51 +35,6 @@ import type { Job, PoolTask } from './worker-slot.js';
 /** A call in flight that terminate() can cancel. */
 interface CancellableJob {
   fail(error: unknown, stopRunning: boolean): void;
-}
-
-/** A sync or async iterable. */
-export type Input<T> = Iterable<T> | AsyncIterable<T>;
-
-export interface PoolOptions<I extends unknown[] = unknown[]> {
-  /** Number of workers. @default cpuCount() */
-  processes?: number;
-  /** Run once in each worker before its first task (Python's `initializer`). */
-  initializer?: Task<(...args: I) => unknown>;
-  /** Arguments for `initializer`. */
-  initArgs?: I;
-  /** Replace a worker after it ran this many tasks (chunks). @default unlimited */
-  maxTasksPerChild?: number;
-  /** 'process' (OS processes) or 'thread' (worker threads). @default getStartMethod() */
-  context?: ContextName;
-  /** Heap limits of each worker (threads: Worker resourceLimits; processes: --max-old-space-size). */
-  resourceLimits?: ResourceLimits;
-}
-
-/** Options every task method takes. */
-export interface TaskOptions {
-  /** `true`: a progress bar on stderr (when a terminal); a function: called as results arrive. */
-  progress?: ProgressOption;
-  /** Aborting rejects the call with `signal.reason`, drops its queued tasks and stops its running ones. */
-  signal?: AbortSignal;
-  /** Fails a task running longer than this (ms) with TimeoutError and replaces its worker. */
-  taskTimeout?: number;
-}
-
-export interface MapOptions extends TaskOptions {
-  /** Items per task. @default chosen as Python does: about 4 chunks per worker (map), 1 (imap) */
-  chunkSize?: number;
-}
-
-export interface ImapOptions extends MapOptions {
-  /** Tasks read ahead of what the caller consumed. @default 4 x processes */
-  bufferSize?: number;
-}
-
-export interface ResultCallbacks<R> {
-  /** Called with the result when the call succeeds. */
-  callback?: (result: R) => void;
-  /** Called with the error when the call fails. */
-  errorCallback?: (error: Error) => void;
 }
 
 type Returning<A extends unknown[], R> = (...args: A) => R | PromiseLike<R>;
@@ -348,46 +316,4 @@ export class Pool {
     if (mode === TaskMode.StarmapChunk) items = items.map((item, offset) => argumentsOf(pathOf(offset), item));
     return encodeItems(items, pathOf, this.#destination);
   }
-}
-
-function checkProcesses(processes: unknown): number {
-  return checkInteger('Pool: "processes"', processes, 1, 'Omit it to use cpuCount().');
-}
-
-function encodeArgs(where: string, args: unknown, destination: 'process' | 'thread'): Encoded | undefined {
-  if (args == null) return undefined;
-  if (!Array.isArray(args)) throw invalidType(where.replace(/: (\w+)$/, ': "$1"'), 'an array of arguments', args);
-  return encodeValue(args, where, destination);
-}
-
-function argumentsOf(path: string, item: unknown): unknown[] {
-  if (Array.isArray(item)) return item;
-  if (item !== null && typeof item === 'object' && Symbol.iterator in item) return [...(item as Iterable<unknown>)];
-  throw invalidType(path, 'an array of arguments (starmap calls fn(...item))', item);
-}
-
-interface CheckedTaskOptions {
-  readonly signal: AbortSignal | undefined;
-  readonly taskTimeoutMs: number | undefined;
-  readonly isExclusive: boolean;
-}
-
-function checkTaskOptions(where: string, options: TaskOptions | undefined): CheckedTaskOptions {
-  checkOptionsObject(`${where}: "options"`, options);
-  const signal = options?.signal ?? undefined;
-  if (signal !== undefined && !(signal instanceof AbortSignal)) {
-    throw invalidType(`${where}: "signal"`, 'an AbortSignal', signal);
-  }
-  signal?.throwIfAborted();
-  const taskTimeoutMs = checkTimeout(`${where}: "taskTimeout"`, options?.taskTimeout);
-  const progress = options?.progress;
-  if (progress !== undefined && typeof progress !== 'boolean' && typeof progress !== 'function') {
-    throw invalidType(`${where}: "progress"`, 'a boolean or a function (done, total) => void', progress);
-  }
-  return { signal, taskTimeoutMs, isExclusive: signal !== undefined || taskTimeoutMs !== undefined };
-}
-
-function checkCallbacks(where: string, callbacks: ResultCallbacks<never>): void {
-  if (callbacks.callback != null) checkFunction(`${where}: "callback"`, callbacks.callback);
-  if (callbacks.errorCallback != null) checkFunction(`${where}: "errorCallback"`, callbacks.errorCallback);
 }

@@ -16,6 +16,7 @@ import { decodeValue, type Encoded } from '../tasks/codec.js';
 import { type ErrorRecord, remoteTaskError } from '../tasks/error-codec.js';
 import type { TaskDescriptor } from '../tasks/task-ref.js';
 import { type FromWorker, type PoolWorkerInit, RESULT_FIELDS, type ToWorker } from './messages.js';
+import { TaskCatalog } from './task-catalog.js';
 import { parkWorker, takeParkedWorker } from './worker-park.js';
 import { type Job, type PoolTask, WorkerSlot } from './worker-slot.js';
 
@@ -44,10 +45,7 @@ export class Scheduler {
   #queue: PoolTask[] = [];
   #queueHead = 0;
   #exclusiveQueue: PoolTask[] = [];
-  readonly #functionIds = new Map<string, number>();
-  readonly #descriptors: TaskDescriptor[] = [];
-  readonly #msPerItem: number[] = [];
-  #nextTaskId = 1;
+  readonly #catalog = new TaskCatalog();
   #isDispatchScheduled = false;
   #isAccepting = true;
   #isKeptAlive = false;
@@ -66,19 +64,11 @@ export class Scheduler {
 
   /** A small number standing for a function; workers receive its descriptor once. */
   functionId(descriptor: TaskDescriptor): number {
-    const key = descriptor.kind === 'module' ? `m ${descriptor.module}#${descriptor.name}` : `s ${descriptor.source}`;
-    let id = this.#functionIds.get(key);
-    if (id === undefined) {
-      id = this.#descriptors.push(descriptor) - 1;
-      this.#functionIds.set(key, id);
-    }
-    return id;
+    return this.#catalog.functionId(descriptor);
   }
 
   createTask(job: Job, mode: PoolTask['mode'], payload: Encoded, index: number, size: number): PoolTask {
-    const perItem = this.#msPerItem[job.functionId];
-    const estimatedMs = perItem === undefined ? Number.POSITIVE_INFINITY : perItem * size;
-    return { id: this.#nextTaskId++, job, mode, payload, index, size, estimatedMs };
+    return this.#catalog.createTask(job, mode, payload, index, size);
   }
 
   submit(task: PoolTask): void {
@@ -212,7 +202,7 @@ export class Scheduler {
       const functionId = task.job.functionId;
       if (!slot.knownFunctions.has(functionId)) {
         slot.knownFunctions.add(functionId);
-        functions.push([functionId, this.#descriptors[functionId]]);
+        functions.push([functionId, this.#catalog.descriptor(functionId)]);
       }
       fields.push(task.id, functionId, task.mode, task.payload.value, task.payload.hasHandles);
     }
@@ -281,7 +271,7 @@ export class Scheduler {
     for (let at = 0; at < results.length; at += RESULT_FIELDS) {
       const task = slot.release(results[at] as number);
       if (!task) continue; // timed out or cancelled meanwhile
-      this.#learn(task, results[at + 4] as number);
+      this.#catalog.learn(task, results[at + 4] as number);
       if (results[at + 1] === 1) {
         task.job.settle(task, { isOk: true, value: decodeValue(results[at + 2], results[at + 3] as boolean) });
       } else {
@@ -289,14 +279,6 @@ export class Scheduler {
       }
     }
     this.#scheduleDispatch();
-  }
-
-  /** Learns how long one item of this function takes (moving average), to size later batches. */
-  #learn(task: PoolTask, durationMs: number): void {
-    const id = task.job.functionId;
-    const perItem = durationMs / Math.max(1, task.size);
-    const previous = this.#msPerItem[id];
-    this.#msPerItem[id] = previous === undefined ? perItem : previous * 0.7 + perItem * 0.3;
   }
 
   #onInitFailed(slot: WorkerSlot, record: ErrorRecord): void {
