@@ -284,6 +284,7 @@ export class Scheduler {
   #onInitFailed(slot: WorkerSlot, record: ErrorRecord): void {
     // Python would respawn the worker forever; here the work waiting for it fails instead.
     const error = remoteTaskError(record);
+    slot.stopReason = 'retire'; // it exits by itself: no more work for it
     this.#failedStarts = MAX_FAILED_STARTS;
     const queued = [...this.#queue.slice(this.#queueHead), ...this.#exclusiveQueue];
     this.#queue = [];

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { AsyncResult, InvalidStateError, Pool, TimeoutError } from 'multiproc';
-import { add, readInitialized, slowSquare, spinForever, square, workerIdentity } from '../fixtures/tasks.ts';
+import { add, failInitializer, readInitialized, slowSquare, spinForever, square, workerIdentity } from '../fixtures/tasks.ts';
 import { forEachContext, sharedPool } from '../helpers/contexts.ts';
 
 forEachContext((context) => {
@@ -101,6 +101,12 @@ forEachContext((context) => {
     await using pool = new Pool({ processes: 2, context, initializer: (await import('../fixtures/tasks.ts')).initialize, initArgs: [{ ready: true }] });
     const values = await pool.map(readInitialized, [1, 2, 3, 4], { chunkSize: 1 });
     assert.deepEqual(values, Array(4).fill({ ready: true }));
+  });
+
+  test('an initializer that throws fails the waiting work with its error instead of respawning forever', async () => {
+    await using pool = new Pool({ processes: 1, context, initializer: failInitializer });
+    await assert.rejects(pool.apply(square, [2]), { name: 'Error', message: 'initializer refused' });
+    await assert.rejects(pool.apply(square, [3]), { name: 'Error', message: 'initializer refused' });
   });
 
   test('maxTasksPerChild replaces a worker after that many tasks', async () => {
