@@ -6,10 +6,21 @@ import { fileURLToPath } from 'node:url';
 import { SHARE_ENV, Worker } from 'node:worker_threads';
 import type { Backend, ChildEvents, ResourceLimits } from './backend.js';
 import { workerLoaderPlan } from './loaders.js';
+import { inheritedExecArgv } from './exec-argv.js';
 import { type AdoptableChild, startWithSpares } from './spares.js';
 
 const entryExtension = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
 const threadEntry = fileURLToPath(new URL(`./thread-entry${entryExtension}`, import.meta.url));
+
+/**
+ * The parent's Node options without those that would stop a worker from starting (`-e`,
+ * `--input-type`...). Passed only when something was dropped: Worker validates an explicit list
+ * more strictly than the options it inherits by default.
+ */
+function workerExecArgv(): string[] | undefined {
+  const kept = inheritedExecArgv();
+  return kept.length === process.execArgv.length ? undefined : kept;
+}
 
 const SIGTERM_EXIT = -15;
 const SIGKILL_EXIT = -9;
@@ -24,6 +35,7 @@ class ThreadChild implements AdoptableChild {
   constructor(limits: ResourceLimits | undefined, onIdleExit: () => void = () => {}) {
     this.#worker = new Worker(threadEntry, {
       workerData: { loaders: workerLoaderPlan() },
+      execArgv: workerExecArgv(),
       resourceLimits: limits,
       env: SHARE_ENV, // threads share their process's environment, as Python's threads do
     });

@@ -1,0 +1,16 @@
+{
+  "targets": [
+    {
+      "target_name": "multiproc",
+      "sources": [
+        "src/native/cc/addon.cc",
+        "src/native/cc/shared-memory.cc",
+        "src/native/cc/futex.cc",
+        "src/native/cc/process.cc"
+      ],
+      "cflags_cc": ["-std=c++17", "-O2", "-Wno-cast-function-type"],
+      "cflags_cc!": ["-fno-exceptions"],
+      "libraries": ["-lrt", "-lpthread"]
+    }
+  ]
+}

@@ -1,0 +1,30 @@
+// The whole surface of the native addon (src/native/cc), typed in one place. Arguments are
+// checked in TypeScript before they reach C++; system-call errors come back as Errors with
+// `code` (the errno name) and `syscall`.
+
+/** How a futex wait ended. */
+export type FutexWaitResult = 'ok' | 'not-equal' | 'timed-out';
+
+export interface NativeBinding {
+  /** A new anonymous shared-memory segment (memfd_create); returns its fd. */
+  memfdCreate(name: string): number;
+  /** Opens (or creates) a named POSIX segment, /dev/shm/<name>; returns its fd. */
+  shmOpen(name: string, create: boolean, exclusive: boolean, mode: number): number;
+  /** Removes a named segment; existing mappings stay valid. */
+  shmUnlink(name: string): void;
+  /** Sets a segment's size in bytes (ftruncate). */
+  resize(fd: number, bytes: number): void;
+  /** A segment's size in bytes (fstat). */
+  sizeOf(fd: number): number;
+  closeFd(fd: number): void;
+  /** Maps a segment MAP_SHARED as a SharedArrayBuffer; unmapped when garbage-collected. */
+  mapShared(fd: number, bytes: number): SharedArrayBuffer;
+  /** Blocks this thread while the 32-bit word at byteOffset equals `expected` (timeout < 0: forever). */
+  futexWait(buffer: SharedArrayBuffer, byteOffset: number, expected: number, timeoutMs: number): FutexWaitResult;
+  /** Wakes up to `count` waiters on the word, in any process; returns how many were woken. */
+  futexWake(buffer: SharedArrayBuffer, byteOffset: number, count: number): number;
+  /** True while a process with this pid exists. */
+  isProcessAlive(pid: number): boolean;
+  /** Asks the kernel to send `signal` to this process when its parent dies (PR_SET_PDEATHSIG). */
+  setParentDeathSignal(signal: number): void;
+}

@@ -1,0 +1,32 @@
+// The addon's entry: registers each facility's functions. Context-aware (NODE_MODULE_INIT), so
+// worker threads can load it too.
+
+#include <node.h>
+
+#include "functions.h"
+
+namespace {
+
+void Export(v8::Local<v8::Object> exports, v8::Local<v8::Context> context, const char* name,
+            v8::FunctionCallback function) {
+  v8::Isolate* isolate = context->GetIsolate();
+  v8::Local<v8::Function> callable = v8::Function::New(context, function).ToLocalChecked();
+  exports->Set(context, v8::String::NewFromUtf8(isolate, name).ToLocalChecked(), callable).Check();
+}
+
+}  // namespace
+
+NODE_MODULE_INIT(/* exports, module, context */) {
+  using namespace multiproc;
+  Export(exports, context, "memfdCreate", MemfdCreate);
+  Export(exports, context, "shmOpen", ShmOpen);
+  Export(exports, context, "shmUnlink", ShmUnlink);
+  Export(exports, context, "resize", Resize);
+  Export(exports, context, "sizeOf", SizeOf);
+  Export(exports, context, "closeFd", CloseFd);
+  Export(exports, context, "mapShared", MapShared);
+  Export(exports, context, "futexWait", FutexWait);
+  Export(exports, context, "futexWake", FutexWake);
+  Export(exports, context, "isProcessAlive", IsProcessAlive);
+  Export(exports, context, "setParentDeathSignal", SetParentDeathSignal);
+}

@@ -1,0 +1,35 @@
+// Turning a failed system call into a JavaScript Error that names the call, the errno and the
+// object, with `code` (EACCES, ENOENT...) and `syscall` set as Node's own errors have them.
+#pragma once
+
+#include <cerrno>
+#include <cstring>
+#include <string>
+
+#include <v8.h>
+
+namespace multiproc {
+
+inline void ThrowErrno(v8::Isolate* isolate, const char* syscall, int error, const std::string& subject) {
+  std::string message = std::string(syscall) + "(" + subject + ") failed with " + strerrorname_np(error) + ": " +
+                        std::strerror(error);
+  v8::Local<v8::Context> context = isolate->GetCurrentContext();
+  v8::Local<v8::Object> exception =
+      v8::Exception::Error(v8::String::NewFromUtf8(isolate, message.c_str()).ToLocalChecked()).As<v8::Object>();
+  exception
+      ->Set(context, v8::String::NewFromUtf8Literal(isolate, "code"),
+            v8::String::NewFromUtf8(isolate, strerrorname_np(error)).ToLocalChecked())
+      .Check();
+  exception
+      ->Set(context, v8::String::NewFromUtf8Literal(isolate, "syscall"),
+            v8::String::NewFromUtf8(isolate, syscall).ToLocalChecked())
+      .Check();
+  exception->Set(context, v8::String::NewFromUtf8Literal(isolate, "errno"), v8::Integer::New(isolate, -error)).Check();
+  isolate->ThrowException(exception);
+}
+
+inline void ThrowType(v8::Isolate* isolate, const char* message) {
+  isolate->ThrowException(v8::Exception::TypeError(v8::String::NewFromUtf8(isolate, message).ToLocalChecked()));
+}
+
+}  // namespace multiproc

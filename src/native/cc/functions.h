@@ -1,0 +1,20 @@
+// Every function the addon exports; addon.cc registers them under their JavaScript names.
+#pragma once
+
+#include <v8.h>
+
+namespace multiproc {
+
+void MemfdCreate(const v8::FunctionCallbackInfo<v8::Value>& info);
+void ShmOpen(const v8::FunctionCallbackInfo<v8::Value>& info);
+void ShmUnlink(const v8::FunctionCallbackInfo<v8::Value>& info);
+void Resize(const v8::FunctionCallbackInfo<v8::Value>& info);
+void SizeOf(const v8::FunctionCallbackInfo<v8::Value>& info);
+void CloseFd(const v8::FunctionCallbackInfo<v8::Value>& info);
+void MapShared(const v8::FunctionCallbackInfo<v8::Value>& info);
+void FutexWait(const v8::FunctionCallbackInfo<v8::Value>& info);
+void FutexWake(const v8::FunctionCallbackInfo<v8::Value>& info);
+void IsProcessAlive(const v8::FunctionCallbackInfo<v8::Value>& info);
+void SetParentDeathSignal(const v8::FunctionCallbackInfo<v8::Value>& info);
+
+}  // namespace multiproc
