@@ -6,7 +6,8 @@
         "src/native/cc/addon.cc",
         "src/native/cc/shared-memory.cc",
         "src/native/cc/futex.cc",
-        "src/native/cc/process.cc"
+        "src/native/cc/process.cc",
+        "src/native/cc/unix-socket.cc"
       ],
       "cflags_cc": ["-std=c++17", "-O2", "-Wno-cast-function-type"],
       "cflags_cc!": ["-fno-exceptions"],

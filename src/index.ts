@@ -29,4 +29,5 @@ export type { ProgressOption } from './pool/progress.js';
 export { currentProcess, type ProcessInfo, parentProcess } from './process/identity.js';
 export { isMain } from './process/is-main.js';
 export { activeChildren, Process, type ProcessOptions } from './process/process.js';
+export { SharedMemory, type SharedMemoryOptions } from './shared/shared-memory.js';
 export { type AnyFunction, register, type Task, type TaskRef, taskRef } from './tasks/task-ref.js';

@@ -10,11 +10,17 @@ import { constants } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { Backend, ChildEvents, ResourceLimits } from './backend.js';
 import { inheritedExecArgv } from './exec-argv.js';
+import { rootPid } from '../shared/tracker.js';
 import { FramedSocket } from './framed-socket.js';
 import { type AdoptableChild, startWithSpares } from './spares.js';
 
 const entryExtension = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
 const processEntry = fileURLToPath(new URL(`./process-entry${entryExtension}`, import.meta.url));
+
+/** What every process of the tree knows: the root's pid (the resource tracker watches it). */
+function treeEnvironment(): NodeJS.ProcessEnv {
+  return { MULTIPROC_ROOT_PID: rootPid() };
+}
 
 function heapOptions(limits: ResourceLimits | undefined): string[] {
   const options: string[] = [];
@@ -51,7 +57,7 @@ function launch(limits: ResourceLimits | undefined): ChildProcess {
     : [process.execPath, nodeArgs];
   return spawn(command, args, {
     stdio: ['inherit', 'inherit', 'inherit', 'pipe'],
-    env: { ...process.env, MULTIPROC_PARENT_PID: String(process.pid), MULTIPROC_DEATH_SIGNAL: setpriv ? '1' : '0' },
+    env: { ...process.env, ...treeEnvironment(), MULTIPROC_PARENT_PID: String(process.pid), MULTIPROC_DEATH_SIGNAL: setpriv ? '1' : '0' },
     windowsHide: true,
   });
 }
@@ -98,7 +104,7 @@ class ProcessChild implements AdoptableChild {
   adopt(init: unknown, events: ChildEvents): this {
     this.#events = events;
     this.ref();
-    this.#channel.send({ init, cwd: process.cwd(), env: { ...process.env } } satisfies ProcessStart);
+    this.#channel.send({ init, cwd: process.cwd(), env: { ...process.env, ...treeEnvironment() } } satisfies ProcessStart);
     return this;
   }
 

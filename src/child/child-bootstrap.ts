@@ -5,6 +5,7 @@ import type { ParentChannel } from '../backends/backend.js';
 import type { PoolWorkerInit } from '../pool/messages.js';
 import { adoptIdentity, type InheritedIdentity } from '../process/identity.js';
 import { decodeValue, type Encoded } from '../tasks/codec.js';
+import '../tasks/handle-types.js';
 import { resolveTask } from '../tasks/resolve-task.js';
 import type { TaskDescriptor } from '../tasks/task-ref.js';
 

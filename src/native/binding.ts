@@ -27,4 +27,8 @@ export interface NativeBinding {
   isProcessAlive(pid: number): boolean;
   /** Asks the kernel to send `signal` to this process when its parent dies (PR_SET_PDEATHSIG). */
   setParentDeathSignal(signal: number): void;
+  /** Connects to a Unix socket (a leading "\0" names an abstract one), blocking; returns the fd. */
+  unixConnect(address: string): number;
+  /** A Unix socket bound and listening when this returns (connections wait in its backlog); its fd. */
+  unixListen(address: string): number;
 }

@@ -14,7 +14,8 @@ export interface PoolOptions<I extends unknown[] = unknown[]> {
   /** Number of workers. @default cpuCount() */
   processes?: number;
   /** Run once in each worker before its first task (Python's `initializer`). */
-  initializer?: Task<(...args: I) => unknown>;
+  // Any function: the pool cannot tie it to initArgs (its constructor is not generic).
+  initializer?: Task<(...args: never) => unknown>;
   /** Arguments for `initializer`. */
   initArgs?: I;
   /** Replace a worker after it ran this many tasks (chunks). @default unlimited */

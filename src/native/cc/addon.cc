@@ -29,4 +29,6 @@ NODE_MODULE_INIT(/* exports, module, context */) {
   Export(exports, context, "futexWake", FutexWake);
   Export(exports, context, "isProcessAlive", IsProcessAlive);
   Export(exports, context, "setParentDeathSignal", SetParentDeathSignal);
+  Export(exports, context, "unixConnect", UnixConnect);
+  Export(exports, context, "unixListen", UnixListen);
 }

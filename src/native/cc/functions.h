@@ -16,5 +16,7 @@ void FutexWait(const v8::FunctionCallbackInfo<v8::Value>& info);
 void FutexWake(const v8::FunctionCallbackInfo<v8::Value>& info);
 void IsProcessAlive(const v8::FunctionCallbackInfo<v8::Value>& info);
 void SetParentDeathSignal(const v8::FunctionCallbackInfo<v8::Value>& info);
+void UnixConnect(const v8::FunctionCallbackInfo<v8::Value>& info);
+void UnixListen(const v8::FunctionCallbackInfo<v8::Value>& info);
 
 }  // namespace multiproc

@@ -1,0 +1,133 @@
+// SharedMemory: Python's multiprocessing.shared_memory.SharedMemory. A named POSIX segment
+// (/dev/shm/<name>, owner-only), mapped as a SharedArrayBuffer, so a write in one process is
+// seen by the others without a copy. The resource tracker unlinks it if the process tree that
+// created it ends without doing so. It travels to children as its name (a codec handle).
+
+import { randomBytes } from 'node:crypto';
+import { InvalidStateError } from '../errors.js';
+import type { NativeBinding } from '../native/binding.js';
+import { requireNative } from '../native/loader.js';
+import { registerHandleType } from '../tasks/codec.js';
+import { checkInteger, checkOptionsObject, invalidType, invalidValue } from '../validate.js';
+import { trackSegment, untrackSegment } from './tracker.js';
+
+export interface SharedMemoryOptions {
+  /** The segment's name; generated (`mp-…`) when creating without one. */
+  name?: string | null;
+  /** Create a new segment (true) or attach to an existing one (false). @default false */
+  create?: boolean;
+  /** Size in bytes of a new segment; ignored when attaching. */
+  size?: number;
+}
+
+const NAME_PATTERN = /^\/?[A-Za-z0-9._-]{1,200}$/;
+
+function systemName(name: string): string {
+  return name.startsWith('/') ? name : `/${name}`;
+}
+
+function withCode(error: unknown, message: string): Error {
+  const code = (error as { code?: string }).code;
+  const wrapped = new Error(message, { cause: error });
+  Object.defineProperty(wrapped, 'code', { value: code, enumerable: true });
+  return wrapped;
+}
+
+/**
+ * A block of memory shared between processes, by name.
+ *
+ * @example
+ * const shm = new SharedMemory({ create: true, size: 1024 });
+ * shm.buf[0] = 42;            // another process: new SharedMemory({ name: shm.name }).buf[0] === 42
+ * shm.close(); shm.unlink();
+ */
+export class SharedMemory {
+  readonly #native: NativeBinding;
+  readonly #name: string;
+  readonly #size: number;
+  #buffer: Uint8Array | null;
+  #isUnlinked = false;
+
+  constructor(options: SharedMemoryOptions = {}) {
+    checkOptionsObject('SharedMemory: "options"', options);
+    this.#native = requireNative('SharedMemory');
+    const create = options.create ?? false;
+    if (typeof create !== 'boolean') throw invalidType('SharedMemory: "create"', 'a boolean', create);
+    const name = options.name ?? (create ? `mp-${randomBytes(8).toString('hex')}` : null);
+    if (name === null) {
+      throw invalidValue('SharedMemory: "name"', 'the name of an existing segment', name, 'Pass { create: true, size } to make a new one.');
+    }
+    if (typeof name !== 'string' || !NAME_PATTERN.test(name)) {
+      throw invalidValue('SharedMemory: "name"', 'up to 200 letters, digits, ".", "_" or "-" (an optional leading "/")', name);
+    }
+    this.#name = name;
+    const fd = create ? this.#create(name, checkInteger('SharedMemory: "size"', options.size, 1)) : this.#open(name);
+    try {
+      this.#size = this.#native.sizeOf(fd);
+      this.#buffer = new Uint8Array(this.#native.mapShared(fd, this.#size));
+    } finally {
+      this.#native.closeFd(fd);
+    }
+  }
+
+  #create(name: string, size: number): number {
+    let fd: number;
+    try {
+      fd = this.#native.shmOpen(systemName(name), true, true, 0o600);
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'EEXIST') throw error;
+      throw withCode(error, `SharedMemory: a segment named "${name}" already exists; attach to it with { name } or choose another name.`);
+    }
+    trackSegment(this.#native, name); // before anything else can fail or be killed
+    this.#native.resize(fd, size);
+    return fd;
+  }
+
+  #open(name: string): number {
+    try {
+      return this.#native.shmOpen(systemName(name), false, false, 0);
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'ENOENT') throw error;
+      throw withCode(error, `SharedMemory: no segment named "${name}" exists; create it with { name, create: true, size }.`);
+    }
+  }
+
+  /** The memory itself; a write is seen by every process that attached the segment. */
+  get buf(): Uint8Array {
+    if (!this.#buffer) throw new InvalidStateError(`SharedMemory "${this.#name}": buf was used after close().`);
+    return this.#buffer;
+  }
+
+  get name(): string {
+    return this.#name;
+  }
+
+  /** Size in bytes. */
+  get size(): number {
+    return this.#size;
+  }
+
+  /** Stops using the segment in this object (the memory is unmapped once `buf` is no longer referenced). */
+  close(): void {
+    this.#buffer = null;
+  }
+
+  /** Removes the segment's name; processes that attached it keep their mapping. Call it once, in one process. */
+  unlink(): void {
+    if (this.#isUnlinked) return;
+    this.#native.shmUnlink(systemName(this.#name));
+    this.#isUnlinked = true;
+    untrackSegment(this.#native, this.#name);
+  }
+
+  toString(): string {
+    return `SharedMemory('${this.#name}', size=${this.#size})`;
+  }
+}
+
+registerHandleType<SharedMemory>({
+  tag: 'shared-memory',
+  matches: (value): value is SharedMemory => value instanceof SharedMemory,
+  encode: (memory) => memory.name,
+  decode: (name) => new SharedMemory({ name: name as string }),
+});

@@ -1,0 +1,75 @@
+// The client side of the resource tracker (tracker-main.ts). The first process of a tree that
+// creates a named segment starts the tracker; its address goes into the environment, so the
+// processes and threads started afterwards register with the same tracker. Registrations are
+// synchronous writes: once a segment exists, the tracker will hear of it, whatever happens next.
+
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { closeSync, writeSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { inheritedExecArgv } from '../backends/exec-argv.js';
+import type { NativeBinding } from '../native/binding.js';
+
+const TRACKER_ADDRESS = 'MULTIPROC_TRACKER';
+const ROOT_PID = 'MULTIPROC_ROOT_PID';
+const entryExtension = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+const trackerEntry = fileURLToPath(new URL(`./tracker-main${entryExtension}`, import.meta.url));
+
+let connection: number | null = null;
+
+/** The pid of the process the user started: the tree's root. */
+export function rootPid(): string {
+  return process.env[ROOT_PID] ?? String(process.pid);
+}
+
+function startTracker(native: NativeBinding): string {
+  const address = `\0multiproc-tracker-${process.pid}-${randomBytes(6).toString('hex')}`;
+  const listening = native.unixListen(address);
+  try {
+    // Run from TypeScript sources (development), the tracker needs the parent's loader too.
+    const nodeOptions = entryExtension === '.ts' ? inheritedExecArgv() : [];
+    const tracker = spawn(process.execPath, [...nodeOptions, trackerEntry, rootPid()], {
+      stdio: ['ignore', 'ignore', 'inherit', listening],
+      detached: true, // its own session: a signal to the tree's process group does not reach it
+    });
+    tracker.unref();
+  } finally {
+    closeSync(listening); // the tracker holds its own copy
+  }
+  process.env[TRACKER_ADDRESS] = address;
+  return address;
+}
+
+function connect(native: NativeBinding): number {
+  if (connection !== null) return connection;
+  const known = process.env[TRACKER_ADDRESS];
+  if (known) {
+    try {
+      connection = native.unixConnect(known);
+      return connection;
+    } catch {
+      // that tracker is gone (its tree ended): start one for this tree
+    }
+  }
+  connection = native.unixConnect(startTracker(native));
+  return connection;
+}
+
+function tell(native: NativeBinding, line: string): void {
+  try {
+    writeSync(connect(native), line);
+  } catch {
+    connection = null; // the tracker died; the next registration starts a new one
+    writeSync(connect(native), line);
+  }
+}
+
+/** Registers a segment this process created: it is unlinked if the tree ends without unlinking it. */
+export function trackSegment(native: NativeBinding, name: string): void {
+  tell(native, `R ${name}\n`);
+}
+
+/** The segment was unlinked on purpose: the tracker forgets it. */
+export function untrackSegment(native: NativeBinding, name: string): void {
+  tell(native, `U ${name}\n`);
+}
