@@ -6,6 +6,7 @@
         "src/native/cc/addon.cc",
         "src/native/cc/shared-memory.cc",
         "src/native/cc/futex.cc",
+        "src/native/cc/futex-async.cc",
         "src/native/cc/process.cc",
         "src/native/cc/unix-socket.cc"
       ],

@@ -21,6 +21,17 @@ export interface NativeBinding {
   mapShared(fd: number, bytes: number): SharedArrayBuffer;
   /** Blocks this thread while the 32-bit word at byteOffset equals `expected` (timeout < 0: forever). */
   futexWait(buffer: SharedArrayBuffer, byteOffset: number, expected: number, timeoutMs: number): FutexWaitResult;
+  /**
+   * Waits like futexWait without blocking: `callback(outcome)` runs later on this thread's event
+   * loop. A pending wait keeps the event loop alive.
+   */
+  futexWaitAsync(
+    buffer: SharedArrayBuffer,
+    byteOffset: number,
+    expected: number,
+    timeoutMs: number,
+    callback: (outcome: FutexWaitResult) => void,
+  ): void;
   /** Wakes up to `count` waiters on the word, in any process; returns how many were woken. */
   futexWake(buffer: SharedArrayBuffer, byteOffset: number, count: number): number;
   /** True while a process with this pid exists. */

@@ -129,3 +129,54 @@ test('without the addon the package loads, a thread pool runs, and what needs it
   assert.match(stdout, /^2\nERR_MP_NATIVE_UNAVAILABLE SharedMemory needs multiproc's native addon, which is unavailable: it was turned off with MULTIPROC_NO_NATIVE=1/);
   if (native) assert.equal(requireNative('x'), native);
 });
+
+test('an asynchronous futex wait is released by a wake from another process, without blocking this loop', { skip }, async () => {
+  const name = segmentName('futex-async');
+  const fd = native!.shmOpen(name, true, true, 0o600);
+  try {
+    native!.resize(fd, 8);
+    const buffer = native!.mapShared(fd, 8);
+    const word = new Int32Array(buffer);
+    const outcome = new Promise<string>((resolve) => native!.futexWaitAsync(buffer, 0, 0, 30_000, resolve));
+    let ticks = 0;
+    const ticking = setInterval(() => ticks++, 1);
+    const waker = child(
+      `const fd = native.shmOpen(name, false, false, 0);
+       const buffer = native.mapShared(fd, 8);
+       Atomics.store(new Int32Array(buffer), 0, 1);
+       native.futexWake(buffer, 0, 1);`,
+      name,
+    );
+    assert.match(await outcome, /^(ok|not-equal)$/);
+    clearInterval(ticking);
+    await once(waker, 'exit');
+    assert.equal(Atomics.load(word, 0), 1);
+    assert.ok(ticks > 0, 'the event loop kept running while the wait was pending');
+  } finally {
+    native!.closeFd(fd);
+    native!.shmUnlink(name);
+  }
+});
+
+test('asynchronous waits time out, see a changed word, and survive their worker thread ending', { skip }, async () => {
+  const fd = native!.memfdCreate('multiproc-test');
+  native!.resize(fd, 8);
+  const buffer = native!.mapShared(fd, 8);
+  native!.closeFd(fd);
+  const wait = (offset: number, expected: number, timeoutMs: number) =>
+    new Promise<string>((resolve) => native!.futexWaitAsync(buffer, offset, expected, timeoutMs, resolve));
+  assert.deepEqual(await Promise.all([wait(0, 0, 20), wait(0, 3, 10_000)]), ['timed-out', 'not-equal']);
+  const { Worker } = await import('node:worker_threads');
+  const worker = new Worker(
+    `const { workerData, parentPort } = require('node:worker_threads');
+     const native = require(${JSON.stringify(new URL('../../build/Release/multiproc.node', import.meta.url).pathname)});
+     native.futexWaitAsync(workerData, 4, 0, 60000, () => {});
+     parentPort.postMessage('waiting');`,
+    { eval: true, workerData: buffer },
+  );
+  await once(worker, 'message');
+  await worker.terminate();
+  Atomics.store(new Int32Array(buffer), 1, 1);
+  native!.futexWake(buffer, 4, 1); // the orphaned wait ends; nothing may crash
+  assert.equal(await wait(0, 0, 5), 'timed-out');
+});

@@ -27,6 +27,7 @@ NODE_MODULE_INIT(/* exports, module, context */) {
   Export(exports, context, "mapShared", MapShared);
   Export(exports, context, "futexWait", FutexWait);
   Export(exports, context, "futexWake", FutexWake);
+  Export(exports, context, "futexWaitAsync", FutexWaitAsync);
   Export(exports, context, "isProcessAlive", IsProcessAlive);
   Export(exports, context, "setParentDeathSignal", SetParentDeathSignal);
   Export(exports, context, "unixConnect", UnixConnect);

@@ -14,6 +14,7 @@ void CloseFd(const v8::FunctionCallbackInfo<v8::Value>& info);
 void MapShared(const v8::FunctionCallbackInfo<v8::Value>& info);
 void FutexWait(const v8::FunctionCallbackInfo<v8::Value>& info);
 void FutexWake(const v8::FunctionCallbackInfo<v8::Value>& info);
+void FutexWaitAsync(const v8::FunctionCallbackInfo<v8::Value>& info);
 void IsProcessAlive(const v8::FunctionCallbackInfo<v8::Value>& info);
 void SetParentDeathSignal(const v8::FunctionCallbackInfo<v8::Value>& info);
 void UnixConnect(const v8::FunctionCallbackInfo<v8::Value>& info);

@@ -1,0 +1,135 @@
+// Asynchronous futex waits: the event loop must never block, so each wait runs on a native
+// thread of its own (not libuv's 4-thread pool, which a few pending waits would exhaust), and
+// its outcome comes back to the waiting isolate's loop through a uv_async handle. Spinning
+// first (in JavaScript) keeps most hand-offs from ever getting here.
+
+#include <linux/futex.h>
+#include <node.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <uv.h>
+
+#include <cerrno>
+#include <cmath>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "errors.h"
+#include "functions.h"
+
+namespace multiproc {
+
+int FutexWaitBlocking(int* word, int expected, double timeoutMs);
+
+namespace {
+
+struct Completion {
+  uint32_t id;
+  const char* outcome;
+};
+
+// What the waiting threads hand their outcomes to. Shared with them, so an isolate that goes
+// away (a worker thread ending) while waits are pending leaves them something safe to write to.
+struct Mailbox {
+  std::mutex mutex;
+  std::vector<Completion> done;
+  uv_async_t* async = nullptr;  // null once the isolate is gone
+};
+
+// Per isolate (main thread or worker thread): callbacks waiting for their outcome.
+struct AsyncWaits {
+  v8::Isolate* isolate;
+  std::shared_ptr<Mailbox> mailbox = std::make_shared<Mailbox>();
+  std::unordered_map<uint32_t, v8::Global<v8::Function>> callbacks;
+  uint32_t nextId = 1;
+};
+
+thread_local AsyncWaits* waits = nullptr;
+
+void Deliver(uv_async_t* handle) {
+  AsyncWaits* state = static_cast<AsyncWaits*>(handle->data);
+  std::vector<Completion> done;
+  {
+    std::lock_guard<std::mutex> lock(state->mailbox->mutex);
+    done.swap(state->mailbox->done);
+  }
+  v8::Isolate* isolate = state->isolate;
+  v8::HandleScope scope(isolate);
+  for (const Completion& completion : done) {
+    auto found = state->callbacks.find(completion.id);
+    if (found == state->callbacks.end()) continue;
+    v8::Local<v8::Function> callback = found->second.Get(isolate);
+    state->callbacks.erase(found);
+    if (state->callbacks.empty()) uv_unref(reinterpret_cast<uv_handle_t*>(handle));
+    v8::Local<v8::Value> argument = v8::String::NewFromUtf8(isolate, completion.outcome).ToLocalChecked();
+    v8::Local<v8::Context> context = callback->GetCreationContextChecked();
+    node::MakeCallback(isolate, context->Global(), callback, 1, &argument, node::async_context{0, 0});
+  }
+}
+
+void Teardown(void* data) {
+  AsyncWaits* state = static_cast<AsyncWaits*>(data);
+  uv_async_t* async;
+  {
+    std::lock_guard<std::mutex> lock(state->mailbox->mutex);
+    async = state->mailbox->async;
+    state->mailbox->async = nullptr;  // threads still waiting will find nobody to tell
+  }
+  uv_close(reinterpret_cast<uv_handle_t*>(async), [](uv_handle_t* handle) { delete reinterpret_cast<uv_async_t*>(handle); });
+  state->callbacks.clear();
+  if (waits == state) waits = nullptr;
+  delete state;
+}
+
+AsyncWaits* WaitsFor(v8::Isolate* isolate) {
+  if (waits != nullptr) return waits;
+  waits = new AsyncWaits();
+  waits->isolate = isolate;
+  uv_async_t* async = new uv_async_t;
+  uv_async_init(node::GetCurrentEventLoop(isolate), async, Deliver);
+  async->data = waits;
+  uv_unref(reinterpret_cast<uv_handle_t*>(async));
+  waits->mailbox->async = async;
+  node::AddEnvironmentCleanupHook(isolate, Teardown, waits);
+  return waits;
+}
+
+}  // namespace
+
+// futexWaitAsync(buffer, byteOffset, expected, timeoutMs, callback): callback(outcome) later, on
+// this thread's event loop; the outcome is "ok", "not-equal" or "timed-out". A pending wait keeps
+// the event loop alive, as pending I/O does.
+void FutexWaitAsync(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  v8::Isolate* isolate = info.GetIsolate();
+  if (!info[0]->IsSharedArrayBuffer() || !info[4]->IsFunction()) {
+    return ThrowType(isolate, "futexWaitAsync(buffer, byteOffset, expected, timeoutMs, callback)");
+  }
+  std::shared_ptr<v8::BackingStore> store = info[0].As<v8::SharedArrayBuffer>()->GetBackingStore();
+  double at = info[1]->NumberValue(isolate->GetCurrentContext()).FromMaybe(-1);
+  if (at < 0 || std::fmod(at, 4) != 0 || at + 4 > static_cast<double>(store->ByteLength())) {
+    return ThrowType(isolate, "futexWaitAsync: the offset must be a multiple of 4 inside the buffer");
+  }
+  int expected = info[2]->Int32Value(isolate->GetCurrentContext()).FromMaybe(0);
+  double timeoutMs = info[3]->IsNumber() ? info[3].As<v8::Number>()->Value() : -1;
+  AsyncWaits* state = WaitsFor(isolate);
+  uint32_t id = state->nextId++;
+  state->callbacks.emplace(id, v8::Global<v8::Function>(isolate, info[4].As<v8::Function>()));
+  uv_ref(reinterpret_cast<uv_handle_t*>(state->mailbox->async));
+  std::shared_ptr<Mailbox> mailbox = state->mailbox;
+  int* word = reinterpret_cast<int*>(static_cast<char*>(store->Data()) + static_cast<size_t>(at));
+  // The thread keeps the backing store, so the memory stays mapped while it waits.
+  std::thread([store, word, expected, timeoutMs, mailbox, id]() {
+    int error = FutexWaitBlocking(word, expected, timeoutMs);
+    while (error == EINTR) error = FutexWaitBlocking(word, expected, timeoutMs);
+    const char* outcome = error == 0 ? "ok" : error == ETIMEDOUT ? "timed-out" : "not-equal";
+    std::lock_guard<std::mutex> lock(mailbox->mutex);
+    if (mailbox->async == nullptr) return;
+    mailbox->done.push_back(Completion{id, outcome});
+    uv_async_send(mailbox->async);
+  }).detach();
+}
+
+}  // namespace multiproc
