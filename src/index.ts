@@ -30,4 +30,5 @@ export { currentProcess, type ProcessInfo, parentProcess } from './process/ident
 export { isMain } from './process/is-main.js';
 export { activeChildren, Process, type ProcessOptions } from './process/process.js';
 export { SharedMemory, type SharedMemoryOptions } from './shared/shared-memory.js';
+export { type AcquireOptions, Lock } from './sync/lock.js';
 export { type AnyFunction, register, type Task, type TaskRef, taskRef } from './tasks/task-ref.js';

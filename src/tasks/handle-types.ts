@@ -1,3 +1,4 @@
 // Every module that registers a codec handle type, imported by the child bootstrap so a child
 // can decode any handle its parent sends (the root index imports them all as well).
 import '../shared/shared-memory.js';
+import '../sync/lock.js';

@@ -1,0 +1,136 @@
+// Lock: Python's multiprocessing.Lock, across processes and threads. One shared word holds the
+// holder's pid (0: free). Acquiring is a compare-and-swap, then a short spin, then a futex wait
+// that wakes up now and then to check the holder is alive: a lock whose holder died (SIGKILL)
+// passes to the next acquirer instead of being lost. A Lock has no owner: any acquire waits
+// while it is held, which is what mutual exclusion between async flows of one thread needs.
+
+import { InvalidStateError, TimeoutError } from '../errors.js';
+import { allocateBlock, type BlockRecord, blockFromRecord, blockToRecord, type SharedBlock } from '../shared/arena.js';
+import { registerHandleType } from '../tasks/codec.js';
+import { checkOptionsObject, checkTimeout, invalidType } from '../validate.js';
+import { isProcessAlive, waitWord, wakeWord } from './waiting.js';
+
+const HOLDER = 0;
+const WAITERS = 1;
+const SPIN_LIMIT = 200;
+/** How often a waiter checks that the holder is still alive. */
+const LIVENESS_CHECK_MS = 250;
+
+export interface AcquireOptions {
+  /** Wait for the lock (true) or return false at once when it is held. @default true */
+  block?: boolean;
+  /** Give up after this many ms (returns false). @default wait forever */
+  timeout?: number | null;
+}
+
+function checkAcquire(where: string, options: AcquireOptions | undefined): { block: boolean; timeoutMs: number | undefined } {
+  checkOptionsObject(`${where}: "options"`, options);
+  const block = options?.block ?? true;
+  if (typeof block !== 'boolean') throw invalidType(`${where}: "block"`, 'a boolean', block);
+  return { block, timeoutMs: checkTimeout(`${where}: "timeout"`, options?.timeout) };
+}
+
+let adopting: SharedBlock | null = null;
+
+/**
+ * A lock shared by processes and threads (pass it to them as an argument).
+ *
+ * @example
+ * const lock = new Lock();
+ * await using _ = await lock.hold();   // released at the end of the block
+ */
+export class Lock {
+  readonly #block: SharedBlock;
+
+  constructor() {
+    this.#block = adopting ?? allocateBlock(2);
+    adopting = null;
+  }
+
+  /** @internal A Lock over a block received from another process or thread. */
+  static fromRecord(record: BlockRecord): Lock {
+    adopting = blockFromRecord(record);
+    return new Lock();
+  }
+
+  /** @internal */
+  toRecord(destination: 'process' | 'thread', where: string): BlockRecord {
+    return blockToRecord(this.#block, destination, where);
+  }
+
+  #tryTake(): boolean {
+    return Atomics.compareExchange(this.#block.words, HOLDER, 0, process.pid) === 0;
+  }
+
+  /** Takes the lock: true once held, false if `block: false` found it held or `timeout` ran out. */
+  async acquire(options?: AcquireOptions): Promise<boolean> {
+    const { block, timeoutMs } = checkAcquire('Lock.acquire', options);
+    if (this.#tryTake()) return true;
+    if (!block) return false;
+    const words = this.#block.words;
+    for (let spin = 0; spin < SPIN_LIMIT; spin++) {
+      if (Atomics.load(words, HOLDER) === 0 && this.#tryTake()) return true;
+    }
+    return this.#wait(timeoutMs === undefined ? Number.POSITIVE_INFINITY : performance.now() + timeoutMs);
+  }
+
+  async #wait(deadline: number): Promise<boolean> {
+    const words = this.#block.words;
+    Atomics.add(words, WAITERS, 1);
+    try {
+      for (;;) {
+        const holder = Atomics.load(words, HOLDER);
+        if (holder === 0) {
+          if (this.#tryTake()) return true;
+          continue;
+        }
+        // A dead holder can never release: take the lock over from it.
+        if (!isProcessAlive(holder)) {
+          if (Atomics.compareExchange(words, HOLDER, holder, process.pid) === holder) return true;
+          continue;
+        }
+        const remaining = deadline - performance.now();
+        if (remaining <= 0) return false;
+        await waitWord(this.#block, HOLDER, holder, Math.min(remaining, LIVENESS_CHECK_MS));
+      }
+    } finally {
+      Atomics.sub(words, WAITERS, 1);
+    }
+  }
+
+  /** Frees the lock (any process or thread may). Throws InvalidStateError when it is not held. */
+  release(): void {
+    if (Atomics.exchange(this.#block.words, HOLDER, 0) === 0) {
+      throw new InvalidStateError('Lock.release: the lock is not held; release() must follow a successful acquire().');
+    }
+    if (Atomics.load(this.#block.words, WAITERS) > 0) wakeWord(this.#block, HOLDER, 1);
+  }
+
+  /**
+   * Acquires and returns a disposable that releases: `await using _ = await lock.hold()`.
+   * Rejects with TimeoutError when `timeout` runs out first.
+   */
+  async hold(options?: Omit<AcquireOptions, 'block'>): Promise<AsyncDisposable & Disposable> {
+    if (!(await this.acquire(options))) {
+      throw new TimeoutError(`Lock.hold: the lock was not acquired within ${options?.timeout} ms.`);
+    }
+    let isReleased = false;
+    const release = () => {
+      if (!isReleased) this.release();
+      isReleased = true;
+    };
+    return { [Symbol.asyncDispose]: async () => release(), [Symbol.dispose]: release };
+  }
+
+  toString(): string {
+    const holder = Atomics.load(this.#block.words, HOLDER);
+    return `<Lock ${holder === 0 ? 'unlocked' : `locked by pid ${holder}`}>`;
+  }
+}
+
+registerHandleType<Lock>({
+  tag: 'lock',
+  matches: (value): value is Lock => value instanceof Lock,
+  encode: (lock, destination, where) => lock.toRecord(destination, where),
+  decode: (record) => Lock.fromRecord(record as BlockRecord),
+});
