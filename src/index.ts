@@ -30,5 +30,7 @@ export { currentProcess, type ProcessInfo, parentProcess } from './process/ident
 export { isMain } from './process/is-main.js';
 export { activeChildren, Process, type ProcessOptions } from './process/process.js';
 export { SharedMemory, type SharedMemoryOptions } from './shared/shared-memory.js';
+export { Event } from './sync/event.js';
 export { type AcquireOptions, Lock } from './sync/lock.js';
+export { BoundedSemaphore, Semaphore } from './sync/semaphore.js';
 export { type AnyFunction, register, type Task, type TaskRef, taskRef } from './tasks/task-ref.js';

@@ -5,9 +5,9 @@
 // while it is held, which is what mutual exclusion between async flows of one thread needs.
 
 import { InvalidStateError, TimeoutError } from '../errors.js';
-import { allocateBlock, type BlockRecord, blockFromRecord, blockToRecord, type SharedBlock } from '../shared/arena.js';
-import { registerHandleType } from '../tasks/codec.js';
+import type { SharedBlock } from '../shared/arena.js';
 import { checkOptionsObject, checkTimeout, invalidType } from '../validate.js';
+import { blockForNew, registerSharedType, type SharedWords } from './shared-words.js';
 import { isProcessAlive, waitWord, wakeWord } from './waiting.js';
 
 const HOLDER = 0;
@@ -23,14 +23,12 @@ export interface AcquireOptions {
   timeout?: number | null;
 }
 
-function checkAcquire(where: string, options: AcquireOptions | undefined): { block: boolean; timeoutMs: number | undefined } {
+export function checkAcquire(where: string, options: AcquireOptions | undefined): { block: boolean; timeoutMs: number | undefined } {
   checkOptionsObject(`${where}: "options"`, options);
   const block = options?.block ?? true;
   if (typeof block !== 'boolean') throw invalidType(`${where}: "block"`, 'a boolean', block);
   return { block, timeoutMs: checkTimeout(`${where}: "timeout"`, options?.timeout) };
 }
-
-let adopting: SharedBlock | null = null;
 
 /**
  * A lock shared by processes and threads (pass it to them as an argument).
@@ -39,23 +37,17 @@ let adopting: SharedBlock | null = null;
  * const lock = new Lock();
  * await using _ = await lock.hold();   // released at the end of the block
  */
-export class Lock {
-  readonly #block: SharedBlock;
-
-  constructor() {
-    this.#block = adopting ?? allocateBlock(2);
-    adopting = null;
-  }
-
-  /** @internal A Lock over a block received from another process or thread. */
-  static fromRecord(record: BlockRecord): Lock {
-    adopting = blockFromRecord(record);
-    return new Lock();
-  }
+export class Lock implements SharedWords {
+  readonly #block: SharedBlock = blockForNew(2);
 
   /** @internal */
-  toRecord(destination: 'process' | 'thread', where: string): BlockRecord {
-    return blockToRecord(this.#block, destination, where);
+  get sharedBlock(): SharedBlock {
+    return this.#block;
+  }
+
+  /** True when this process holds the lock (Python's `_is_mine` for a Lock: no finer owner). */
+  isHeldHere(): boolean {
+    return Atomics.load(this.#block.words, HOLDER) === process.pid;
   }
 
   #tryTake(): boolean {
@@ -111,15 +103,7 @@ export class Lock {
    * Rejects with TimeoutError when `timeout` runs out first.
    */
   async hold(options?: Omit<AcquireOptions, 'block'>): Promise<AsyncDisposable & Disposable> {
-    if (!(await this.acquire(options))) {
-      throw new TimeoutError(`Lock.hold: the lock was not acquired within ${options?.timeout} ms.`);
-    }
-    let isReleased = false;
-    const release = () => {
-      if (!isReleased) this.release();
-      isReleased = true;
-    };
-    return { [Symbol.asyncDispose]: async () => release(), [Symbol.dispose]: release };
+    return holdWith('Lock.hold', this, options);
   }
 
   toString(): string {
@@ -128,9 +112,32 @@ export class Lock {
   }
 }
 
-registerHandleType<Lock>({
-  tag: 'lock',
-  matches: (value): value is Lock => value instanceof Lock,
-  encode: (lock, destination, where) => lock.toRecord(destination, where),
-  decode: (record) => Lock.fromRecord(record as BlockRecord),
-});
+registerSharedType(
+  'lock',
+  Lock,
+  () => null,
+  () => new Lock(),
+);
+
+/** Something that can be acquired and released: a lock, a semaphore. */
+export interface Acquirable {
+  acquire(options?: AcquireOptions): Promise<boolean>;
+  release(): void;
+}
+
+/** hold() for any acquirable: acquires, and returns a disposable that releases once. */
+export async function holdWith(
+  where: string,
+  target: Acquirable,
+  options?: Omit<AcquireOptions, 'block'>,
+): Promise<AsyncDisposable & Disposable> {
+  if (!(await target.acquire(options))) {
+    throw new TimeoutError(`${where}: not acquired within ${options?.timeout} ms.`);
+  }
+  let isReleased = false;
+  const release = () => {
+    if (!isReleased) target.release();
+    isReleased = true;
+  };
+  return { [Symbol.asyncDispose]: async () => release(), [Symbol.dispose]: release };
+}

@@ -2,3 +2,5 @@
 // can decode any handle its parent sends (the root index imports them all as well).
 import '../shared/shared-memory.js';
 import '../sync/lock.js';
+import '../sync/semaphore.js';
+import '../sync/event.js';
