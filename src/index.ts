@@ -30,7 +30,10 @@ export { currentProcess, type ProcessInfo, parentProcess } from './process/ident
 export { isMain } from './process/is-main.js';
 export { activeChildren, Process, type ProcessOptions } from './process/process.js';
 export { SharedMemory, type SharedMemoryOptions } from './shared/shared-memory.js';
+export { Barrier, type BarrierOptions } from './sync/barrier.js';
+export { Condition } from './sync/condition.js';
 export { Event } from './sync/event.js';
 export { type AcquireOptions, Lock } from './sync/lock.js';
+export { RLock } from './sync/rlock.js';
 export { BoundedSemaphore, Semaphore } from './sync/semaphore.js';
 export { type AnyFunction, register, type Task, type TaskRef, taskRef } from './tasks/task-ref.js';

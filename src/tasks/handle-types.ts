@@ -4,3 +4,6 @@ import '../shared/shared-memory.js';
 import '../sync/lock.js';
 import '../sync/semaphore.js';
 import '../sync/event.js';
+import '../sync/rlock.js';
+import '../sync/condition.js';
+import '../sync/barrier.js';

@@ -1,0 +1,165 @@
+// Barrier: Python's multiprocessing.Barrier. Words: parties arrived, generation, broken flag,
+// the generation that reset() interrupted, and a signal word that every release, abort and
+// reset bumps: waiters wait on it, so no change of state can slip past a waiter about to park. The last party to arrive runs the action (in
+// its own process: a Barrier that travels needs an action that is a task reference or a
+// self-contained function), starts the next generation and wakes the others.
+
+import { BrokenBarrierError } from '../errors.js';
+import type { SharedBlock } from '../shared/arena.js';
+import { resolveTask } from '../tasks/resolve-task.js';
+import { type AnyFunction, describeTask, type Task, type TaskDescriptor } from '../tasks/task-ref.js';
+import { checkInteger, checkOptionsObject, checkTimeout } from '../validate.js';
+import { blockForNew, isAdopted, registerSharedType, type SharedWords } from './shared-words.js';
+import { waitWord, wakeWord } from './waiting.js';
+
+const ARRIVED = 0;
+const GENERATION = 1;
+const BROKEN = 2;
+const RESET_GENERATION = 3;
+const SIGNAL = 4;
+const ALL = 2 ** 31 - 1;
+
+export interface BarrierOptions {
+  /** Run by the last party to arrive, before the others are released. */
+  action?: Task<() => unknown> | null;
+  /** Default timeout of wait(), in ms. */
+  timeout?: number | null;
+}
+
+let rebuildingAction: TaskDescriptor | undefined;
+
+/**
+ * A meeting point for a fixed number of parties (processes or threads).
+ *
+ * @example
+ * const barrier = new Barrier(3);
+ * const index = await barrier.wait();   // resolves when all 3 have called wait()
+ */
+export class Barrier implements SharedWords {
+  readonly #block: SharedBlock = blockForNew(5);
+  readonly #parties: number;
+  readonly #timeoutMs: number | undefined;
+  readonly #action: AnyFunction | undefined;
+  readonly #actionDescriptor: TaskDescriptor | undefined;
+
+  constructor(parties: number, options: BarrierOptions = {}) {
+    this.#parties = checkInteger('Barrier: "parties"', parties, 1);
+    checkOptionsObject('Barrier: "options"', options);
+    this.#timeoutMs = checkTimeout('Barrier: "timeout"', options.timeout);
+    if (rebuildingAction) {
+      this.#actionDescriptor = rebuildingAction;
+      rebuildingAction = undefined;
+    } else if (options.action != null) {
+      this.#actionDescriptor = describeTask('Barrier: "action"', options.action);
+      this.#action = typeof options.action === 'function' ? (options.action as AnyFunction) : undefined;
+    }
+    if (!isAdopted(this.#block)) Atomics.store(this.#block.words, RESET_GENERATION, -1);
+  }
+
+  /** @internal */
+  get sharedBlock(): SharedBlock {
+    return this.#block;
+  }
+
+  /** @internal */
+  get settings(): { parties: number; timeoutMs: number | undefined; action: TaskDescriptor | undefined } {
+    return { parties: this.#parties, timeoutMs: this.#timeoutMs, action: this.#actionDescriptor };
+  }
+
+  get parties(): number {
+    return this.#parties;
+  }
+
+  /** Parties waiting now. */
+  get nWaiting(): number {
+    return Atomics.load(this.#block.words, ARRIVED);
+  }
+
+  get broken(): boolean {
+    return Atomics.load(this.#block.words, BROKEN) === 1;
+  }
+
+  /**
+   * Waits until every party has called wait(); resolves to this party's arrival index
+   * (0 .. parties - 1). Rejects with BrokenBarrierError if the barrier breaks or times out.
+   */
+  async wait(timeout?: number | null): Promise<number> {
+    const timeoutMs = timeout === undefined ? this.#timeoutMs : checkTimeout('Barrier.wait: "timeout"', timeout);
+    const words = this.#block.words;
+    if (this.broken) throw new BrokenBarrierError('Barrier.wait: the barrier is broken; reset() it first.');
+    const generation = Atomics.load(words, GENERATION);
+    const index = Atomics.add(words, ARRIVED, 1);
+    if (index + 1 === this.#parties) {
+      await this.#release();
+      return index;
+    }
+    await this.#awaitRelease(generation, timeoutMs);
+    return index;
+  }
+
+  async #release(): Promise<void> {
+    const words = this.#block.words;
+    try {
+      const action = this.#action ?? (this.#actionDescriptor ? await resolveTask(this.#actionDescriptor) : undefined);
+      if (action) await (action as () => unknown)();
+    } catch (error) {
+      this.abort();
+      throw error;
+    }
+    Atomics.store(words, ARRIVED, 0);
+    Atomics.add(words, GENERATION, 1);
+    this.#signal();
+  }
+
+  /** Wakes every waiter; the bump makes a waiter that has not parked yet return at once. */
+  #signal(): void {
+    Atomics.add(this.#block.words, SIGNAL, 1);
+    wakeWord(this.#block, SIGNAL, ALL);
+  }
+
+  async #awaitRelease(generation: number, timeoutMs: number | undefined): Promise<void> {
+    const words = this.#block.words;
+    const deadline = timeoutMs === undefined ? Number.POSITIVE_INFINITY : performance.now() + timeoutMs;
+    for (;;) {
+      const signal = Atomics.load(words, SIGNAL);
+      if (Atomics.load(words, RESET_GENERATION) === generation) {
+        throw new BrokenBarrierError('Barrier.wait: the barrier was reset while this party waited.');
+      }
+      if (Atomics.load(words, GENERATION) !== generation) return;
+      if (this.broken) throw new BrokenBarrierError('Barrier.wait: the barrier was broken while this party waited.');
+      const remaining = deadline - performance.now();
+      if (remaining <= 0) {
+        this.abort(); // Python: a timeout breaks the barrier for every party
+        throw new BrokenBarrierError(`Barrier.wait: not every party arrived within ${timeoutMs} ms; the barrier is now broken.`);
+      }
+      await waitWord(this.#block, SIGNAL, signal, remaining === Number.POSITIVE_INFINITY ? undefined : remaining);
+    }
+  }
+
+  /** Returns the barrier to its initial state; parties waiting now get BrokenBarrierError. */
+  reset(): void {
+    const words = this.#block.words;
+    const generation = Atomics.load(words, GENERATION);
+    if (Atomics.load(words, ARRIVED) > 0) Atomics.store(words, RESET_GENERATION, generation);
+    Atomics.store(words, ARRIVED, 0);
+    Atomics.store(words, BROKEN, 0);
+    Atomics.add(words, GENERATION, 1);
+    this.#signal();
+  }
+
+  /** Breaks the barrier: waiting and future wait() calls get BrokenBarrierError until reset(). */
+  abort(): void {
+    Atomics.store(this.#block.words, BROKEN, 1);
+    this.#signal();
+  }
+}
+
+registerSharedType(
+  'barrier',
+  Barrier,
+  (barrier) => barrier.settings,
+  ({ parties, timeoutMs, action }) => {
+    rebuildingAction = action;
+    return new Barrier(parties, { timeout: timeoutMs });
+  },
+);
