@@ -1,7 +1,17 @@
-"""Python's multiprocessing on the same workloads; prints one JSON object."""
+"""Python's multiprocessing on the harness's workloads; prints one JSON object on stdout.
+
+    python3 bench/python/bench.py W1 ITEMS REPS      -> {"default_ms": [...], "chunk1_ms": [...]}
+    python3 bench/python/bench.py W2 TARGET_MS TASKS WORKERS
+                                                     -> {"limit", "task_ms", "serial_ms", "parallel_ms"}
+    python3 bench/python/bench.py W3 RUNS            -> {"spawn_ms": [...], "fork_ms": [...]}
+    python3 bench/python/bench.py W7 RUNS            -> {"spawn_ms": [...], "fork_ms": [...]}
+
+W1 and W2 use the spawn start method (the pool is started and warmed before timing, so the method
+does not matter there); W3 and W7 time both spawn (the comparison) and fork (for reference).
+"""
 import json
 import multiprocessing as mp
-import statistics
+import signal
 import sys
 import time
 
@@ -11,6 +21,7 @@ def double(x):
 
 
 def burn(limit):
+    """CPU-bound: counts the primes below limit by trial division (same algorithm as the JS one)."""
     count = 0
     for n in range(2, limit):
         d = 2
@@ -29,70 +40,112 @@ def noop():
     pass
 
 
-def w1(n):
-    items = list(range(n))
+def ms_since(started):
+    return (time.perf_counter() - started) * 1000
+
+
+def w1(items, reps):
+    data = list(range(items))
+    out = {"default_ms": [], "chunk1_ms": []}
     with mp.get_context("spawn").Pool(2) as pool:
-        pool.map(double, items)  # warm
-        t = time.perf_counter(); pool.map(double, items); auto = n / (time.perf_counter() - t)
-        t = time.perf_counter(); pool.map(double, items, chunksize=1); one = n / (time.perf_counter() - t)
-    return {"auto": auto, "chunk1": one}
+        pool.map(double, data)  # warm: both workers up and serving
+        pool.map(double, data[:2000], chunksize=1)
+        for _ in range(reps):
+            started = time.perf_counter()
+            pool.map(double, data)
+            out["default_ms"].append(ms_since(started))
+        for _ in range(reps):
+            started = time.perf_counter()
+            pool.map(double, data, chunksize=1)
+            out["chunk1_ms"].append(ms_since(started))
+        pool.close()
+        pool.join()
+    return out
+
+
+def time_burn(limit):
+    started = time.perf_counter()
+    burn(limit)
+    return ms_since(started)
 
 
 def calibrate(target_ms):
-    """A limit for which burn(limit) takes about target_ms."""
-    limit = 2000
-    while True:
-        t = time.perf_counter(); burn(limit); ms = (time.perf_counter() - t) * 1000
-        if ms > target_ms / 4:
-            return int(limit * (target_ms / ms) ** (1 / 1.5))
+    """A limit for which burn(limit) takes about target_ms in this interpreter."""
+    limit = 5000
+    took = time_burn(limit)
+    while took < target_ms / 4:
         limit *= 2
+        took = time_burn(limit)
+    for _ in range(2):  # cost grows about as limit ** 1.5
+        limit = max(1000, int(limit * (target_ms / took) ** (1 / 1.5)))
+        took = time_burn(limit)
+    return limit, took
 
 
-def w2(target_ms, tasks, cpus):
-    limit = calibrate(target_ms)
-    t = time.perf_counter()
+def w2(target_ms, tasks, workers):
+    limit, task_ms = calibrate(target_ms)
+    started = time.perf_counter()
     for _ in range(tasks):
         burn(limit)
-    serial = time.perf_counter() - t
-    with mp.get_context("spawn").Pool(cpus) as pool:
-        pool.map(noop_arg, range(cpus))
-        t = time.perf_counter(); pool.map(burn, [limit] * tasks, chunksize=1); parallel = time.perf_counter() - t
-    return {"serial": serial, "parallel": parallel, "speedup": serial / parallel}
-
-
-def noop_arg(_):
-    pass
+    serial_ms = ms_since(started)
+    with mp.get_context("spawn").Pool(workers) as pool:
+        pool.map(burn, [1000] * (2 * workers), chunksize=1)  # warm: every worker up
+        started = time.perf_counter()
+        pool.map(burn, [limit] * tasks, chunksize=1)
+        parallel_ms = ms_since(started)
+        pool.close()
+        pool.join()
+    return {"limit": limit, "task_ms": task_ms, "serial_ms": serial_ms, "parallel_ms": parallel_ms}
 
 
 def w3(method, runs):
+    """Create a Pool(2), run one task, close and join it."""
+    ctx = mp.get_context(method)
     times = []
     for _ in range(runs):
-        t = time.perf_counter()
-        with mp.get_context(method).Pool(2) as pool:
-            pool.apply(noop)
-        times.append((time.perf_counter() - t) * 1000)
-    return statistics.median(times)
+        started = time.perf_counter()
+        pool = ctx.Pool(2)
+        try:
+            pool.map(double, [1])
+            pool.close()
+            pool.join()
+        except BaseException:
+            pool.terminate()
+            raise
+        times.append(ms_since(started))
+    return times
 
 
 def w7(method, runs):
-    times = []
+    """Start and join a Process with an empty target."""
     ctx = mp.get_context(method)
+    times = []
     for _ in range(runs):
-        t = time.perf_counter()
-        p = ctx.Process(target=noop)
-        p.start(); p.join()
-        times.append((time.perf_counter() - t) * 1000)
-    return statistics.median(times)
+        started = time.perf_counter()
+        process = ctx.Process(target=noop)
+        process.start()
+        process.join()
+        times.append(ms_since(started))
+    return times
+
+
+def main(argv):
+    workload, *args = argv
+    numbers = [int(arg) for arg in args]
+    if workload == "W1":
+        out = w1(*numbers)
+    elif workload == "W2":
+        out = w2(*numbers)
+    elif workload == "W3":
+        out = {"spawn_ms": w3("spawn", *numbers), "fork_ms": w3("fork", *numbers)}
+    elif workload == "W7":
+        out = {"spawn_ms": w7("spawn", *numbers), "fork_ms": w7("fork", *numbers)}
+    else:
+        raise SystemExit(f"unknown workload {workload!r}")
+    print(json.dumps(out))
 
 
 if __name__ == "__main__":
-    workload, *args = sys.argv[1:]
-    if workload == "W1":
-        out = w1(int(args[0]))
-    elif workload == "W2":
-        out = w2(int(args[0]), int(args[1]), int(args[2]))
-    elif workload == "W3":
-        out = {"spawn": w3("spawn", int(args[0])), "fork": w3("fork", int(args[0]))}
-    else:
-        out = {"spawn": w7("spawn", int(args[0])), "fork": w7("fork", int(args[0]))}
-    print(json.dumps(out))
+    # SIGTERM (the harness's timeout) unwinds like an exception: `with Pool` blocks terminate their workers.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    main(sys.argv[1:])

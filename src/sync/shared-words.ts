@@ -2,7 +2,7 @@
 // created here and adopted when it arrives from another process or thread, and a codec handle
 // type so it travels as a reference to the same words (plus a few plain settings).
 
-import { allocateBlock, type BlockRecord, blockFromRecord, blockToRecord, type SharedBlock } from '../shared/arena.js';
+import { allocateBlock, allocateBytes, type BlockRecord, blockFromRecord, blockToRecord, type SharedBlock } from '../shared/arena.js';
 import { type Destination, registerHandleType } from '../tasks/codec.js';
 
 let adopting: SharedBlock | null = null;
@@ -11,6 +11,13 @@ const adoptedBlocks = new WeakSet<SharedBlock>();
 /** The block a constructor should use: the adopted one while decoding, else a new one. */
 export function blockForNew(wordCount: number): SharedBlock {
   const block = adopting ?? allocateBlock(wordCount);
+  adopting = null;
+  return block;
+}
+
+/** Like blockForNew, for a block measured in bytes (a shared value or array). */
+export function bytesForNew(byteLength: number): SharedBlock {
+  const block = adopting ?? allocateBytes(byteLength);
   adopting = null;
   return block;
 }

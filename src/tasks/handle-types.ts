@@ -7,3 +7,5 @@ import '../sync/event.js';
 import '../sync/rlock.js';
 import '../sync/condition.js';
 import '../sync/barrier.js';
+import '../shared/value.js';
+import '../shared/shared-array.js';

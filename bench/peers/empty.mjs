@@ -1,1 +1,0 @@
-// An empty child for the raw child_process.fork baseline (W7).
