@@ -4,6 +4,7 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { test } from 'node:test';
+import { loadNative } from '../../src/native/loader.ts';
 
 const run = promisify(execFile);
 
@@ -28,4 +29,8 @@ test('examples/imap-stream.ts counts primes from an unbounded input', async () =
 
 test('examples/plain.mjs runs on plain node', async () => {
   assert.equal(await example('plain.mjs'), '[ 1, 8, 27 ]\n');
+});
+
+test('examples/shared-counter.ts counts exactly across four processes', { skip: loadNative() ? false : 'no native addon' }, async () => {
+  assert.equal(await example('shared-counter.ts'), 'counter = 4000\n');
 });
