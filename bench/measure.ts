@@ -17,6 +17,10 @@ export const peerWorkers = join(benchDir, 'peers', 'workers');
 
 /** Workload parameters, decided once by run.ts from the command line and the machine. */
 export interface Settings {
+  /** W8: increments per process (4 processes). */
+  w8Increments: number;
+  /** W9: round trips timed. */
+  w9RoundTrips: number;
   quick: boolean;
   /** Usable cores (os.availableParallelism()). */
   cores: number;
@@ -26,6 +30,8 @@ export interface Settings {
   /** W2: tasks of `burn(w2Limit)`, ~250 ms each, on `cores` workers. */
   w2Tasks: number;
   w2Limit: number;
+  /** W2: serial-then-parallel rounds per participant (median speed-up). */
+  w2Rounds: number;
   /** W2: the serial time (ms) of the same tasks in this thread, measured when called. */
   w2Serial: () => number;
   /** W3 and W7: timed runs per participant (median). */
@@ -38,14 +44,16 @@ export interface Figure {
   who: string;
   /** What was measured when a participant has several figures ('map, chunkSize 1'). */
   what?: string;
+  /** Shown for reference only (Python's fork start method): not the like-for-like comparison. */
+  reference?: boolean;
   value: number;
   unit: Unit;
   /** Secondary facts: first run, serial and parallel times, calibration. */
   detail?: string;
 }
 
-/** items/s and speed-up: higher is better; ms: lower is better. */
-export type Unit = 'items/s' | 'speed-up' | 'ms';
+/** items/s, ops/s and speed-up: higher is better; ms and µs: lower is better. */
+export type Unit = 'items/s' | 'ops/s' | 'speed-up' | 'ms' | 'µs';
 
 export function median(values: readonly number[]): number {
   if (values.length === 0) return Number.NaN;
@@ -68,25 +76,49 @@ export async function repeat<T>(times: number, fn: (index: number) => Promise<T>
   return results;
 }
 
-/** `runs` timed calls of `fn`: their median and the first (cold) one, for Figure.detail. */
+/** `runs` timed calls of `fn`: a start-up figure (W3, W7). */
 export async function startFigure(who: string, runs: number, fn: () => Promise<unknown>): Promise<Figure> {
-  const times = await repeat(runs, () => timeMs(fn));
-  return { who, value: median(times), unit: 'ms', detail: `first ${ms(times[0])}, min ${ms(Math.min(...times))}, max ${ms(Math.max(...times))}` };
+  return startTimesFigure(who, await repeat(runs, () => timeMs(fn)));
 }
 
-/** W1: items/s of the median of `reps` timed calls. */
-export async function throughputFigure(who: string, what: string | undefined, items: number, reps: number, fn: () => Promise<unknown>): Promise<Figure> {
-  const times = await repeat(reps, () => timeMs(fn));
-  return { who, what, value: items / (median(times) / 1000), unit: 'items/s', detail: `median of ${reps} map${reps > 1 ? 's' : ''} of ${items.toLocaleString('en-US')}: ${ms(median(times))}` };
+/** A start-up figure from its times (ms): the median, with the first (cold) run and the range. */
+export function startTimesFigure(who: string, times: readonly number[], extra = ''): Figure {
+  const detail = `median of ${times.length}; first ${ms(times[0])}, range ${ms(Math.min(...times))} to ${ms(Math.max(...times))}${extra}`;
+  return { who, value: median(times), unit: 'ms', detail };
 }
 
-/** W2: serial / parallel, with both in the detail. */
-export function speedupFigure(who: string, serialMs: number, parallelMs: number, extra = ''): Figure {
-  return { who, value: serialMs / parallelMs, unit: 'speed-up', detail: `serial ${ms(serialMs)}, parallel ${ms(parallelMs)}${extra}` };
+/** `reps` timed calls of `fn`, each processing `items` items: a throughput figure (W1). */
+export async function throughputFigure(who: string, what: string, items: number, reps: number, fn: () => Promise<unknown>): Promise<Figure> {
+  return throughputTimesFigure(who, what, items, await repeat(reps, () => timeMs(fn)));
+}
+
+/** A throughput figure from its times (ms): items/s of the median time. */
+export function throughputTimesFigure(who: string, what: string, items: number, times: readonly number[]): Figure {
+  const detail = `${times.length > 1 ? `median of ${times.length} maps` : '1 map'}: ${ms(median(times))}`;
+  return { who, what, value: items / (median(times) / 1000), unit: 'items/s', detail };
+}
+
+/** One W2 round: the serial time of the tasks, then their parallel time (ms). */
+export interface Round {
+  serial: number;
+  parallel: number;
+}
+
+/** W2: the median over rounds of serial / parallel, each round in the detail. */
+export function speedupFigure(who: string, rounds: readonly Round[], extra = ''): Figure {
+  const speedups = rounds.map(({ serial, parallel }) => serial / parallel);
+  const each = rounds.map(({ serial, parallel }) => `${ms(serial)} / ${ms(parallel)}`).join(', ');
+  const detail = `${rounds.length > 1 ? `median of ${rounds.length} rounds, ` : ''}serial / parallel: ${each}${extra}`;
+  return { who, value: median(speedups), unit: 'speed-up', detail };
+}
+
+/** W2: `rounds` times, the serial time of the tasks in this thread right before their parallel run. */
+export async function speedupRounds(s: Settings, parallel: () => Promise<unknown>): Promise<Round[]> {
+  return repeat(s.w2Rounds, async () => ({ serial: s.w2Serial(), parallel: await timeMs(parallel) }));
 }
 
 export function ms(value: number): string {
-  if (value >= 10_000) return `${(value / 1000).toFixed(1)} s`;
+  if (value >= 1000) return `${(value / 1000).toFixed(2)} s`;
   return `${value < 10 ? value.toFixed(2) : value.toFixed(1)} ms`;
 }
 

@@ -1,240 +1,285 @@
 // npm run bench: multiproc (process and thread contexts) side by side with piscina, tinypool,
-// workerpool, raw Node and Python's multiprocessing, in one run on this machine. Prints each
-// figure and multiproc's ratio to each peer, and writes BENCHMARKS.md.
-//   npm run bench -- [--only W1,W3] [--quick]
-// It is compiled to plain JavaScript first: under a TypeScript loader every child and thread
-// (ours and the peers') would load the loader too, which would dominate start-up figures.
-import { execFileSync, fork } from 'node:child_process';
-import { once } from 'node:events';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { cpuCount, cpuInfo, getContext, Pool } from 'multiproc';
-import { Piscina } from 'piscina';
-import { Tinypool } from 'tinypool';
-import workerpool from 'workerpool';
-import { burn, double, noop } from './tasks.ts';
+// workerpool, raw child_process.fork and Python's multiprocessing, in one run on this machine.
+// Prints the machine, then a table per workload with each figure and multiproc's ratio to each
+// peer, and writes BENCHMARKS.md (full runs only, or --out FILE).
+//
+//   npm run bench -- [--only W1,W3] [--quick] [--out FILE]
+//   node --import tsx bench/run.ts [same options]
+//
+// W1  100,000 tiny tasks (x => x * 2) on 2 workers, items/s
+// W2  speed-up of 4 x cores CPU tasks of ~250 ms on all cores
+// W3  create a pool of 2, run one task, close it (ms)
+// W7  start and join an empty process (ms)
+// W8  4 processes incrementing one shared Value 100,000 times each under its lock (ops/s)
+// W9  Event ping-pong between two processes (µs per round trip)
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus } from 'node:os';
+import { isAbsolute, join, relative, resolve } from 'node:path';
+import { compiled, errorMessage, type Figure, installedVersion, rootDir, type Settings, timeMs } from './measure.ts';
+import * as piscina from './peers/piscina.ts';
+import * as python from './peers/python.ts';
+import * as rawNode from './peers/raw-node.ts';
+import * as tinypool from './peers/tinypool.ts';
+import * as workerpool from './peers/workerpool.ts';
+import { type Machine, markdown, printSection, type Section } from './report.ts';
+import { burn } from './tasks.ts';
 
-const args = process.argv.slice(2);
-const isQuick = args.includes('--quick');
-const only = args.includes('--only') ? args[args.indexOf('--only') + 1].split(',') : null;
-const benchDir = join(process.cwd(), 'bench'); // npm runs scripts at the package root
-const peerWorker = join(benchDir, 'peers', 'worker.mjs');
+const WORKLOADS = ['W1', 'W2', 'W3', 'W7', 'W8', 'W9'] as const;
+type WorkloadId = (typeof WORKLOADS)[number];
+type Job = (s: Settings) => Promise<Figure[]>;
+type Participant = { name: string } & Partial<Record<WorkloadId, Job>>;
+
+// ---- command line ----
+const usage = 'usage: npm run bench -- [--only W1,W2,W3,W7,W8,W9] [--quick] [--out FILE]';
+let only: WorkloadId[] | null = null;
+let quick = false;
+let out: string | null = null;
+const argv = process.argv.slice(2);
+for (let index = 0; index < argv.length; index++) {
+  const [flag, inline] = argv[index].split(/=(.*)/s, 2);
+  const value = () => inline ?? argv[++index] ?? '';
+  if (flag === '--quick') quick = true;
+  else if (flag === '--only') {
+    const names = value().toUpperCase().split(',').filter(Boolean);
+    const unknown = names.filter((name) => !(WORKLOADS as readonly string[]).includes(name));
+    if (unknown.length || !names.length) {
+      console.error(`--only: unknown workload ${unknown.join(', ') || '(none)'}; choose from ${WORKLOADS.join(', ')}\n${usage}`);
+      process.exit(2);
+    }
+    only = names as WorkloadId[];
+  } else if (flag === '--out') out = value();
+  else {
+    if (flag !== '--help' && flag !== '-h') console.error(`unknown argument ${argv[index]}`);
+    console.log(usage);
+    process.exit(flag === '--help' || flag === '-h' ? 0 : 2);
+  }
+}
+
+// Children this process had before any workload (tsx's esbuild service): not the harness's to end.
+const childrenAtStart = new Set(childPids());
+
+// ---- the machine, first ----
+const cores = availableParallelism();
+const pythonVersion = python.pythonVersion();
+const machine: Machine = {
+  date: `${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC`,
+  cpu: cpus()[0]?.model.trim() || 'unknown CPU',
+  cores: cpus().length,
+  usable: cores,
+  node: process.version,
+  python: pythonVersion,
+  multiproc: '',
+  peers: ['piscina', 'tinypool', 'workerpool'].map((name) => `${name} ${installedVersion(name)}`).join(', '),
+};
+console.log(
+  `machine: ${machine.cpu}, ${machine.cores} cores (${cores} usable), Node ${machine.node}, ` +
+    `${pythonVersion ? `Python ${pythonVersion}` : 'no Python'}, ${machine.date}${quick ? ' [--quick]' : ''}`,
+);
+
+// ---- participants: multiproc if it loads, then the peers ----
+const participants: Participant[] = [];
+let multiprocUnavailable: string | null = null;
+try {
+  const multiproc = await import('./multiproc.ts');
+  const version = (JSON.parse(readFileSync(join(rootDir, 'package.json'), 'utf8')) as { version: string }).version;
+  machine.multiproc = `${version}, from ${multiproc.source}`;
+  for (const context of multiproc.contexts) {
+    participants.push({
+      name: `multiproc ${context}`,
+      W1: (s) => multiproc.w1(context, s),
+      W2: (s) => multiproc.w2(context, s),
+      W3: (s) => multiproc.w3(context, s),
+      W7: (s) => multiproc.w7(context, s),
+      W8: (s) => multiproc.w8(context, s),
+      W9: (s) => multiproc.w9(context, s),
+    });
+  }
+  console.log(`multiproc: ${machine.multiproc}`);
+} catch (error) {
+  multiprocUnavailable = errorMessage(error);
+  machine.multiproc = `unavailable (${multiprocUnavailable})`;
+  console.log(`multiproc: unavailable (${multiprocUnavailable})`);
+}
+for (const peer of [piscina, tinypool, workerpool]) participants.push({ name: peer.name, W1: peer.w1, W2: peer.w2, W3: peer.w3 });
+participants.push({ name: rawNode.name, W7: rawNode.w7 });
+if (pythonVersion) participants.push({ name: python.name, W1: python.w1, W2: python.w2, W3: python.w3, W7: python.w7, W8: python.w8, W9: python.w9 });
+else console.log('python: skipped (python3 not found)');
+
+// ---- settings ----
 const W1_ITEMS = 100_000;
-const RUNS = isQuick ? 3 : 10;
-
-type Row = { name: string; value: number; unit: string; higherIsBetter: boolean };
-const sections: { title: string; rows: Row[]; note?: string }[] = [];
-
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-const time = async (fn: () => Promise<unknown>) => {
-  const started = performance.now();
-  await fn();
-  return performance.now() - started;
+const settings: Settings = {
+  quick,
+  cores,
+  w1Items: Array.from({ length: W1_ITEMS }, (_, index) => index),
+  w1Reps: quick ? 1 : 3,
+  w2Tasks: 4 * cores,
+  w2Limit: 0, // calibrated before W2
+  w2Rounds: quick ? 1 : 3,
+  w2Serial: () => Number.NaN,
+  startRuns: quick ? 5 : 10,
+  w8Increments: quick ? 20_000 : 100_000,
+  w9RoundTrips: quick ? 2_000 : 10_000,
 };
 
-function python(workload: string, ...params: number[]): Record<string, number> | null {
-  try {
-    const out = execFileSync('python3', [join(benchDir, 'python', 'bench.py'), workload, ...params.map(String)], { encoding: 'utf8', timeout: 300_000 });
-    return JSON.parse(out);
-  } catch (error) {
-    console.log(`  python3: skipped (${(error as Error).message.split('\n')[0]})`);
-    return null;
-  }
+function timeBurn(limit: number): number {
+  const started = performance.now();
+  burn(limit);
+  return performance.now() - started;
 }
 
-function pythonVersion(): string {
-  try {
-    return execFileSync('python3', ['--version'], { encoding: 'utf8' }).trim();
-  } catch {
-    return 'Python: absent';
-  }
-}
-
-interface Peer {
-  name: string;
-  run(name: 'double' | 'burn', arg: number): Promise<number>;
-  destroy(): Promise<void>;
-}
-
-function peers(threads: number): Peer[] {
-  const piscina = new Piscina({ filename: peerWorker, minThreads: threads, maxThreads: threads });
-  const tinypool = new Tinypool({ filename: peerWorker, minThreads: threads, maxThreads: threads });
-  const wp = workerpool.pool(peerWorker, { minWorkers: threads, maxWorkers: threads, workerType: 'thread', workerThreadOpts: { env: { ...process.env, BENCH_WORKERPOOL: '1' } } });
-  return [
-    { name: 'piscina', run: (name, arg) => piscina.run({ name, arg }), destroy: () => piscina.destroy() },
-    { name: 'tinypool', run: (name, arg) => tinypool.run({ name, arg }), destroy: () => tinypool.destroy() },
-    { name: 'workerpool', run: (name, arg) => wp.exec(name, [arg]), destroy: async () => void (await wp.terminate()) },
-  ];
-}
-
-function section(title: string, rows: Row[], note?: string): void {
-  sections.push({ title, rows, note });
-  console.log(`\n${title}`);
-  for (const row of rows) console.log(`  ${row.name.padEnd(44)} ${format(row.value)} ${row.unit}`);
-  const ours = rows.filter((row) => row.name.startsWith('multiproc'));
-  for (const mine of ours) {
-    const ratios = rows.filter((row) => !row.name.startsWith('multiproc')).map((peer) => `${peer.name} ${ratio(mine, peer)}`);
-    if (ratios.length) console.log(`  ${mine.name} vs: ${ratios.join(', ')}`);
-  }
-}
-
-function ratio(mine: Row, peer: Row): string {
-  const value = mine.higherIsBetter ? mine.value / peer.value : peer.value / mine.value;
-  return `${value.toFixed(2)}x`;
-}
-
-function format(value: number): string {
-  if (value >= 1e6) return `${(value / 1e6).toFixed(2)} M`;
-  if (value >= 1e4) return `${(value / 1e3).toFixed(1)} k`;
-  return value < 10 ? value.toFixed(2) : value.toFixed(1);
-}
-
-async function w1(): Promise<void> {
-  const items = Array.from({ length: W1_ITEMS }, (_, index) => index);
-  const rows: Row[] = [];
-  for (const context of ['process', 'thread'] as const) {
-    const pool = new Pool({ processes: 2, context });
-    await pool.map(double, items); // warm up
-    await pool.map(double, items, { chunkSize: 1 });
-    const auto = median(await repeat(3, () => time(() => pool.map(double, items))));
-    const one = median(await repeat(3, () => time(() => pool.map(double, items, { chunkSize: 1 }))));
-    rows.push({ name: `multiproc ${context}: map, automatic chunks`, value: W1_ITEMS / (auto / 1000), unit: 'items/s', higherIsBetter: true });
-    rows.push({ name: `multiproc ${context}: map, chunkSize 1`, value: W1_ITEMS / (one / 1000), unit: 'items/s', higherIsBetter: true });
-    await pool.terminate();
-  }
-  for (const peer of peers(2)) {
-    await Promise.all(items.slice(0, 1000).map((x) => peer.run('double', x)));
-    const elapsed = median(await repeat(3, () => time(() => Promise.all(items.map((x) => peer.run('double', x))))));
-    rows.push({ name: `${peer.name}: one task per item`, value: W1_ITEMS / (elapsed / 1000), unit: 'items/s', higherIsBetter: true });
-    await peer.destroy();
-  }
-  const py = python('W1', W1_ITEMS);
-  if (py) {
-    rows.push({ name: 'python: Pool.map default chunks', value: py.auto, unit: 'items/s', higherIsBetter: true });
-    rows.push({ name: 'python: Pool.map chunksize=1', value: py.chunk1, unit: 'items/s', higherIsBetter: true });
-  }
-  section(`W1: ${W1_ITEMS.toLocaleString('en-US')} tiny tasks (x => x * 2), 2 workers`, rows);
-}
-
-async function repeat(times: number, fn: () => Promise<number>): Promise<number[]> {
-  const results: number[] = [];
-  for (let index = 0; index < times; index++) results.push(await fn());
-  return results;
-}
-
-function calibrateBurn(targetMs: number): number {
+/** A limit for which burn(limit) takes about `targetMs` in this thread (cost grows about as limit ** 1.5). */
+function calibrate(targetMs: number): { limit: number; ms: number } {
   let limit = 20_000;
-  for (;;) {
-    const started = performance.now();
-    burn(limit);
-    const ms = performance.now() - started;
-    if (ms > targetMs / 4) return Math.round(limit * (targetMs / ms) ** (1 / 1.5));
-    limit *= 2;
+  let ms = timeBurn(limit);
+  while (ms < targetMs / 4) ms = timeBurn((limit *= 2));
+  for (let step = 0; step < 2; step++) {
+    limit = Math.max(1000, Math.round(limit * (targetMs / ms) ** (1 / 1.5)));
+    ms = timeBurn(limit);
   }
+  return { limit, ms };
 }
 
-async function w2(): Promise<void> {
-  const cpus = cpuCount();
-  const tasks = 4 * cpus;
-  const limit = calibrateBurn(250);
-  const serialStart = performance.now();
-  for (let index = 0; index < tasks; index++) burn(limit);
-  const serial = performance.now() - serialStart;
-  const rows: Row[] = [];
-  for (const context of ['process', 'thread'] as const) {
-    const pool = new Pool({ processes: cpus, context });
-    await pool.map(noop, Array.from({ length: cpus }), { chunkSize: 1 });
-    const parallel = await time(() => pool.map(burn, Array(tasks).fill(limit), { chunkSize: 1 }));
-    rows.push({ name: `multiproc ${context}`, value: serial / parallel, unit: 'x speed-up', higherIsBetter: true });
-    await pool.terminate();
-  }
-  for (const peer of peers(cpus)) {
-    await Promise.all(Array.from({ length: cpus }, () => peer.run('double', 1)));
-    const parallel = await time(() => Promise.all(Array.from({ length: tasks }, () => peer.run('burn', limit))));
-    rows.push({ name: peer.name, value: serial / parallel, unit: 'x speed-up', higherIsBetter: true });
-    await peer.destroy();
-  }
-  const py = python('W2', 250, tasks, cpus);
-  if (py) rows.push({ name: 'python: Pool.map chunksize=1', value: py.speedup, unit: 'x speed-up', higherIsBetter: true });
-  section(`W2: speed-up on ${cpus} cores, ${tasks} CPU tasks of ~250 ms (serial / parallel, each against its own serial time)`, rows);
+function serialMs(): number {
+  let total = 0;
+  for (let task = 0; task < settings.w2Tasks; task++) total += timeBurn(settings.w2Limit);
+  return total;
 }
 
-async function w3(): Promise<void> {
-  const rows: Row[] = [];
-  for (const context of ['process', 'thread'] as const) {
-    // The first pool of a program boots its workers; later ones reuse the closed pools' warm workers.
-    const [cold, ...warm] = await repeat(RUNS + 1, () => time(async () => {
-      const pool = new Pool({ processes: 2, context });
-      await pool.apply(noop);
-      pool.close();
-      await pool.join();
-    }));
-    rows.push({ name: `multiproc ${context}: first pool (cold)`, value: cold, unit: 'ms', higherIsBetter: false });
-    rows.push({ name: `multiproc ${context}: next pools (warm workers)`, value: median(warm), unit: 'ms', higherIsBetter: false });
-  }
-  const makers: [string, () => Promise<void>][] = [
-    ['piscina', async () => { const p = new Piscina({ filename: peerWorker, minThreads: 2, maxThreads: 2 }); await p.run({ name: 'double', arg: 1 }); await p.destroy(); }],
-    ['tinypool', async () => { const p = new Tinypool({ filename: peerWorker, minThreads: 2, maxThreads: 2 }); await p.run({ name: 'double', arg: 1 }); await p.destroy(); }],
-    ['workerpool', async () => { const p = workerpool.pool(peerWorker, { minWorkers: 2, maxWorkers: 2, workerType: 'thread', workerThreadOpts: { env: { ...process.env, BENCH_WORKERPOOL: '1' } } }); await p.exec('double', [1]); await p.terminate(); }],
-  ];
-  for (const [name, make] of makers) rows.push({ name, value: median(await repeat(RUNS, () => time(make))), unit: 'ms', higherIsBetter: false });
-  const py = python('W3', RUNS);
-  if (py) {
-    rows.push({ name: 'python: spawn Pool(2)', value: py.spawn, unit: 'ms', higherIsBetter: false });
-    rows.push({ name: 'python: fork Pool(2)', value: py.fork, unit: 'ms', higherIsBetter: false });
-  }
-  section(`W3: create a pool of 2, run one task, close it (median of ${RUNS})`, rows);
-}
-
-async function w7(): Promise<void> {
-  const rows: Row[] = [];
-  for (const context of ['process', 'thread'] as const) {
-    const ProcessClass = getContext(context).Process;
-    // Let the spares of earlier workloads idle out, so the first start is cold.
-    await new Promise((resolve) => setTimeout(resolve, 2500));
-    const [cold, ...warm] = await repeat(RUNS + 1, () => time(async () => {
-      const child = new ProcessClass({ target: noop });
-      child.start();
-      await child.join();
-    }));
-    rows.push({ name: `multiproc ${context}: first Process (cold)`, value: cold, unit: 'ms', higherIsBetter: false });
-    rows.push({ name: `multiproc ${context}: next Processes (spare children)`, value: median(warm), unit: 'ms', higherIsBetter: false });
-  }
-  const empty = join(benchDir, 'peers', 'empty.mjs');
-  const forkMs = median(await repeat(RUNS, () => time(async () => void (await once(fork(empty), 'exit')))));
-  rows.push({ name: 'raw child_process.fork', value: forkMs, unit: 'ms', higherIsBetter: false });
-  const py = python('W7', RUNS);
-  if (py) {
-    rows.push({ name: 'python: spawn Process', value: py.spawn, unit: 'ms', higherIsBetter: false });
-    rows.push({ name: 'python: fork Process', value: py.fork, unit: 'ms', higherIsBetter: false });
-  }
-  section(`W7: start and join an empty process (median of ${RUNS})`, rows);
-}
-
-const { model, processors } = cpuInfo();
-const machine = `${model}, ${processors} processors (${cpuCount()} usable), Node ${process.version}, ${pythonVersion()}, ${new Date().toISOString().slice(0, 10)}`;
-console.log(`machine: ${machine}`);
-const workloads: [string, () => Promise<void>][] = [['W1', w1], ['W2', w2], ['W3', w3], ['W7', w7]];
-for (const [name, run] of workloads) if (!only || only.includes(name)) await run();
-
-const markdown = [
-  '# Benchmarks',
-  '',
-  `Produced by \`npm run bench\` on: ${machine}.`,
-  'Every figure comes from the same run; ratios compare multiproc with each peer (above 1.00x: multiproc is better).',
-  'The machine is shared and noisy: single runs vary by up to ±50 %; compare ratios, not absolute numbers.',
-  '',
-  ...sections.flatMap(({ title, rows }) => {
-    const peersOnly = rows.filter((row) => !row.name.startsWith('multiproc'));
-    const header = `| | value | ${peersOnly.map((peer) => `vs ${peer.name}`).join(' | ')} |`;
-    return [
-      `## ${title}`,
-      '',
-      header,
-      `|${' --- |'.repeat(2 + peersOnly.length)}`,
-      ...rows.map((row) => `| ${row.name} | ${format(row.value)} ${row.unit} | ${peersOnly.map((peer) => (row.name.startsWith('multiproc') ? ratio(row, peer) : '')).join(' | ')} |`),
-      '',
-    ];
+const methods: Record<WorkloadId, () => { title: string; method: string; notes?: string[] }> = {
+  W1: () => ({
+    title: `W1: ${W1_ITEMS.toLocaleString('en-US')} tiny tasks (x => x * 2) on 2 workers`,
+    method:
+      `Items per second of one call over all ${W1_ITEMS.toLocaleString('en-US')} items, median of ${settings.w1Reps}; the pool is started and warmed first and only the call is timed. ` +
+      'multiproc: `Pool({ processes: 2 }).map(double, items)` with default chunks and `{ chunkSize: 1 }`. ' +
+      'piscina `run`, tinypool `run`, workerpool `exec` (worker threads): one task per item, all submitted at once, `Promise.all`. ' +
+      "Python: `get_context('spawn').Pool(2).map(double, items)` with default chunks and `chunksize=1`.",
   }),
-];
-if (!only) writeFileSync(join(process.cwd(), 'BENCHMARKS.md'), `${markdown.join('\n')}\n`);
+  W2: () => {
+    const calibration = calibrate(250);
+    settings.w2Limit = calibration.limit;
+    let cached: number | null = null;
+    settings.w2Serial = () => (quick ? (cached ??= serialMs()) : serialMs());
+    return {
+      title: `W2: speed-up of ${settings.w2Tasks} CPU tasks of ~250 ms on ${cores} cores`,
+      method:
+        `Each task counts the primes below N by trial division. Speed-up = serial time of the ${settings.w2Tasks} tasks in one thread / time of the same tasks on a warm pool of ${cores} workers (one task per message), ` +
+        `median of ${settings.w2Rounds} round${settings.w2Rounds > 1 ? 's' : ''}, each library against its own serial time: the JavaScript participants against the same tasks run in the harness's thread${quick ? ' (measured once)' : ' right before each parallel run'}, ` +
+        'Python against the same tasks run serially in Python (which calibrates its own N to ~250 ms).',
+      notes: [`N = ${calibration.limit.toLocaleString('en-US')}: one task took ${calibration.ms.toFixed(0)} ms in the harness's thread at calibration.`],
+    };
+  },
+  W3: () => ({
+    title: `W3: create a pool of 2, run one task, close it (ms, median of ${settings.startRuns})`,
+    method:
+      'multiproc: `new Pool({ processes: 2 })`, `map(double, [1])`, `close()`, `await join()`. piscina, tinypool, workerpool: create with 2 threads, run one task, `destroy()`/`terminate()`. ' +
+      "Python: `get_context(m).Pool(2)`, `map(double, [1])`, `close()`, `join()`, with m = 'spawn' (the comparison) and 'fork' (reference).",
+  }),
+  W7: () => ({
+    title: `W7: start and join an empty process (ms, median of ${settings.startRuns})`,
+    method:
+      "multiproc: `getContext(c).Process({ target: noop })`, `start()`, `await join()` (in the 'thread' context the child is a worker thread). " +
+      "Raw Node: `child_process.fork` of an empty module, until its exit. Python: `get_context(m).Process(target=noop)`, `start()`, `join()`, with m = 'spawn' (the comparison) and 'fork' (reference).",
+  }),
+  W8: () => ({
+    title: `W8: 4 workers each incrementing one shared Value ${settings.w8Increments.toLocaleString('en-US')} times under its lock (ops/s)`,
+    method:
+      "multiproc: `new Value('i', 0)` passed to a warm `Pool({ processes: 4 })`; each task loops `await lock.acquire(); v.value += 1; lock.release()`, timed from dispatch to the last result. " +
+      "Python: `get_context('spawn').Value('i', 0)` and 4 Processes looping `with v.get_lock(): v.value += 1`, timed from a Barrier all of them reach after start-up. The total is checked to be exact.",
+  }),
+  W9: () => ({
+    title: `W9: Event ping-pong between two processes (µs per round trip, ${settings.w9RoundTrips.toLocaleString('en-US')} round trips)`,
+    method:
+      'This process sets `ping` and waits for `pong`; a child waits for `ping`, clears it and sets `pong`. multiproc: `Event` over shared memory (a short spin, then a futex); Python: `get_context(\'spawn\').Event()`. 100 round trips of warm-up first.',
+  }),
+};
+
+// ---- run ----
+const startedAll = performance.now();
+const sections: Section[] = [];
+let failures = 0;
+for (const id of WORKLOADS) {
+  if (only && !only.includes(id)) continue;
+  console.log(`\n${id}: running...`);
+  const { title, method, notes = [] } = methods[id]();
+  const section: Section = { id, title, method, figures: [], notes: [...notes] };
+  if (multiprocUnavailable) section.notes.unshift(`multiproc: unavailable (${multiprocUnavailable}).`);
+  if (!pythonVersion) section.notes.push('python: skipped (python3 not found).');
+  if (!compiled && participants.some((participant) => participant.name.startsWith('multiproc')))
+    section.notes.push("Run under tsx: multiproc's children and threads load the TypeScript loader too (the peers' do not).");
+  for (const participant of participants) {
+    const job = participant[id];
+    if (!job) continue;
+    let figures: Figure[] = [];
+    const ms = await timeMs(async () => {
+      try {
+        figures = await job(settings);
+      } catch (error) {
+        failures++;
+        section.notes.push(`${participant.name}: failed (${errorMessage(error)}).`);
+      }
+    });
+    section.figures.push(...figures);
+    console.log(`  ${participant.name}: ${figures.length ? 'done' : 'FAILED'} in ${(ms / 1000).toFixed(1)} s`);
+  }
+  sections.push(section);
+  printSection(section);
+}
+
+// ---- BENCHMARKS.md ----
+const target = out ? (isAbsolute(out) ? out : resolve(process.cwd(), out)) : !only && !quick ? join(rootDir, 'BENCHMARKS.md') : null;
+if (target) {
+  const command = compiled ? `npm run bench${quick ? ' -- --quick' : ''}` : `node --import tsx bench/run.ts${quick ? ' --quick' : ''}`;
+  writeFileSync(target, markdown(machine, sections, command));
+  console.log(`\nwrote ${relative(process.cwd(), target) || target}`);
+} else console.log('\nBENCHMARKS.md not written (--quick or --only: pass --out FILE to write these tables)');
+console.log(`total ${((performance.now() - startedAll) / 1000).toFixed(1)} s`);
+
+// ---- no child left behind ----
+/** Live children of this process (Linux /proc; empty elsewhere). */
+function childPids(): number[] {
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc').filter((entry) => /^\d+$/.test(entry));
+  } catch {
+    return [];
+  }
+  return entries
+    .filter((pid) => {
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        return Number(ppid) === process.pid && state !== 'Z';
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
+// Idle children a library keeps (multiproc's spares) should end on their own within seconds.
+const ourChildren = () => childPids().filter((pid) => !childrenAtStart.has(pid));
+for (let waited = 0; ourChildren().length && waited < 5000; waited += 250) await new Promise((done) => setTimeout(done, 250));
+const leftover = ourChildren();
+if (leftover.length) {
+  const described = leftover.map((pid) => {
+    try {
+      return `${pid} ${readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').trim().slice(0, 160)}`;
+    } catch {
+      return String(pid);
+    }
+  });
+  console.log(`warning: ${leftover.length} child process(es) still running 5 s after the last workload, terminating them:\n  ${described.join('\n  ')}`);
+  for (const pid of leftover) {
+    try {
+      process.kill(pid, 'SIGTERM');
+    } catch {
+      // already gone
+    }
+  }
+}
+process.exitCode = failures ? 1 : 0;
+// Everything was destroyed: if some handle still keeps the loop alive, say so and exit anyway.
+setTimeout(() => {
+  console.log('warning: the event loop was still busy 3 s after the last workload; exiting');
+  process.exit();
+}, 3000).unref();

@@ -1,11 +1,14 @@
-// Task functions for the benchmarks, registered for multiproc's workers.
-import { register } from 'multiproc';
+// Task functions of the multiproc participant, registered so that multiproc's children (which
+// import this module by its URL) find them by name. The peers run the same code from
+// bench/peers/workers/tasks.mjs; the harness also calls burn() here for W2's calibration and
+// serial baseline.
+import { loadMultiproc, type MultiprocEvent, type MultiprocValue } from './library.ts';
 
 export function double(x: number): number {
   return x * 2;
 }
 
-/** CPU-bound: counts primes below `limit` (deterministic work, calibrated by the harness). */
+/** CPU-bound: counts the primes below `limit` by trial division (deterministic). */
 export function burn(limit: number): number {
   let count = 0;
   for (let n = 2; n < limit; n++) {
@@ -23,4 +26,27 @@ export function burn(limit: number): number {
 
 export function noop(): void {}
 
-register(import.meta.url, { double, burn, noop });
+/** W8: `times` increments of a shared Value, each under its lock. */
+export async function incrementMany([counter, times]: [MultiprocValue, number]): Promise<void> {
+  const lock = counter.getLock();
+  for (let turn = 0; turn < times; turn++) {
+    await lock.acquire();
+    counter.value += 1;
+    lock.release();
+  }
+}
+
+/** W9: answers each `ping` with a `pong`, `times` times. */
+export async function pong(ping: MultiprocEvent, answer: MultiprocEvent, times: number): Promise<void> {
+  for (let turn = 0; turn < times; turn++) {
+    await ping.wait();
+    ping.clear();
+    answer.set();
+  }
+}
+
+try {
+  (await loadMultiproc()).register(import.meta.url, { double, burn, noop, incrementMany, pong });
+} catch {
+  // The library did not load: bench/multiproc.ts reports it unavailable, the peers still run.
+}

@@ -1,8 +1,8 @@
 """Python's multiprocessing on the harness's workloads; prints one JSON object on stdout.
 
     python3 bench/python/bench.py W1 ITEMS REPS      -> {"default_ms": [...], "chunk1_ms": [...]}
-    python3 bench/python/bench.py W2 TARGET_MS TASKS WORKERS
-                                                     -> {"limit", "task_ms", "serial_ms", "parallel_ms"}
+    python3 bench/python/bench.py W2 TARGET_MS TASKS WORKERS ROUNDS
+                                                     -> {"limit", "task_ms", "serial_ms": [...], "parallel_ms": [...]}
     python3 bench/python/bench.py W3 RUNS            -> {"spawn_ms": [...], "fork_ms": [...]}
     python3 bench/python/bench.py W7 RUNS            -> {"spawn_ms": [...], "fork_ms": [...]}
 
@@ -82,20 +82,23 @@ def calibrate(target_ms):
     return limit, took
 
 
-def w2(target_ms, tasks, workers):
+def w2(target_ms, tasks, workers, rounds):
+    """rounds x (the tasks serially in this process, then on a warm Pool(workers), chunksize=1)."""
     limit, task_ms = calibrate(target_ms)
-    started = time.perf_counter()
-    for _ in range(tasks):
-        burn(limit)
-    serial_ms = ms_since(started)
+    out = {"limit": limit, "task_ms": task_ms, "serial_ms": [], "parallel_ms": []}
     with mp.get_context("spawn").Pool(workers) as pool:
         pool.map(burn, [1000] * (2 * workers), chunksize=1)  # warm: every worker up
-        started = time.perf_counter()
-        pool.map(burn, [limit] * tasks, chunksize=1)
-        parallel_ms = ms_since(started)
+        for _ in range(rounds):
+            started = time.perf_counter()
+            for _ in range(tasks):
+                burn(limit)
+            out["serial_ms"].append(ms_since(started))
+            started = time.perf_counter()
+            pool.map(burn, [limit] * tasks, chunksize=1)
+            out["parallel_ms"].append(ms_since(started))
         pool.close()
         pool.join()
-    return {"limit": limit, "task_ms": task_ms, "serial_ms": serial_ms, "parallel_ms": parallel_ms}
+    return out
 
 
 def w3(method, runs):
@@ -129,6 +132,55 @@ def w7(method, runs):
     return times
 
 
+def w8_worker(value, start, n):
+    start.wait()  # every worker is up: only the counting is timed
+    for _ in range(n):
+        with value.get_lock():
+            value.value += 1
+
+
+def w8(processes, n):
+    ctx = mp.get_context("spawn")
+    value = ctx.Value("i", 0)
+    start = ctx.Barrier(processes + 1)
+    workers = [ctx.Process(target=w8_worker, args=(value, start, n)) for _ in range(processes)]
+    for w in workers:
+        w.start()
+    start.wait()
+    t = time.perf_counter()
+    for w in workers:
+        w.join()
+    elapsed = time.perf_counter() - t
+    assert value.value == processes * n, value.value
+    return {"ops_per_s": processes * n / elapsed, "total": value.value}
+
+
+def w9_pong(ping, pong, n):
+    for _ in range(n):
+        ping.wait()
+        ping.clear()
+        pong.set()
+
+
+def w9(n):
+    ctx = mp.get_context("spawn")
+    ping, pong = ctx.Event(), ctx.Event()
+    child = ctx.Process(target=w9_pong, args=(ping, pong, n + 100))
+    child.start()
+    for _ in range(100):  # warm up
+        ping.set()
+        pong.wait()
+        pong.clear()
+    t = time.perf_counter()
+    for _ in range(n):
+        ping.set()
+        pong.wait()
+        pong.clear()
+    elapsed = time.perf_counter() - t
+    child.join()
+    return {"round_trip_us": elapsed / n * 1e6}
+
+
 def main(argv):
     workload, *args = argv
     numbers = [int(arg) for arg in args]
@@ -140,6 +192,10 @@ def main(argv):
         out = {"spawn_ms": w3("spawn", *numbers), "fork_ms": w3("fork", *numbers)}
     elif workload == "W7":
         out = {"spawn_ms": w7("spawn", *numbers), "fork_ms": w7("fork", *numbers)}
+    elif workload == "W8":
+        out = w8(*numbers)
+    elif workload == "W9":
+        out = w9(*numbers)
     else:
         raise SystemExit(f"unknown workload {workload!r}")
     print(json.dumps(out))

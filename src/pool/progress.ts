@@ -4,8 +4,11 @@
 /** `true`: a progress bar on stderr (when a terminal); a function: called with (done, total). */
 export type ProgressOption = boolean | ((done: number, total?: number) => void);
 
+/** What a job calls as its items complete; made by {@link createProgress}. */
 export interface ProgressReporter {
+  /** `done` items have completed so far (a running total, not an increment). */
   update(done: number): void;
+  /** The job is over (success, failure or abort): the bar draws its final state once and ends its line. */
   finish(): void;
 }
 
@@ -25,9 +28,10 @@ export function createProgress(
 
 /** 999, 1.2k, 3.4M. */
 export function humanCount(value: number): string {
-  if (value < 1000) return String(Math.round(value));
-  if (value < 1e6) return `${(value / 1e3).toFixed(1)}k`;
-  if (value < 1e9) return `${(value / 1e6).toFixed(1)}M`;
+  // Thresholds sit just below each unit so rounding never prints "1000" or "1000.0k".
+  if (value < 999.5) return String(Math.round(value));
+  if (value < 999_950) return `${(value / 1e3).toFixed(1)}k`;
+  if (value < 999_950_000) return `${(value / 1e6).toFixed(1)}M`;
   return `${(value / 1e9).toFixed(1)}G`;
 }
 
@@ -46,6 +50,7 @@ class ProgressBar implements ProgressReporter {
   readonly #startedAt = performance.now();
   #lastDrawAt = Number.NEGATIVE_INFINITY;
   #done = 0;
+  #isFinished = false;
 
   constructor(stream: NodeJS.WriteStream, total: number | undefined) {
     this.#stream = stream;
@@ -53,6 +58,7 @@ class ProgressBar implements ProgressReporter {
   }
 
   update(done: number): void {
+    if (this.#isFinished) return;
     this.#done = done;
     const now = performance.now();
     if (now - this.#lastDrawAt < REDRAW_INTERVAL_MS) return; // at most ~10 redraws a second
@@ -61,7 +67,10 @@ class ProgressBar implements ProgressReporter {
   }
 
   finish(): void {
-    this.#draw(performance.now());
+    // A job may finish through more than one path (result, then abort): end the line once.
+    if (this.#isFinished) return;
+    this.#isFinished = true;
+    this.#draw(performance.now()); // the throttle may have skipped the last update
     this.#stream.write('\n');
   }
 
@@ -78,7 +87,7 @@ class ProgressBar implements ProgressReporter {
     if (this.#total === undefined) return `${this.#done.toLocaleString('en-US')} items  ${rateText}`.slice(0, width - 1);
     const total = this.#total;
     const fraction = total === 0 ? 1 : Math.min(1, this.#done / total);
-    const eta = rate > 0 ? humanDuration((total - this.#done) / rate) : '--';
+    const eta = rate > 0 ? humanDuration(Math.max(0, total - this.#done) / rate) : '--';
     const tail = `  ${this.#done}/${total}  ${Math.floor(fraction * 100)}%  ${rateText}  ETA ${eta}`;
     const barWidth = Math.max(0, Math.min(30, width - 1 - tail.length - 2));
     const filled = Math.round(fraction * barWidth);

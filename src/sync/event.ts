@@ -8,6 +8,8 @@ import { waitWord, wakeWord } from './waiting.js';
 
 const FLAG = 0;
 const ALL = 2 ** 31 - 1;
+/** Loads of the flag before parking: a hand-off between busy processes is caught in microseconds. */
+const SPIN_LIMIT = 20_000;
 
 /**
  * A flag that processes and threads can wait for.
@@ -43,6 +45,7 @@ export class Event implements SharedWords {
   /** Waits until the flag is set, or `timeout` ms pass; resolves to the flag (Python's return value). */
   async wait(timeout?: number | null): Promise<boolean> {
     const timeoutMs = checkTimeout('Event.wait: "timeout"', timeout);
+    for (let spin = 0; spin < SPIN_LIMIT; spin++) if (Atomics.load(this.#block.words, FLAG) === 1) return true;
     const deadline = timeoutMs === undefined ? Number.POSITIVE_INFINITY : performance.now() + timeoutMs;
     while (!this.isSet()) {
       const remaining = deadline - performance.now();

@@ -30,6 +30,35 @@ test('the bar shows done/total and the percentage, and finish() ends the line', 
   for (const line of lines) assert.ok(line.replace('\x1b[2K', '').trimEnd().length <= 59, `too wide: ${line}`);
 });
 
+test('lines fit a narrow terminal, and ETA reads -- before anything is done', () => {
+  for (const columns of [20, 40]) {
+    const { stream, text } = terminal(columns);
+    const bar = createProgress(true, 1_000_000, stream)!;
+    bar.update(0);
+    bar.finish();
+    for (const line of text().split('\r').filter(Boolean)) {
+      assert.ok(line.replace('\x1b[2K', '').trimEnd().length < columns, `too wide: ${line}`);
+    }
+  }
+  const { stream, text } = terminal(80);
+  const bar = createProgress(true, 10, stream)!;
+  bar.update(0);
+  bar.finish();
+  assert.match(text(), /0\/10\s+0%.*ETA --/);
+});
+
+test('a second finish() and updates after it write nothing more', () => {
+  const { stream, text } = terminal(60);
+  const bar = createProgress(true, 4, stream)!;
+  bar.update(4);
+  bar.finish();
+  const written = text();
+  bar.update(5);
+  bar.finish();
+  assert.equal(text(), written);
+  assert.equal(written.split('\n').length, 2);
+});
+
 test('an unknown total shows a count without a percentage', () => {
   const { stream, text } = terminal(80);
   const bar = createProgress(true, undefined, stream)!;
@@ -53,6 +82,8 @@ test('a function receives every update with the total; false gives no reporter',
   reporter.update(1);
   reporter.update(3);
   assert.deepEqual(seen, [[1, 3], [3, 3]]);
+  createProgress((done, total) => seen.push([done, total]), undefined)!.update(7);
+  assert.deepEqual(seen.at(-1), [7, undefined]);
   assert.equal(createProgress(false, 3), undefined);
   assert.equal(createProgress(undefined, 3), undefined);
 });
@@ -61,6 +92,8 @@ test('numbers and durations read as a person would write them', () => {
   assert.equal(humanCount(999), '999');
   assert.equal(humanCount(1234), '1.2k');
   assert.equal(humanCount(3_400_000), '3.4M');
+  assert.equal(humanCount(999.7), '1.0k');
+  assert.equal(humanCount(999_990), '1.0M');
   assert.equal(humanDuration(3), '3s');
   assert.equal(humanDuration(65), '1m05s');
   assert.equal(humanDuration(3720), '1h02m');

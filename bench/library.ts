@@ -1,0 +1,64 @@
+// Loads multiproc for the harness and for bench/tasks.ts, as the same module instance in the
+// parent and in every child (register() and a child's lookup share one registry):
+// - under tsx (`node --import tsx bench/run.ts`): the sources, src/index.ts;
+// - compiled (`npm run bench` runs tsc's output in .bench-tmp/): the build, dist/index.js, since
+//   plain JavaScript cannot import src/*.ts and tsc cannot compile src/ into .bench-tmp/.
+// The specifier is computed, so tsc does not pull src/ into the bench build; the API is typed
+// below, and bench/api-check.ts (type-checked by the root tsconfig only) keeps it in line with src.
+import { compiled } from './measure.ts';
+
+export type ContextName = 'process' | 'thread';
+
+/** Any task function: the harness only passes bench/tasks.ts's registered functions. */
+// biome-ignore lint/suspicious/noExplicitAny: matches any function's parameters, like the library's AnyFunction
+export type TaskFunction = (...args: any[]) => unknown;
+
+/** The part of a multiproc Pool the harness uses. */
+export interface MultiprocPool {
+  map<A, R>(fn: (item: A) => R, items: A[], options?: { chunkSize?: number }): Promise<Awaited<R>[]>;
+  close(): void;
+  join(): Promise<void>;
+  terminate(): Promise<void>;
+}
+
+/** The part of a multiproc Process the harness uses. */
+export interface MultiprocProcess {
+  start(): void;
+  join(): Promise<void>;
+}
+
+/** A shared integer and its lock (W8). */
+export interface MultiprocValue {
+  value: number;
+  getLock(): { acquire(): Promise<boolean>; release(): void };
+}
+
+/** A cross-process event (W9). */
+export interface MultiprocEvent {
+  set(): void;
+  clear(): void;
+  wait(timeout?: number): Promise<boolean>;
+}
+
+/** The part of multiproc's API the harness uses: `import { Pool, getContext, register, Value, Event } from 'multiproc'`. */
+export interface MultiprocApi {
+  Pool: new (options: { processes: number; context: ContextName }) => MultiprocPool;
+  getContext(method: ContextName): {
+    Process: new (options: { target: TaskFunction; args?: unknown[] }) => MultiprocProcess;
+  };
+  register(moduleUrl: string, functions: Record<string, TaskFunction>): void;
+  Value: new (typecode: 'i', init: number) => MultiprocValue;
+  Event: new () => MultiprocEvent;
+}
+
+/** Where the library is loaded from, for the report. */
+export const librarySource = compiled ? 'dist/index.js (compiled harness: run `npm run build` first)' : 'src/index.ts (under tsx)';
+const libraryUrl = new URL(compiled ? '../dist/index.js' : '../src/index.ts', import.meta.url).href;
+
+let loading: Promise<MultiprocApi> | undefined;
+
+/** The library, imported once per process; rejects with the import's error when it cannot load. */
+export function loadMultiproc(): Promise<MultiprocApi> {
+  loading ??= import(libraryUrl) as Promise<MultiprocApi>;
+  return loading;
+}

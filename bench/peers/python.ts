@@ -1,0 +1,74 @@
+// Python's multiprocessing, run by bench/python/bench.py in a python3 child per workload (its
+// interpreter start is not timed: the script times itself and prints JSON). Skipped when python3
+// is absent.
+import { execFile, execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { benchDir, type Figure, type Settings, speedupFigure, startTimesFigure, throughputTimesFigure } from '../measure.ts';
+
+export const name = 'python';
+const script = join(benchDir, 'python', 'bench.py');
+const run = promisify(execFile);
+
+/** python3's version ('3.11.7'), or null when there is no python3. */
+export function pythonVersion(): string | null {
+  try {
+    return execFileSync('python3', ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 10_000 }).trim().replace(/^Python\s*/, '');
+  } catch {
+    return null;
+  }
+}
+
+async function python<T>(workload: string, ...args: number[]): Promise<T> {
+  try {
+    // The timeout sends SIGTERM, which bench.py turns into an exit that terminates its pools.
+    const { stdout } = await run('python3', [script, workload, ...args.map(String)], { encoding: 'utf8', timeout: 150_000, maxBuffer: 1 << 24 });
+    return JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as T;
+  } catch (error) {
+    const { stderr } = error as { stderr?: string };
+    const last = stderr?.trim().split('\n').at(-1);
+    throw last ? new Error(`python3 ${workload}: ${last}`) : error;
+  }
+}
+
+/** W1: spawn Pool(2).map, default chunks and chunksize=1, the pool started and warmed. */
+export async function w1(s: Settings): Promise<Figure[]> {
+  const out = await python<{ default_ms: number[]; chunk1_ms: number[] }>('W1', s.w1Items.length, s.w1Reps);
+  const n = s.w1Items.length;
+  return [throughputTimesFigure(name, 'default chunks', n, out.default_ms), throughputTimesFigure(name, 'chunksize=1', n, out.chunk1_ms)];
+}
+
+/** W2: Python calibrates its own ~250 ms task and times its own serial run. */
+export async function w2(s: Settings): Promise<Figure[]> {
+  const out = await python<{ limit: number; task_ms: number; serial_ms: number[]; parallel_ms: number[] }>('W2', 250, s.w2Tasks, s.cores, s.w2Rounds);
+  const rounds = out.serial_ms.map((serial, round) => ({ serial, parallel: out.parallel_ms[round] }));
+  return [speedupFigure(name, rounds, `; Python's N = ${out.limit.toLocaleString('en-US')} (${Math.round(out.task_ms)} ms a task)`)];
+}
+
+/** W3: Pool(2), one task, close and join; spawn (the comparison) and fork (for reference). */
+export async function w3(s: Settings): Promise<Figure[]> {
+  const out = await python<{ spawn_ms: number[]; fork_ms: number[] }>('W3', s.startRuns);
+  return startFigures(out);
+}
+
+/** W7: Process(target=noop).start() and join(); spawn and fork. */
+export async function w7(s: Settings): Promise<Figure[]> {
+  const out = await python<{ spawn_ms: number[]; fork_ms: number[] }>('W7', s.startRuns);
+  return startFigures(out);
+}
+
+function startFigures(out: { spawn_ms: number[]; fork_ms: number[] }): Figure[] {
+  return [startTimesFigure(`${name} spawn`, out.spawn_ms), { ...startTimesFigure(`${name} fork`, out.fork_ms), reference: true }];
+}
+
+/** W8: four spawn processes add to a Value under its lock; timed from a barrier they all reach. */
+export async function w8(s: Settings): Promise<Figure[]> {
+  const out = await python<{ ops_per_s: number; total: number }>('W8', 4, s.w8Increments);
+  return [{ who: `${name} spawn`, value: out.ops_per_s, unit: 'ops/s', detail: `total ${out.total}` }];
+}
+
+/** W9: ping-pong through two Events with a spawn child. */
+export async function w9(s: Settings): Promise<Figure[]> {
+  const out = await python<{ round_trip_us: number }>('W9', s.w9RoundTrips);
+  return [{ who: `${name} spawn`, value: out.round_trip_us, unit: 'µs' }];
+}
