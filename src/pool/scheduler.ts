@@ -330,7 +330,8 @@ export class Scheduler {
     const isDraining = !this.#isAccepting && this.#queuedCount === 0;
     for (const slot of this.#workers) {
       if (slot.inFlight.size > 0 || slot.stopReason !== null) continue;
-      if (isDraining && this.#isReusable && slot.hasStarted) {
+      // A reusable pool has no initializer: a worker still booting is as good to park as a started one.
+      if (isDraining && this.#isReusable) {
         this.#park(slot);
       } else if (slot.isRetiring || isDraining) {
         slot.stopReason = 'retire';

@@ -56,6 +56,7 @@ export class Lock implements SharedWords {
 
   /** Takes the lock: true once held, false if `block: false` found it held or `timeout` ran out. */
   async acquire(options?: AcquireOptions): Promise<boolean> {
+    if (options === undefined && this.#tryTake()) return true; // the common case, before any option is looked at
     const { block, timeoutMs } = checkAcquire('Lock.acquire', options);
     if (this.#tryTake()) return true;
     if (!block) return false;

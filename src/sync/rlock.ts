@@ -54,6 +54,8 @@ export class RLock implements SharedWords {
 
   /** Takes the lock (again, if this thread owns it): true once held, false on `block: false` or timeout. */
   async acquire(options?: AcquireOptions): Promise<boolean> {
+    // The common case first, before any option is looked at: a free lock, no options.
+    if (options === undefined && Atomics.load(this.#block.words, OWNER_PID) === 0 && this.#take(0)) return true;
     const { block, timeoutMs } = checkAcquire('RLock.acquire', options);
     if (this.isMine()) {
       Atomics.add(this.#block.words, COUNT, 1);
