@@ -29,6 +29,7 @@ export type { ProgressOption } from './pool/progress.js';
 export { currentProcess, type ProcessInfo, parentProcess } from './process/identity.js';
 export { isMain } from './process/is-main.js';
 export { activeChildren, Process, type ProcessOptions } from './process/process.js';
+export { type ShareableItem, ShareableList, type ShareableListOptions } from './shared/shareable-list.js';
 export { RawArray, SharedArray } from './shared/shared-array.js';
 export { SharedMemory, type SharedMemoryOptions } from './shared/shared-memory.js';
 export type { ElementOf, Typecode } from './shared/typecodes.js';

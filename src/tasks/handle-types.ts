@@ -9,3 +9,4 @@ import '../sync/condition.js';
 import '../sync/barrier.js';
 import '../shared/value.js';
 import '../shared/shared-array.js';
+import '../shared/shareable-list.js';
