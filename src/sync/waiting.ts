@@ -16,7 +16,10 @@ export function waitWord(block: SharedBlock, index: number, expected: number, ti
     );
   }
   const result = Atomics.waitAsync(block.words, index, expected, timeoutMs);
-  return result.async ? (result.value as Promise<WaitOutcome>) : Promise.resolve(result.value as WaitOutcome);
+  if (!result.async) return Promise.resolve(result.value as WaitOutcome);
+  // Atomics.waitAsync does not keep Node's event loop alive; a pending wait must, as the native one does.
+  const keepAlive = setInterval(() => {}, 2 ** 30);
+  return (result.value as Promise<WaitOutcome>).finally(() => clearInterval(keepAlive));
 }
 
 /** Wakes up to `count` waiters of word `index`. */
