@@ -9,6 +9,7 @@
 import { InvalidStateError } from '../errors.js';
 import { registerHandleType } from '../tasks/codec.js';
 import { checkOptionsObject, invalidType, invalidValue, outOfRange } from '../validate.js';
+import { withIndexes } from './indexing.js';
 import { SharedMemory } from './shared-memory.js';
 
 /** What a ShareableList item may hold. */
@@ -45,22 +46,6 @@ function encodedLength(kind: Kind, value: ShareableItem): number {
   return kind === Kind.Null ? 0 : 8;
 }
 
-const INDEX = /^(0|[1-9]\d*)$/;
-
-const indexing: ProxyHandler<ShareableList> = {
-  get(target, property) {
-    if (typeof property === 'string' && INDEX.test(property)) return target.at(Number(property));
-    const value = Reflect.get(target, property, target);
-    return typeof value === 'function' ? value.bind(target) : value;
-  },
-  set(target, property, value) {
-    if (typeof property === 'string' && INDEX.test(property)) {
-      target.setAt(Number(property), value);
-      return true;
-    }
-    return Reflect.set(target, property, value, target);
-  },
-};
 
 export interface ShareableListOptions {
   /** The segment's name: to create it with, or (with a null sequence) to attach to. */
@@ -89,7 +74,7 @@ export class ShareableList {
     }
     this.#view = new DataView(this.#memory.buf.buffer, this.#memory.buf.byteOffset, this.#memory.size);
     // biome-ignore lint/correctness/noConstructorReturn: indexes are served by the proxy (SPEC §7: list[i])
-    return new Proxy(this, indexing as ProxyHandler<this>);
+    return withIndexes(this);
   }
 
   static #create(sequence: Iterable<ShareableItem>, name: string | null): SharedMemory {

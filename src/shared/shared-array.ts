@@ -8,32 +8,12 @@ import type { Lock } from '../sync/lock.js';
 import type { RLock } from '../sync/rlock.js';
 import { bytesForNew, isAdopted, registerSharedType, type SharedWords } from '../sync/shared-words.js';
 import { encodeValue } from '../tasks/codec.js';
+import { withIndexes } from './indexing.js';
 import { checkInteger, checkOptionsObject, invalidType, outOfRange } from '../validate.js';
 import type { SharedBlock } from './arena.js';
 import { bytesPerElement, checkTypecode, type ElementOf, fromStored, type Typecode, type TypedView, toStored, viewOf } from './typecodes.js';
 import { lockFromOption, type ValueOptions } from './value.js';
 
-const INDEX = /^(0|[1-9]\d*)$/;
-
-/** Array indexes are read and written through the typed view. */
-const indexing: ProxyHandler<SharedArray> = {
-  get(target, property) {
-    if (typeof property === 'string' && INDEX.test(property)) return target.at(Number(property));
-    const value = Reflect.get(target, property, target);
-    return typeof value === 'function' ? value.bind(target) : value;
-  },
-  set(target, property, value) {
-    if (typeof property === 'string' && INDEX.test(property)) {
-      target.setAt(Number(property), value);
-      return true;
-    }
-    return Reflect.set(target, property, value, target);
-  },
-  has(target, property) {
-    if (typeof property === 'string' && INDEX.test(property)) return Number(property) < target.length;
-    return Reflect.has(target, property);
-  },
-};
 
 function initialValues(where: string, sizeOrInit: unknown): { length: number; values: unknown[] | null } {
   if (typeof sizeOrInit === 'number') return { length: checkInteger(`${where}: "sizeOrInit"`, sizeOrInit, 0), values: null };
@@ -71,7 +51,7 @@ export class SharedArray<T extends Typecode = Typecode> implements SharedWords {
       for (let index = 0; index < values.length; index++) this.setAt(index, values[index] as ElementOf<T>);
     }
     // biome-ignore lint/correctness/noConstructorReturn: indexes are served by the proxy (SPEC §7: array[i])
-    return new Proxy(this, indexing as ProxyHandler<this>);
+    return withIndexes(this);
   }
 
   /** @internal */

@@ -2,22 +2,15 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { test } from 'node:test';
-import { InvalidStateError, Lock, Pool, Process, SharedMemory } from 'multiproc';
+import { InvalidStateError, Lock, Pool, Process, type SharedMemory } from 'multiproc';
 import { loadNative } from '../../src/native/loader.ts';
 import { holdLockForever, incrementUnderLock, readAfterLock, viaGrandchild } from '../fixtures/tasks.ts';
 import { eventually, forEachContext } from '../helpers/contexts.ts';
+import { withMemory } from '../helpers/shared.ts';
 
 const run = promisify(execFile);
 const skip = loadNative() ? false : 'the native addon is not built here';
 
-async function withMemory(body: (memory: SharedMemory) => Promise<void>): Promise<void> {
-  const memory = new SharedMemory({ create: true, size: 64 });
-  try {
-    await body(memory);
-  } finally {
-    memory.unlink();
-  }
-}
 
 forEachContext((context) => {
   test('four workers incrementing under the lock end at the exact total', { skip }, () =>

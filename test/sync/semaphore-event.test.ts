@@ -1,20 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { BoundedSemaphore, Event, InvalidStateError, Pool, Process, Semaphore, SharedMemory } from 'multiproc';
+import { BoundedSemaphore, Event, InvalidStateError, Pool, Process, Semaphore, type SharedMemory } from 'multiproc';
 import { loadNative } from '../../src/native/loader.ts';
 import { countHolders, writeWhenSet } from '../fixtures/tasks.ts';
 import { forEachContext } from '../helpers/contexts.ts';
+import { withMemory } from '../helpers/shared.ts';
 
 const skip = loadNative() ? false : 'the native addon is not built here';
 
-async function withMemory(body: (memory: SharedMemory) => Promise<void>): Promise<void> {
-  const memory = new SharedMemory({ create: true, size: 64 });
-  try {
-    await body(memory);
-  } finally {
-    memory.unlink();
-  }
-}
 
 forEachContext((context) => {
   test('a semaphore of 2 never lets more than 2 of 4 workers in at once', { skip }, () =>
