@@ -23,7 +23,7 @@ export {
   WorkerLostError,
 } from './errors.js';
 export { AsyncResult } from './pool/async-result.js';
-export type { ImapOptions, Input, MapOptions, PoolOptions, ResultCallbacks, TaskOptions } from './pool/options.js';
+export type { ImapIterator, ImapOptions, Input, MapOptions, PoolOptions, ResultCallbacks, TaskOptions } from './pool/options.js';
 export { Pool } from './pool/pool.js';
 export type { ProgressOption } from './pool/progress.js';
 export { currentProcess, type ProcessInfo, parentProcess } from './process/identity.js';

@@ -94,3 +94,9 @@ export function checkCallbacks(where: string, callbacks: ResultCallbacks<never>)
   if (callbacks.callback != null) checkFunction(`${where}: "callback"`, callbacks.callback);
   if (callbacks.errorCallback != null) checkFunction(`${where}: "errorCallback"`, callbacks.errorCallback);
 }
+
+/** What imap and imapUnordered return: an async iterator whose next() also takes a timeout (ms). */
+export interface ImapIterator<R> extends AsyncIterableIterator<R> {
+  /** The next result; with `timeout`, rejects with TimeoutError when none is ready in time (the iteration goes on). */
+  next(timeout?: number | null): Promise<IteratorResult<R>>;
+}

@@ -20,6 +20,7 @@ import {
   checkProcesses,
   checkTaskOptions,
   encodeArgs,
+  type ImapIterator,
   type ImapOptions,
   type Input,
   type MapOptions,
@@ -144,7 +145,7 @@ export class Pool {
   }
 
   /** Python's `Pool.imap`: results in input order, streamed; input read lazily. */
-  imap<A, R>(fn: Task<Returning<[A], R>>, iterable: Input<A>, options?: ImapOptions): AsyncIterableIterator<Awaited<R>> {
+  imap<A, R>(fn: Task<Returning<[A], R>>, iterable: Input<A>, options?: ImapOptions): ImapIterator<Awaited<R>> {
     return this.#startStream('Pool.imap', true, fn, iterable, options);
   }
 
@@ -153,7 +154,7 @@ export class Pool {
     fn: Task<Returning<[A], R>>,
     iterable: Input<A>,
     options?: ImapOptions,
-  ): AsyncIterableIterator<Awaited<R>> {
+  ): ImapIterator<Awaited<R>> {
     return this.#startStream('Pool.imapUnordered', false, fn, iterable, options);
   }
 

@@ -3,7 +3,9 @@
 // generator runs in flat memory; leaving the loop early drops the tasks not yet started.
 // An error from the input surfaces after the results of the items before it.
 
+import { TimeoutError } from '../errors.js';
 import type { Encoded } from '../tasks/codec.js';
+import { checkTimeout } from '../validate.js';
 import type { TaskMode } from './messages.js';
 import type { ProgressReporter } from './progress.js';
 import type { Scheduler } from './scheduler.js';
@@ -73,7 +75,13 @@ export class StreamJob<R> implements Job, AsyncIterableIterator<R> {
     this.#wake();
   }
 
-  async next(): Promise<IteratorResult<R>> {
+  /**
+   * The next result. With `timeout` (ms), rejects with TimeoutError when none is ready in time;
+   * the iteration goes on (Python's `IMapIterator.next(timeout)`).
+   */
+  async next(timeout?: number | null): Promise<IteratorResult<R>> {
+    const timeoutMs = checkTimeout('imap iterator next: "timeout"', timeout);
+    const deadline = timeoutMs === undefined ? undefined : performance.now() + timeoutMs;
     for (;;) {
       if (this.#valuePosition < this.#values.length) {
         return { value: this.#values[this.#valuePosition++] as R, done: false };
@@ -100,8 +108,21 @@ export class StreamJob<R> implements Job, AsyncIterableIterator<R> {
         return { value: undefined, done: true };
       }
       if (this.#isDone) return { value: undefined, done: true };
-      await new Promise<void>((resolve) => this.#wakers.push(resolve));
+      await this.#nextWake(deadline);
     }
+  }
+
+  /** Waits for the next settle or input change; past `deadline`, rejects with TimeoutError. */
+  async #nextWake(deadline: number | undefined): Promise<void> {
+    const woken = new Promise<void>((resolve) => this.#wakers.push(resolve));
+    if (deadline === undefined) return woken;
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<'expired'>((resolve) => {
+      timer = setTimeout(resolve, Math.max(0, deadline - performance.now()), 'expired');
+    });
+    const outcome = await Promise.race([woken, expired]);
+    clearTimeout(timer);
+    if (outcome === 'expired') throw new TimeoutError('imap iterator next: no result was ready within the timeout; iteration can go on.');
   }
 
   /** Leaving a `for await` loop early: stop reading input, drop the tasks not yet started. */

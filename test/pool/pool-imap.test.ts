@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { slowSquare, square } from '../fixtures/tasks.ts';
+import { Event, Pool } from 'multiproc';
+import { slowSquare, square, waitForGate } from '../fixtures/tasks.ts';
 import { forEachContext, sharedPool } from '../helpers/contexts.ts';
 
 forEachContext((context) => {
@@ -78,4 +79,15 @@ forEachContext((context) => {
     }, { message: 'input broke' });
     assert.deepEqual(results, [1, 4]);
   });
+});
+
+test("next(timeout) rejects with TimeoutError while no result is ready, and the iteration goes on (Python's IMapIterator.next)", async () => {
+  await using pool = new Pool({ processes: 1, context: 'thread' });
+  const gate = new Event();
+  const results = pool.imap(waitForGate, [gate, gate]);
+  await assert.rejects(results.next(10), { name: 'TimeoutError' });
+  gate.set();
+  assert.deepEqual(await results.next(30_000), { value: 'opened', done: false });
+  assert.deepEqual(await results.next(), { value: 'opened', done: false });
+  assert.equal((await results.next()).done, true);
 });
