@@ -8,13 +8,11 @@ import { InvalidStateError, TimeoutError } from '../errors.js';
 import type { SharedBlock } from '../shared/arena.js';
 import { checkOptionsObject, checkTimeout, invalidType } from '../validate.js';
 import { blockForNew, registerSharedType, type SharedWords } from './shared-words.js';
-import { isProcessAlive, waitWord, wakeWord } from './waiting.js';
+import { waitToTake, wakeWord } from './waiting.js';
 
 const HOLDER = 0;
 const WAITERS = 1;
 const SPIN_LIMIT = 200;
-/** How often a waiter checks that the holder is still alive. */
-const LIVENESS_CHECK_MS = 250;
 
 export interface AcquireOptions {
   /** Wait for the lock (true) or return false at once when it is held. @default true */
@@ -50,45 +48,23 @@ export class Lock implements SharedWords {
     return Atomics.load(this.#block.words, HOLDER) === process.pid;
   }
 
-  #tryTake(): boolean {
-    return Atomics.compareExchange(this.#block.words, HOLDER, 0, process.pid) === 0;
+  /** Takes the lock from holder `from` (0: free; else a dead holder's pid). */
+  #take(from: number): boolean {
+    return Atomics.compareExchange(this.#block.words, HOLDER, from, process.pid) === from;
   }
 
   /** Takes the lock: true once held, false if `block: false` found it held or `timeout` ran out. */
   async acquire(options?: AcquireOptions): Promise<boolean> {
-    if (options === undefined && this.#tryTake()) return true; // the common case, before any option is looked at
+    if (options === undefined && this.#take(0)) return true; // the common case, before any option is looked at
     const { block, timeoutMs } = checkAcquire('Lock.acquire', options);
-    if (this.#tryTake()) return true;
+    if (this.#take(0)) return true;
     if (!block) return false;
     const words = this.#block.words;
     for (let spin = 0; spin < SPIN_LIMIT; spin++) {
-      if (Atomics.load(words, HOLDER) === 0 && this.#tryTake()) return true;
+      if (Atomics.load(words, HOLDER) === 0 && this.#take(0)) return true;
     }
-    return this.#wait(timeoutMs === undefined ? Number.POSITIVE_INFINITY : performance.now() + timeoutMs);
-  }
-
-  async #wait(deadline: number): Promise<boolean> {
-    const words = this.#block.words;
-    Atomics.add(words, WAITERS, 1);
-    try {
-      for (;;) {
-        const holder = Atomics.load(words, HOLDER);
-        if (holder === 0) {
-          if (this.#tryTake()) return true;
-          continue;
-        }
-        // A dead holder can never release: take the lock over from it.
-        if (!isProcessAlive(holder)) {
-          if (Atomics.compareExchange(words, HOLDER, holder, process.pid) === holder) return true;
-          continue;
-        }
-        const remaining = deadline - performance.now();
-        if (remaining <= 0) return false;
-        await waitWord(this.#block, HOLDER, holder, Math.min(remaining, LIVENESS_CHECK_MS));
-      }
-    } finally {
-      Atomics.sub(words, WAITERS, 1);
-    }
+    const deadline = timeoutMs === undefined ? Number.POSITIVE_INFINITY : performance.now() + timeoutMs;
+    return waitToTake(this.#block, HOLDER, WAITERS, (from) => this.#take(from), deadline);
   }
 
   /** Frees the lock (any process or thread may). Throws InvalidStateError when it is not held. */

@@ -9,14 +9,13 @@ import { InvalidStateError } from '../errors.js';
 import type { SharedBlock } from '../shared/arena.js';
 import { type AcquireOptions, checkAcquire, holdWith } from './lock.js';
 import { blockForNew, isAdopted, registerSharedType, type SharedWords } from './shared-words.js';
-import { isProcessAlive, waitWord, wakeWord } from './waiting.js';
+import { waitToTake, wakeWord } from './waiting.js';
 
 const OWNER_PID = 0;
 const OWNER_THREAD = 1;
 const COUNT = 2;
 const WAITERS = 3;
 const SPIN_LIMIT = 200;
-const LIVENESS_CHECK_MS = 250;
 
 /**
  * A reentrant lock shared by processes and threads: its owner may acquire it again.
@@ -66,26 +65,8 @@ export class RLock implements SharedWords {
     for (let spin = 0; spin < SPIN_LIMIT; spin++) {
       if (Atomics.load(this.#block.words, OWNER_PID) === 0 && this.#take(0)) return true;
     }
-    return this.#wait(timeoutMs === undefined ? Number.POSITIVE_INFINITY : performance.now() + timeoutMs);
-  }
-
-  async #wait(deadline: number): Promise<boolean> {
-    const words = this.#block.words;
-    Atomics.add(words, WAITERS, 1);
-    try {
-      for (;;) {
-        const owner = Atomics.load(words, OWNER_PID);
-        if (owner === 0 || !isProcessAlive(owner)) {
-          if (this.#take(owner)) return true;
-          continue;
-        }
-        const remaining = deadline - performance.now();
-        if (remaining <= 0) return false;
-        await waitWord(this.#block, OWNER_PID, owner, Math.min(remaining, LIVENESS_CHECK_MS));
-      }
-    } finally {
-      Atomics.sub(words, WAITERS, 1);
-    }
+    const deadline = timeoutMs === undefined ? Number.POSITIVE_INFINITY : performance.now() + timeoutMs;
+    return waitToTake(this.#block, OWNER_PID, WAITERS, (from) => this.#take(from), deadline);
   }
 
   /** Releases one level; the lock is free when the count reaches 0. Only the owner may. */

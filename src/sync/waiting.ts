@@ -7,6 +7,9 @@ import type { SharedBlock } from '../shared/arena.js';
 
 export type WaitOutcome = 'ok' | 'not-equal' | 'timed-out';
 
+/** How often a lock's waiter checks that the holder is still alive. */
+const LIVENESS_CHECK_MS = 250;
+
 /** Waits while word `index` of the block equals `expected`, at most `timeoutMs` (undefined: forever). */
 export function waitWord(block: SharedBlock, index: number, expected: number, timeoutMs: number | undefined): Promise<WaitOutcome> {
   if (block.isNative) {
@@ -37,5 +40,36 @@ export function isProcessAlive(pid: number): boolean {
     return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Waits until a lock word (the holder's pid, 0 when free) can be taken: when it is free, or
+ * when its holder has died and can never release it. `take(from)` tries to take it from holder
+ * `from`; waiters are counted at `waitersIndex` so a release knows whether to wake anyone.
+ * Resolves false when `deadline` (performance.now() time) passes first.
+ */
+export async function waitToTake(
+  block: SharedBlock,
+  holderIndex: number,
+  waitersIndex: number,
+  take: (from: number) => boolean,
+  deadline: number,
+): Promise<boolean> {
+  const words = block.words;
+  Atomics.add(words, waitersIndex, 1);
+  try {
+    for (;;) {
+      const holder = Atomics.load(words, holderIndex);
+      if (holder === 0 || !isProcessAlive(holder)) {
+        if (take(holder)) return true;
+        continue;
+      }
+      const remaining = deadline - performance.now();
+      if (remaining <= 0) return false;
+      await waitWord(block, holderIndex, holder, Math.min(remaining, LIVENESS_CHECK_MS));
+    }
+  } finally {
+    Atomics.sub(words, waitersIndex, 1);
   }
 }

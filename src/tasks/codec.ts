@@ -292,10 +292,6 @@ function restore(value: unknown, memo: Map<object, unknown>): unknown {
   return value;
 }
 
-/** Throws when a value is not sendable, without keeping the encoded form. */
-export function assertSendable(value: unknown, where: string, destination: Destination): void {
-  encodeValue(value, where, destination);
-}
 
 
 // Errors are the first handle type: they keep their class and properties across, which
