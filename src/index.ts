@@ -3,6 +3,8 @@
 export type { ContextName, ResourceLimits } from './backends/backend.js';
 export { getStartMethod, setStartMethod } from './backends/start-method.js';
 export { type Context, getContext, Thread, ThreadPool } from './context.js';
+export { Connection } from './connection/connection.js';
+export { Pipe } from './connection/pipe.js';
 export { cpuCount } from './cpu/cpu-count.js';
 export { type CpuInfo, cpuInfo } from './cpu/cpu-info.js';
 export {
@@ -25,6 +27,7 @@ export {
 export { AsyncResult } from './pool/async-result.js';
 export type { ImapIterator, ImapOptions, Input, MapOptions, PoolOptions, ResultCallbacks, TaskOptions } from './pool/options.js';
 export { Pool } from './pool/pool.js';
+export { JoinableQueue, Queue, type QueueOptions, SimpleQueue } from './queue/queue.js';
 export type { ProgressOption } from './pool/progress.js';
 export { currentProcess, type ProcessInfo, parentProcess } from './process/identity.js';
 export { isMain } from './process/is-main.js';

@@ -10,3 +10,5 @@ import '../sync/barrier.js';
 import '../shared/value.js';
 import '../shared/shared-array.js';
 import '../shared/shareable-list.js';
+import '../connection/pipe.js';
+import '../queue/queue.js';

@@ -5,6 +5,8 @@
 #include <sys/prctl.h>
 
 #include <cerrno>
+#include <cstdio>
+#include <cstring>
 
 #include "errors.h"
 #include "functions.h"
@@ -14,11 +16,27 @@ namespace multiproc {
 using v8::FunctionCallbackInfo;
 using v8::Value;
 
-// isProcessAlive(pid): kill(pid, 0) succeeds, or fails only for lack of permission.
+// A zombie (killed, not yet reaped by its parent) still answers kill(pid, 0), but will never
+// release a lock or send again: /proc/<pid>/stat's state field says Z (or X) for it.
+static bool IsZombie(int pid) {
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%d/stat", pid);
+  FILE* stat = fopen(path, "r");
+  if (stat == nullptr) return false;
+  char line[512];
+  size_t length = fread(line, 1, sizeof line - 1, stat);
+  fclose(stat);
+  line[length] = '\0';
+  const char* afterName = strrchr(line, ')');  // the name may itself hold spaces or parentheses
+  return afterName != nullptr && (afterName[2] == 'Z' || afterName[2] == 'X');
+}
+
+// isProcessAlive(pid): kill(pid, 0) succeeds (or fails only for lack of permission), and the
+// process is not a zombie.
 void IsProcessAlive(const FunctionCallbackInfo<Value>& info) {
   int pid = info[0]->Int32Value(info.GetIsolate()->GetCurrentContext()).FromMaybe(0);
-  bool isAlive = pid > 0 && (kill(pid, 0) == 0 || errno == EPERM);
-  info.GetReturnValue().Set(isAlive);
+  bool exists = pid > 0 && (kill(pid, 0) == 0 || errno == EPERM);
+  info.GetReturnValue().Set(exists && !IsZombie(pid));
 }
 
 // setParentDeathSignal(signal): PR_SET_PDEATHSIG for this process.

@@ -1,0 +1,213 @@
+// Connection: Python's multiprocessing.connection.Connection, over a transport: a pipe's
+// channels in shared memory (Pipe) or a socket (Listener/Client). Messages are structured
+// clones (node:v8), never code: nothing received can execute, unlike pickle.
+
+import { deserialize, serialize } from 'node:v8';
+import { BufferTooShort, EOFError, InvalidStateError } from '../errors.js';
+import { decodeValue, encodeValue } from '../tasks/codec.js';
+import { checkInteger, checkTimeout, invalidType, outOfRange } from '../validate.js';
+
+/** What a record holds: a value, a value with handles inside (decoded on receipt), raw bytes. */
+export const RecordKind = { Value: 0, ValueWithHandles: 1, Bytes: 2 } as const;
+export type RecordKind = (typeof RecordKind)[keyof typeof RecordKind];
+
+export interface TransportRecord {
+  readonly kind: number;
+  readonly bytes: Uint8Array;
+}
+
+/** How a Connection moves records; its methods throw or report EOF, the Connection phrases errors. */
+export interface Transport {
+  readonly readable: boolean;
+  readonly writable: boolean;
+  /** Appends one record; synchronous. Throws when the other end is gone. */
+  write(kind: number, parts: readonly Uint8Array[]): void;
+  /** The next record, null when none is there yet, 'eof' when none will ever come. */
+  tryRead(): TransportRecord | null | 'eof';
+  /** Whether tryRead() would return a record, 'eof', or nothing (null) now; takes nothing. */
+  peek(): 'record' | 'eof' | null;
+  /** Resolves when a record may have arrived or the end may have closed, or after `timeoutMs`. */
+  waitForRecord(timeoutMs: number | undefined, isFirstWait: boolean): Promise<void>;
+  close(): void;
+  /** For error messages and toString(): "pipe", "socket to 127.0.0.1:4000"... */
+  describe(): string;
+}
+
+function toBytes(where: string, buffer: unknown): Uint8Array {
+  if (buffer instanceof Uint8Array) return buffer;
+  if (ArrayBuffer.isView(buffer)) return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+  if (buffer instanceof ArrayBuffer || buffer instanceof SharedArrayBuffer) return new Uint8Array(buffer);
+  throw invalidType(where, 'a Buffer, typed array, DataView or ArrayBuffer', buffer);
+}
+
+/** Reads a record's bytes as a value (a record of raw bytes reads as a Buffer of them). */
+function decodeRecord(record: TransportRecord): unknown {
+  const { kind, bytes } = record;
+  if (kind === RecordKind.Bytes) return Buffer.from(bytes);
+  let value: unknown;
+  try {
+    value = deserialize(bytes);
+  } catch (error) {
+    throw new InvalidStateError(
+      `Connection.recv: a malformed message (${bytes.byteLength} bytes) arrived and was dropped; the sender wrote something that is not a multiproc message.`,
+      { cause: error },
+    );
+  }
+  return kind === RecordKind.ValueWithHandles ? decodeValue(value, true) : value;
+}
+
+/**
+ * One end of a two-way (or one-way) link to another process or thread.
+ *
+ * @example
+ * const [parentEnd, childEnd] = Pipe();
+ * // child: childEnd.send({ hello: 'parent' });
+ * console.log(await parentEnd.recv());
+ */
+export class Connection {
+  #transport: Transport | null;
+  readonly #readable: boolean;
+  readonly #writable: boolean;
+
+  /** @internal Connections come from Pipe(), Listener.accept() and Client(). */
+  constructor(transport: Transport) {
+    this.#transport = transport;
+    this.#readable = transport.readable;
+    this.#writable = transport.writable;
+  }
+
+  get closed(): boolean {
+    return this.#transport === null;
+  }
+
+  get readable(): boolean {
+    return this.#readable;
+  }
+
+  get writable(): boolean {
+    return this.#writable;
+  }
+
+  /** @internal The transport, for wait() and for sending this connection elsewhere. */
+  get transport(): Transport {
+    return this.#open('Connection');
+  }
+
+  /** Sends a value (a structured clone: see "What can be sent"). Synchronous: it is in the pipe on return. */
+  send(obj: unknown): void {
+    const transport = this.#writableTransport('Connection.send');
+    const encoded = encodeValue(obj, 'Connection.send: obj', 'process');
+    transport.write(encoded.hasHandles ? RecordKind.ValueWithHandles : RecordKind.Value, [serialize(encoded.value)]);
+  }
+
+  /** Receives the next value; rejects with EOFError once the other end is closed and nothing is left. */
+  async recv<T = unknown>(): Promise<T> {
+    return decodeRecord(await this.#nextRecord('Connection.recv')) as T;
+  }
+
+  /** Sends `size` bytes of `buf` from `offset`, as one message, without serializing them. */
+  sendBytes(buf: ArrayBufferView | ArrayBuffer | SharedArrayBuffer, offset = 0, size?: number): void {
+    const transport = this.#writableTransport('Connection.sendBytes');
+    const bytes = toBytes('Connection.sendBytes: "buf"', buf);
+    const start = checkInteger('Connection.sendBytes: "offset"', offset, 0);
+    if (start > bytes.byteLength) throw outOfRange('Connection.sendBytes: "offset"', `at most the buffer's length, ${bytes.byteLength}`, offset);
+    const length = size === undefined ? bytes.byteLength - start : checkInteger('Connection.sendBytes: "size"', size, 0);
+    if (start + length > bytes.byteLength) {
+      throw outOfRange('Connection.sendBytes: "size"', `at most ${bytes.byteLength - start} (the bytes after "offset")`, size);
+    }
+    transport.write(RecordKind.Bytes, [bytes.subarray(start, start + length)]);
+  }
+
+  /**
+   * Receives the next message as bytes. A message longer than `maxLength` rejects (and is
+   * dropped): Python's OSError "bad message length".
+   */
+  async recvBytes(maxLength?: number): Promise<Uint8Array> {
+    const limit = maxLength === undefined ? undefined : checkInteger('Connection.recvBytes: "maxLength"', maxLength, 0);
+    const { bytes } = await this.#nextRecord('Connection.recvBytes');
+    if (limit !== undefined && bytes.byteLength > limit) {
+      throw outOfRange('Connection.recvBytes', `a message of at most "maxLength" = ${limit} bytes`, `${bytes.byteLength} bytes`, 'The message was dropped.');
+    }
+    return Buffer.from(bytes);
+  }
+
+  /**
+   * Receives the next message into `buf` at byte `offset`; resolves to its length. When it does
+   * not fit, rejects with BufferTooShort, whose `data` holds the whole message (Python's `args[0]`).
+   */
+  async recvBytesInto(buf: ArrayBufferView | ArrayBuffer | SharedArrayBuffer, offset = 0): Promise<number> {
+    const target = toBytes('Connection.recvBytesInto: "buf"', buf);
+    const start = checkInteger('Connection.recvBytesInto: "offset"', offset, 0);
+    if (start > target.byteLength) throw outOfRange('Connection.recvBytesInto: "offset"', `at most the buffer's length, ${target.byteLength}`, offset);
+    const { bytes } = await this.#nextRecord('Connection.recvBytesInto');
+    if (bytes.byteLength > target.byteLength - start) {
+      const error = new BufferTooShort(
+        `Connection.recvBytesInto: the message has ${bytes.byteLength} bytes, but "buf" has room for ${target.byteLength - start} after offset ${start}; the message is in error.data.`,
+      );
+      Object.defineProperty(error, 'data', { value: Buffer.from(bytes), enumerable: true });
+      throw error;
+    }
+    target.set(bytes, start);
+    return bytes.byteLength;
+  }
+
+  /**
+   * True when recv() would not wait: a message is there, or the other end is closed. Waits up to
+   * `timeout` ms for one (default 0: look and return; null: wait as long as it takes).
+   */
+  async poll(timeout: number | null = 0): Promise<boolean> {
+    const timeoutMs = checkTimeout('Connection.poll: "timeout"', timeout);
+    const deadline = timeoutMs === undefined ? Number.POSITIVE_INFINITY : performance.now() + timeoutMs;
+    for (let round = 0; ; round++) {
+      const transport = this.#readableTransport('Connection.poll');
+      if (transport.peek() !== null) return true;
+      const remaining = deadline - performance.now();
+      if (remaining <= 0) return false;
+      await transport.waitForRecord(remaining === Number.POSITIVE_INFINITY ? undefined : remaining, round === 0);
+    }
+  }
+
+  /** Closes this end here (other processes' copies stay open). Idempotent. */
+  close(): void {
+    this.#transport?.close();
+    this.#transport = null;
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  toString(): string {
+    return `<Connection ${this.#transport ? this.#transport.describe() : 'closed'}>`;
+  }
+
+  #open(where: string): Transport {
+    if (!this.#transport) throw new InvalidStateError(`${where}: the connection is closed.`);
+    return this.#transport;
+  }
+
+  #writableTransport(where: string): Transport {
+    const transport = this.#open(where);
+    if (!this.#writable) throw new InvalidStateError(`${where}: this end is read-only (a one-way Pipe(false) sends from its second end).`);
+    return transport;
+  }
+
+  #readableTransport(where: string): Transport {
+    const transport = this.#open(where);
+    if (!this.#readable) throw new InvalidStateError(`${where}: this end is write-only (a one-way Pipe(false) receives on its first end).`);
+    return transport;
+  }
+
+  /**
+   * The next record; waits as long as it takes (a closed other end rejects with EOFError).
+   */
+  async #nextRecord(where: string): Promise<TransportRecord> {
+    for (let round = 0; ; round++) {
+      const transport = this.#readableTransport(where);
+      const record = transport.tryRead();
+      if (record === 'eof') throw new EOFError(`${where}: the other end of the ${transport.describe()} is closed, and every message it sent was received.`);
+      if (record !== null) return record;
+      await transport.waitForRecord(undefined, round === 0);
+    }
+  }
+}
