@@ -5,6 +5,7 @@ export { getStartMethod, setStartMethod } from './backends/start-method.js';
 export { type Context, getContext, Thread, ThreadPool } from './context.js';
 export { Connection } from './connection/connection.js';
 export { Pipe } from './connection/pipe.js';
+export { wait } from './connection/wait.js';
 export { cpuCount } from './cpu/cpu-count.js';
 export { type CpuInfo, cpuInfo } from './cpu/cpu-info.js';
 export {

@@ -16,7 +16,7 @@
 import { randomBytes } from 'node:crypto';
 import type { NativeBinding } from '../native/binding.js';
 import type { SharedBlock } from '../shared/arena.js';
-import { trackSegment, untrackSegment } from '../shared/tracker.js';
+import { ensureTracker, trackSegment, untrackSegment } from '../shared/tracker.js';
 import { isProcessAlive, type WaitOutcome, waitWord, wakeWord } from '../sync/waiting.js';
 
 const CHUNK_BYTES = 1 << 20;
@@ -62,8 +62,9 @@ function offsetOf(at: bigint): number {
   return Number(at & 0xffff_ffffn);
 }
 
-/** A name for a new channel's chunks. */
-export function newChannelName(): string {
+/** A name for a new channel's chunks; the tree's resource tracker is started now, once. */
+export function newChannelName(native: NativeBinding): string {
+  ensureTracker(native);
   return `mpc-${randomBytes(8).toString('hex')}`;
 }
 

@@ -162,7 +162,7 @@ export function Pipe(duplex = true): [Connection, Connection] {
   if (typeof duplex !== 'boolean') throw invalidType('Pipe: "duplex"', 'a boolean', duplex);
   const native = requireNative('Pipe');
   const block = allocateBlock(PIPE_WORDS);
-  const shape: PipeShape = { name: newChannelName(), duplex };
+  const shape: PipeShape = { name: newChannelName(native), duplex };
   return [connectionOf(new PipeEnd(native, block, shape, 0, true)), connectionOf(new PipeEnd(native, block, shape, 1, true))];
 }
 

@@ -5,6 +5,7 @@ import type { ChildHandle, ContextName } from '../backends/backend.js';
 import { backendFor, checkContextName, getStartMethod } from '../backends/start-method.js';
 import type { ProcessInit } from '../child/child-bootstrap.js';
 import { InvalidStateError } from '../errors.js';
+import { captureInFlight } from '../connection/holdings.js';
 import { encodeValue } from '../tasks/codec.js';
 import { type AnyFunction, describeTask, type Task, type TaskDescriptor } from '../tasks/task-ref.js';
 import { checkOptionsObject, checkTimeout, invalidType } from '../validate.js';
@@ -66,6 +67,7 @@ export class Process<A extends unknown[] = unknown[]> {
   #exitCode: number | null = null;
   readonly #exited: Promise<void>;
   #markExited!: () => void;
+  #abandonInFlight: () => void = () => {};
 
   constructor(options: ProcessOptions<A>) {
     checkOptionsObject('Process: "options"', options);
@@ -126,7 +128,9 @@ export class Process<A extends unknown[] = unknown[]> {
     if (this.#state !== 'initial') throw new InvalidStateError('Process.start: a process can only be started once.');
     assertMayStartChildren('Process.start');
     const backend = backendFor(this.#context);
-    const args = encodeValue(this.#args, 'Process: args', backend.destination);
+    // Pipe ends and queues in args count as held by the child from now on, until it exits.
+    const { result: args, abandon } = captureInFlight(() => encodeValue(this.#args, 'Process: args', backend.destination));
+    this.#abandonInFlight = abandon;
     const parent = currentProcess();
     const init: ProcessInit = {
       role: 'process',
@@ -140,6 +144,11 @@ export class Process<A extends unknown[] = unknown[]> {
     if (this.#daemon) this.#handle.unref(); // a daemon does not keep its parent alive
     children.add(this);
     installExitHook();
+  }
+
+  /** @internal Resolves when the child has ended (wait() watches it). */
+  get exited(): Promise<void> {
+    return this.#exited;
   }
 
   /** Waits until the child ends, or until `timeout` ms have passed (then check exitCode). */
@@ -194,6 +203,7 @@ export class Process<A extends unknown[] = unknown[]> {
 
   #onExit(exitCode: number): void {
     this.#exitCode = exitCode;
+    this.#abandonInFlight(); // copies the child never received no longer count as held
     this.#markExited();
   }
 

@@ -84,7 +84,7 @@ abstract class SharedQueue<T> {
     const adopted = adopting;
     adopting = null;
     this.#block = adopted?.block ?? allocateBlock(QUEUE_WORDS);
-    this.#name = adopted?.name ?? newChannelName();
+    this.#name = adopted?.name ?? newChannelName(native);
     this.#maxsize = maxsize;
     this.#channel = new Channel(native, this.#block, 0, this.#name);
     this.#holders = new HolderTable(this.#block.words, { start: TABLE_START, slots: TABLE_SLOTS });

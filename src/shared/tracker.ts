@@ -5,7 +5,7 @@
 
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, writeSync } from 'node:fs';
+import { writeSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { inheritedExecArgv } from '../backends/exec-argv.js';
 import type { NativeBinding } from '../native/binding.js';
@@ -34,7 +34,7 @@ function startTracker(native: NativeBinding): string {
     });
     tracker.unref();
   } finally {
-    closeSync(listening); // the tracker holds its own copy
+    native.closeFd(listening); // the tracker holds its own copy (fs.closeSync would warn in a worker thread)
   }
   process.env[TRACKER_ADDRESS] = address;
   return address;
@@ -62,6 +62,14 @@ function tell(native: NativeBinding, line: string): void {
     connection = null; // the tracker died; the next registration starts a new one
     writeSync(connect(native), line);
   }
+}
+
+/**
+ * Makes sure this process tree has a tracker before children start, so they inherit its address
+ * rather than each starting their own.
+ */
+export function ensureTracker(native: NativeBinding): void {
+  connect(native);
 }
 
 /** Registers a segment this process created: it is unlinked if the tree ends without unlinking it. */
