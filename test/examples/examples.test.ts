@@ -34,3 +34,11 @@ test('examples/plain.mjs runs on plain node', async () => {
 test('examples/shared-counter.ts counts exactly across four processes', { skip: loadNative() ? false : 'no native addon' }, async () => {
   assert.equal(await example('shared-counter.ts'), 'counter = 4000\n');
 });
+
+test('examples/producer-consumer.ts consumes every item, then the sentinel ends it', { skip: loadNative() ? false : 'no native addon' }, async () => {
+  assert.equal(await example('producer-consumer.ts'), 'consumed 0\nconsumed 1\nconsumed 4\nconsumed 9\nconsumed 16\ndone\n');
+});
+
+test('examples/pipe-basics.ts receives a value, bytes, then EOF', { skip: loadNative() ? false : 'no native addon' }, async () => {
+  assert.equal(await example('pipe-basics.ts'), "[ 42, null, 'hello' ]\nraw bytes\nEOF: the child closed its end\n");
+});
