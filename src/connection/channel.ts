@@ -1,7 +1,7 @@
 // A channel: an unbounded log of records in shared memory, written and read by any number of
 // processes and threads. It is what pipes and queues are made of.
 //
-// Records are appended to chunks: named POSIX segments (/dev/shm/mpc-…), 1 MiB or one record's
+// Records are appended to chunks: named POSIX segments (/dev/shm/mpc-…), 4 MiB or one record's
 // size, so a record lives in memory that outlives the process that wrote it (a child may put and
 // exit before its parent reads: nothing waits for a reader, unlike CPython's feeder thread, so
 // that classic join deadlock cannot happen). A record is [length][kind][bytes], 8-byte aligned;
@@ -19,7 +19,7 @@ import type { SharedBlock } from '../shared/arena.js';
 import { ensureTracker, trackSegment, untrackSegment } from '../shared/tracker.js';
 import { isProcessAlive, type WaitOutcome, waitWord, wakeWord } from '../sync/waiting.js';
 
-const CHUNK_BYTES = 1 << 20;
+const CHUNK_BYTES = 4 << 20;
 const RECORD_HEADER_BYTES = 8;
 const END_OF_CHUNK = -1;
 /** The largest record: its length is a signed 32-bit word. */

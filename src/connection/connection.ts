@@ -2,14 +2,11 @@
 // channels in shared memory (Pipe) or a socket (Listener/Client). Messages are structured
 // clones (node:v8), never code: nothing received can execute, unlike pickle.
 
-import { deserialize, serialize } from 'node:v8';
 import { BufferTooShort, EOFError, InvalidStateError } from '../errors.js';
-import { decodeValue, encodeValue } from '../tasks/codec.js';
 import { checkInteger, checkTimeout, invalidType, outOfRange } from '../validate.js';
+import { decodeMessage, encodeMessage, RecordKind } from './message.js';
 
-/** What a record holds: a value, a value with handles inside (decoded on receipt), raw bytes. */
-export const RecordKind = { Value: 0, ValueWithHandles: 1, Bytes: 2 } as const;
-export type RecordKind = (typeof RecordKind)[keyof typeof RecordKind];
+export { RecordKind };
 
 export interface TransportRecord {
   readonly kind: number;
@@ -38,22 +35,6 @@ function toBytes(where: string, buffer: unknown): Uint8Array {
   if (ArrayBuffer.isView(buffer)) return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
   if (buffer instanceof ArrayBuffer || buffer instanceof SharedArrayBuffer) return new Uint8Array(buffer);
   throw invalidType(where, 'a Buffer, typed array, DataView or ArrayBuffer', buffer);
-}
-
-/** Reads a record's bytes as a value (a record of raw bytes reads as a Buffer of them). */
-function decodeRecord(record: TransportRecord): unknown {
-  const { kind, bytes } = record;
-  if (kind === RecordKind.Bytes) return Buffer.from(bytes);
-  let value: unknown;
-  try {
-    value = deserialize(bytes);
-  } catch (error) {
-    throw new InvalidStateError(
-      `Connection.recv: a malformed message (${bytes.byteLength} bytes) arrived and was dropped; the sender wrote something that is not a multiproc message.`,
-      { cause: error },
-    );
-  }
-  return kind === RecordKind.ValueWithHandles ? decodeValue(value, true) : value;
 }
 
 /**
@@ -96,13 +77,14 @@ export class Connection {
   /** Sends a value (a structured clone: see "What can be sent"). Synchronous: it is in the pipe on return. */
   send(obj: unknown): void {
     const transport = this.#writableTransport('Connection.send');
-    const encoded = encodeValue(obj, 'Connection.send: obj', 'process');
-    transport.write(encoded.hasHandles ? RecordKind.ValueWithHandles : RecordKind.Value, [serialize(encoded.value)]);
+    const message = encodeMessage(obj, 'Connection.send: obj');
+    transport.write(message.kind, message.parts);
   }
 
   /** Receives the next value; rejects with EOFError once the other end is closed and nothing is left. */
   async recv<T = unknown>(): Promise<T> {
-    return decodeRecord(await this.#nextRecord('Connection.recv')) as T;
+    const { kind, bytes } = await this.#nextRecord('Connection.recv');
+    return decodeMessage(kind, bytes, 'Connection.recv') as T;
   }
 
   /** Sends `size` bytes of `buf` from `offset`, as one message, without serializing them. */

@@ -5,16 +5,16 @@
 // a feeder thread (CPython's classic deadlock). A get() takes an item in one atomic step: a
 // consumer killed while waiting, or even while taking, loses nothing that was not handed to it.
 
-import { deserialize, serialize } from 'node:v8';
 import { Empty, Full, InvalidStateError } from '../errors.js';
 import { Channel, CHANNEL_WORDS, newChannelName } from '../connection/channel.js';
-import { RecordKind, type TransportRecord } from '../connection/connection.js';
+import type { TransportRecord } from '../connection/connection.js';
+import { decodeMessage, encodeMessage, type Message } from '../connection/message.js';
 import { HolderTable, holderTableWords, type InFlight } from '../connection/holders.js';
 import { hold, letGo, noteInFlight } from '../connection/holdings.js';
 import { requireNative } from '../native/loader.js';
 import { allocateBlock, type BlockRecord, blockFromRecord, blockToRecord, type SharedBlock } from '../shared/arena.js';
 import { waitWord, wakeWord } from '../sync/waiting.js';
-import { decodeValue, encodeValue, registerHandleType } from '../tasks/codec.js';
+import { registerHandleType } from '../tasks/codec.js';
 import { checkInteger, checkOptionsObject, checkTimeout, invalidType } from '../validate.js';
 
 /** Items put and not yet taken (what maxsize bounds; Python's semaphore). */
@@ -63,11 +63,6 @@ function deadlineOf(timeoutMs: number | undefined): number {
 
 function remainingUntil(deadline: number): number | undefined {
   return deadline === Number.POSITIVE_INFINITY ? undefined : Math.max(0, deadline - performance.now());
-}
-
-function decodeItem(record: TransportRecord): unknown {
-  const value = deserialize(record.bytes);
-  return record.kind === RecordKind.ValueWithHandles ? decodeValue(value, true) : value;
 }
 
 /** What Queue, JoinableQueue and SimpleQueue share: the channel, the counts, the holders. */
@@ -121,20 +116,20 @@ abstract class SharedQueue<T> {
   async put(obj: T, options?: QueueOptions): Promise<void> {
     const where = `${this.constructor.name}.put`;
     const { block, timeoutMs } = checkQueueOptions(where, options);
-    const payload = this.#encode(where, obj);
+    const message = this.#encode(where, obj);
     if (!this.#reserve()) {
       if (!block) throw new Full(`${where}: the queue is full (maxsize ${this.#maxsize}).`);
       await this.#waitForRoom(where, deadlineOf(timeoutMs));
     }
-    this.#write(payload);
+    this.#write(message);
   }
 
   /** Puts an item now; throws Full when a bounded queue is full. */
   putNowait(obj: T): void {
     const where = `${this.constructor.name}.putNowait`;
-    const payload = this.#encode(where, obj);
+    const message = this.#encode(where, obj);
     if (!this.#reserve()) throw new Full(`${where}: the queue is full (maxsize ${this.#maxsize}).`);
-    this.#write(payload);
+    this.#write(message);
   }
 
   /** Takes the next item, waiting for one; rejects with Empty when `block: false` or `timeout` finds none. */
@@ -207,10 +202,9 @@ abstract class SharedQueue<T> {
     if (this.#isClosed) throw new InvalidStateError(`${where}: the queue was closed in this process.`);
   }
 
-  #encode(where: string, obj: T): { kind: RecordKind; bytes: Uint8Array } {
+  #encode(where: string, obj: T): Message {
     this.#checkOpen(where);
-    const encoded = encodeValue(obj, `${where}: obj`, 'process');
-    return { kind: encoded.hasHandles ? RecordKind.ValueWithHandles : RecordKind.Value, bytes: serialize(encoded.value) };
+    return encodeMessage(obj, `${where}: obj`);
   }
 
   /** Counts one more item if there is room. */
@@ -244,9 +238,9 @@ abstract class SharedQueue<T> {
     }
   }
 
-  #write(payload: { kind: RecordKind; bytes: Uint8Array }): void {
+  #write(message: Message): void {
     this.beforeWrite();
-    this.#channel.write(payload.kind, [payload.bytes]);
+    this.#channel.write(message.kind, message.parts);
   }
 
   #taken(record: TransportRecord): T {
@@ -254,7 +248,7 @@ abstract class SharedQueue<T> {
     Atomics.sub(words, ITEMS, 1);
     Atomics.add(words, SPACE_SEQ, 1);
     if (Atomics.load(words, SPACE_WAITERS) > 0) wakeWord(this.#block, SPACE_SEQ, ALL);
-    return decodeItem(record) as T;
+    return decodeMessage(record.kind, record.bytes, `${this.constructor.name}.get`) as T;
   }
 
   /** The last copy here closed or the thread exits; the last holder anywhere frees the memory. */
