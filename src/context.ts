@@ -13,6 +13,17 @@ import { currentProcess, parentProcess } from './process/identity.js';
 import { isMain } from './process/is-main.js';
 import { activeChildren, Process, type ProcessOptions } from './process/process.js';
 import { register, taskRef } from './tasks/task-ref.js';
+import { Pipe } from './connection/pipe.js';
+import { wait } from './connection/wait.js';
+import { JoinableQueue, Queue, SimpleQueue } from './queue/queue.js';
+import { RawArray, SharedArray } from './shared/shared-array.js';
+import { RawValue, Value } from './shared/value.js';
+import { Barrier } from './sync/barrier.js';
+import { Condition } from './sync/condition.js';
+import { Event } from './sync/event.js';
+import { Lock } from './sync/lock.js';
+import { RLock } from './sync/rlock.js';
+import { BoundedSemaphore, Semaphore } from './sync/semaphore.js';
 
 function withContext(processesOrOptions: number | PoolOptions | null | undefined, context: ContextName): PoolOptions {
   const options = typeof processesOrOptions === 'number' ? { processes: processesOrOptions } : (processesOrOptions ?? {});
@@ -65,6 +76,23 @@ const sharedApi = {
   taskRef,
   setStartMethod,
   getContext,
+  // Python's context objects carry these too; they work the same in every context.
+  Lock,
+  RLock,
+  Semaphore,
+  BoundedSemaphore,
+  Condition,
+  Event,
+  Barrier,
+  Value,
+  RawValue,
+  SharedArray,
+  RawArray,
+  Pipe,
+  Queue,
+  JoinableQueue,
+  SimpleQueue,
+  wait,
 };
 
 /** The API bound to one start method (Python's context objects). */

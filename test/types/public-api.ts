@@ -1,5 +1,5 @@
 // Compile-only checks of the public types (run by `tsc --noEmit`; never executed).
-import { type AsyncResult, getContext, Pool, Process, taskRef, ThreadPool } from 'multiproc';
+import { type AsyncResult, type Connection, getContext, JoinableQueue, Pipe, Pool, Process, Queue, taskRef, ThreadPool, wait } from 'multiproc';
 import type { square } from '../fixtures/tasks.ts';
 
 type Equals<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
@@ -45,6 +45,19 @@ export async function checks(pool: Pool): Promise<void> {
   expectType<number | undefined>(child.pid);
   // @ts-expect-error: args must match the target's parameters
   new Process({ target: (name: string) => name.length, args: [1] });
+
+  const [left, right] = Pipe();
+  expectType<Connection>(left);
+  expectType<Promise<{ id: number }>>(right.recv<{ id: number }>());
+  expectType<void>(left.send({ id: 1 }));
+  const queue = new Queue<number>(10);
+  expectType<Promise<number>>(queue.get({ timeout: 5 }));
+  // @ts-expect-error: a Queue<number> takes numbers
+  queue.putNowait('one');
+  const jobs = new JoinableQueue<string>();
+  expectType<void>(jobs.taskDone());
+  expectType<Promise<Array<Connection | Process>>>(wait([left, child], 10));
+  expectType<typeof Queue>(ctx.Queue);
 }
 
 export type { square };
