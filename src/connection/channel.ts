@@ -46,6 +46,12 @@ export interface ChannelRecord {
   readonly bytes: Uint8Array;
 }
 
+/** A mapped chunk, as bytes and as 32-bit words (record headers). */
+interface Chunk {
+  readonly bytes: Uint8Array;
+  readonly words: Int32Array;
+}
+
 function align8(bytes: number): number {
   return (bytes + 7) & ~7;
 }
@@ -76,7 +82,7 @@ export class Channel {
   readonly #positions: BigInt64Array;
   readonly #name: string;
   /** Chunks mapped by this thread, by number. */
-  readonly #chunks = new Map<number, Uint8Array>();
+  readonly #chunks = new Map<number, Chunk>();
 
   /** The channel whose header starts at word `base` (a multiple of 2) of `block`. */
   constructor(native: NativeBinding, block: SharedBlock, base: number, name: string) {
@@ -113,17 +119,16 @@ export class Channel {
       let chunkNumber = chunkOf(tail);
       let offset = offsetOf(tail);
       let chunk = this.#chunk(chunkNumber, need);
-      if (offset + need + RECORD_HEADER_BYTES > chunk.byteLength) {
+      if (offset + need + RECORD_HEADER_BYTES > chunk.bytes.byteLength) {
         const next = this.#createChunk(chunkNumber + 1, need);
-        new Int32Array(chunk.buffer, chunk.byteOffset + offset, 1)[0] = END_OF_CHUNK;
+        chunk.words[offset >> 2] = END_OF_CHUNK;
         [chunkNumber, offset, chunk] = [chunkNumber + 1, 0, next];
       }
-      const header = new Int32Array(chunk.buffer, chunk.byteOffset + offset, 2);
-      header[0] = length;
-      header[1] = kind;
+      chunk.words[offset >> 2] = length;
+      chunk.words[(offset >> 2) + 1] = kind;
       let at = offset + RECORD_HEADER_BYTES;
       for (const part of parts) {
-        chunk.set(part, at);
+        chunk.bytes.set(part, at);
         at += part.byteLength;
       }
       Atomics.store(this.#positions, TAIL, position(chunkNumber, offset + need)); // the commit
@@ -147,16 +152,15 @@ export class Channel {
       let chunkNumber = chunkOf(head);
       let offset = offsetOf(head);
       let chunk = this.#chunk(chunkNumber, 0);
-      let header = new Int32Array(chunk.buffer, chunk.byteOffset + offset, 2);
-      if (header[0] === END_OF_CHUNK) {
+      if (chunk.words[offset >> 2] === END_OF_CHUNK) {
         Atomics.store(this.#positions, HEAD, position(chunkNumber + 1, 0)); // move on first: a kill here leaks, never corrupts
         this.#unlinkChunk(chunkNumber);
         [chunkNumber, offset] = [chunkNumber + 1, 0];
         chunk = this.#chunk(chunkNumber, 0);
-        header = new Int32Array(chunk.buffer, chunk.byteOffset, 2);
       }
-      const [length, kind] = [header[0]!, header[1]!];
-      const bytes = new Uint8Array(chunk.buffer, chunk.byteOffset + offset + RECORD_HEADER_BYTES, length);
+      const length = chunk.words[offset >> 2]!;
+      const kind = chunk.words[(offset >> 2) + 1]!;
+      const bytes = new Uint8Array(chunk.bytes.buffer, offset + RECORD_HEADER_BYTES, length);
       Atomics.store(this.#positions, HEAD, position(chunkNumber, offset + align8(RECORD_HEADER_BYTES + length))); // the take
       Atomics.sub(this.#block.words, this.#base + COUNT, 1);
       return { kind, bytes };
@@ -170,9 +174,11 @@ export class Channel {
    * Waits until a record may be there, `timeoutMs` at most (undefined: forever). Callers loop:
    * check, wait, check again. `spins` loads of the tail come first, which catch a hand-off
    * between busy processes in microseconds, where parking costs an event-loop wake-up.
+   * `shouldNotPark`, asked after the spin, may end the wait at once (the writers are gone).
    */
-  async waitForRecord(timeoutMs: number | undefined, spins: number): Promise<WaitOutcome> {
+  async waitForRecord(timeoutMs: number | undefined, spins: number, shouldNotPark?: () => boolean): Promise<WaitOutcome> {
     for (let spin = 0; spin < spins; spin++) if (this.hasRecord()) return 'ok';
+    if (shouldNotPark?.()) return 'ok';
     const words = this.#block.words;
     const sequence = Atomics.load(words, this.#base + DATA_SEQ);
     Atomics.add(words, this.#base + READERS_WAITING, 1);
@@ -203,7 +209,7 @@ export class Channel {
   }
 
   /** Chunk `number`, mapped; a writer creates it when it does not exist yet (room for `need` bytes). */
-  #chunk(number: number, need: number): Uint8Array {
+  #chunk(number: number, need: number): Chunk {
     const known = this.#chunks.get(number);
     if (known) return known;
     let fd: number;
@@ -216,7 +222,7 @@ export class Channel {
     return this.#map(number, fd);
   }
 
-  #createChunk(number: number, need: number): Uint8Array {
+  #createChunk(number: number, need: number): Chunk {
     const bytes = Math.max(CHUNK_BYTES, align8(need + RECORD_HEADER_BYTES));
     const name = this.#segmentName(number);
     let fd: number;
@@ -232,9 +238,10 @@ export class Channel {
     return this.#map(number, fd);
   }
 
-  #map(number: number, fd: number): Uint8Array {
+  #map(number: number, fd: number): Chunk {
     try {
-      const chunk = new Uint8Array(this.#native.mapShared(fd, this.#native.sizeOf(fd)));
+      const buffer = this.#native.mapShared(fd, this.#native.sizeOf(fd));
+      const chunk = { bytes: new Uint8Array(buffer), words: new Int32Array(buffer) };
       this.#chunks.set(number, chunk);
       return chunk;
     } finally {

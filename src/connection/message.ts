@@ -8,7 +8,7 @@ import { InvalidStateError } from '../errors.js';
 import { decodeValue, encodeValue } from '../tasks/codec.js';
 
 /** What a record holds. */
-export const RecordKind = { Value: 0, ValueWithHandles: 1, Bytes: 2, BinaryView: 3 } as const;
+export const RecordKind = { Value: 0, ValueWithHandles: 1, Bytes: 2, BinaryView: 3, Number: 4, String: 5, Constant: 6 } as const;
 export type RecordKind = (typeof RecordKind)[keyof typeof RecordKind];
 
 export interface Message {
@@ -47,8 +47,43 @@ function viewTypeIndex(value: ArrayBufferView): number {
   return viewTypes.findIndex((type) => prototype === type.prototype);
 }
 
+/** Numbers, strings, booleans, null and undefined skip v8 serialization: most messages are small. */
+const numberBytes = new Uint8Array(8);
+const numberView = new Float64Array(numberBytes.buffer);
+const constants = [null, undefined, false, true] as const;
+const constantBytes = constants.map((_, index) => Uint8Array.of(index));
+const utf8 = new TextDecoder();
+
+function encodePrimitive(value: unknown): Message | null {
+  switch (typeof value) {
+    case 'number':
+      return { kind: RecordKind.Number, parts: [new Uint8Array(Float64Array.of(value).buffer)] };
+    case 'string':
+      return value.length > 4096 ? null : { kind: RecordKind.String, parts: [Buffer.from(value, 'utf8')] };
+    case 'boolean':
+    case 'undefined':
+      return { kind: RecordKind.Constant, parts: [constantBytes[constants.indexOf(value)]!] };
+    case 'object':
+      return value === null ? { kind: RecordKind.Constant, parts: [constantBytes[0]!] } : null;
+    default:
+      return null;
+  }
+}
+
+function decodePrimitive(kind: number, bytes: Uint8Array, where: string): unknown {
+  if (kind === RecordKind.String) return utf8.decode(bytes);
+  if (kind === RecordKind.Number && bytes.byteLength === 8) {
+    numberBytes.set(bytes); // the record may sit anywhere: read it through an aligned scratch copy
+    return numberView[0];
+  }
+  if (kind === RecordKind.Constant && bytes.byteLength === 1 && bytes[0]! < constants.length) return constants[bytes[0]!];
+  throw malformed(where, bytes);
+}
+
 /** The record for `value`; throws a TypeError naming where an unsendable part sits (`where` is its path). */
 export function encodeMessage(value: unknown, where: string): Message {
+  const primitive = encodePrimitive(value);
+  if (primitive) return primitive;
   if (ArrayBuffer.isView(value) && value.byteLength >= BINARY_VIEW_FROM_BYTES) {
     const typeIndex = viewTypeIndex(value);
     if (typeIndex >= 0) {
@@ -64,7 +99,9 @@ export function encodeMessage(value: unknown, where: string): Message {
 /** The value a record holds (a record of raw bytes reads as a Buffer of them). */
 export function decodeMessage(kind: number, bytes: Uint8Array, where: string): unknown {
   if (kind === RecordKind.Bytes) return Buffer.from(bytes);
+  if (kind < RecordKind.Value || kind > RecordKind.Constant) throw malformed(where, bytes);
   if (kind === RecordKind.BinaryView) return viewOf(bytes, where);
+  if (kind >= RecordKind.Number) return decodePrimitive(kind, bytes, where);
   let value: unknown;
   try {
     value = deserialize(bytes);

@@ -52,6 +52,7 @@ class PipeEnd implements Transport {
   #isConfirmed = false;
   #isClosed = false;
   #readerCheckedAt = 0;
+  #hasWaited = false;
 
   constructor(native: NativeBinding, block: SharedBlock, shape: PipeShape, end: End, isCreator: boolean) {
     this.#block = block;
@@ -91,7 +92,11 @@ class PipeEnd implements Transport {
   tryRead(): TransportRecord | null | 'eof' {
     this.#confirm();
     const record = this.#reader!.tryRead();
-    if (record !== null || this.#peer.hasLiveHolder()) return record;
+    // Whether the writers are gone is asked only after a wait: it costs system calls, and a
+    // reader that finds nothing at first usually finds its message while spinning.
+    if (record !== null || !this.#hasWaited) return record;
+    this.#hasWaited = false;
+    if (this.#peer.hasLiveHolder()) return null;
     return this.#reader!.tryRead() ?? 'eof'; // the last message may have come just before its writer left
   }
 
@@ -102,7 +107,8 @@ class PipeEnd implements Transport {
 
   async waitForRecord(timeoutMs: number | undefined, isFirstWait: boolean): Promise<void> {
     const limit = timeoutMs === undefined ? LIVENESS_CHECK_MS : Math.min(timeoutMs, LIVENESS_CHECK_MS);
-    await this.#reader!.waitForRecord(limit, isFirstWait ? SPINS : 0);
+    await this.#reader!.waitForRecord(limit, isFirstWait ? SPINS : 0, () => !this.#peer.hasLiveHolder());
+    this.#hasWaited = true;
   }
 
   close(): void {

@@ -1,7 +1,9 @@
-// Asynchronous futex waits: the event loop must never block, so each wait runs on a native
-// thread of its own (not libuv's 4-thread pool, which a few pending waits would exhaust), and
-// its outcome comes back to the waiting isolate's loop through a uv_async handle. Spinning
-// first (in JavaScript) keeps most hand-offs from ever getting here.
+// Asynchronous futex waits: the event loop must never block, so each pending wait runs on a
+// native thread of its own (not libuv's 4-thread pool, which a few pending waits would exhaust),
+// and its outcome comes back to the waiting isolate's loop through a uv_async handle. Threads
+// are kept and reused (starting one per wait would cost more than the wait's hand-off), so
+// there are as many as there were waits pending at once. Spinning first (in JavaScript) keeps
+// most hand-offs from ever getting here.
 
 #include <linux/futex.h>
 #include <node.h>
@@ -11,6 +13,8 @@
 
 #include <cerrno>
 #include <cmath>
+#include <condition_variable>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -48,6 +52,65 @@ struct AsyncWaits {
 };
 
 thread_local AsyncWaits* waits = nullptr;
+
+struct WaitJob {
+  std::shared_ptr<v8::BackingStore> store;  // keeps the memory mapped while waiting
+  int* word;
+  int expected;
+  double timeoutMs;
+  std::shared_ptr<Mailbox> mailbox;
+  uint32_t id;
+};
+
+void RunWait(const WaitJob& job) {
+  int error = FutexWaitBlocking(job.word, job.expected, job.timeoutMs);
+  while (error == EINTR) error = FutexWaitBlocking(job.word, job.expected, job.timeoutMs);
+  const char* outcome = error == 0 ? "ok" : error == ETIMEDOUT ? "timed-out" : "not-equal";
+  std::lock_guard<std::mutex> lock(job.mailbox->mutex);
+  if (job.mailbox->async == nullptr) return;  // its isolate is gone
+  job.mailbox->done.push_back(Completion{job.id, outcome});
+  uv_async_send(job.mailbox->async);
+}
+
+// The waiting threads of the process, shared by every isolate.
+class Waiters {
+ public:
+  void Submit(WaitJob job) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    jobs_.push_back(std::move(job));
+    // Each idle thread takes one job; start a thread when there are more jobs than idle ones.
+    if (idle_ >= jobs_.size()) {
+      ready_.notify_one();
+      return;
+    }
+    lock.unlock();
+    std::thread([this]() { Serve(); }).detach();
+  }
+
+ private:
+  void Serve() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    for (;;) {
+      idle_++;
+      ready_.wait(lock, [this]() { return !jobs_.empty(); });
+      idle_--;
+      WaitJob job = std::move(jobs_.front());
+      jobs_.pop_front();
+      lock.unlock();
+      RunWait(job);
+      job = WaitJob{};  // let go of the memory before sleeping again
+      lock.lock();
+    }
+  }
+
+  std::mutex mutex_;
+  std::condition_variable ready_;
+  std::deque<WaitJob> jobs_;
+  size_t idle_ = 0;
+};
+
+// Never destroyed: detached threads use it until the process ends.
+Waiters* const waiters = new Waiters();
 
 void Deliver(uv_async_t* handle) {
   AsyncWaits* state = static_cast<AsyncWaits*>(handle->data);
@@ -120,16 +183,7 @@ void FutexWaitAsync(const v8::FunctionCallbackInfo<v8::Value>& info) {
   uv_ref(reinterpret_cast<uv_handle_t*>(state->mailbox->async));
   std::shared_ptr<Mailbox> mailbox = state->mailbox;
   int* word = reinterpret_cast<int*>(static_cast<char*>(store->Data()) + static_cast<size_t>(at));
-  // The thread keeps the backing store, so the memory stays mapped while it waits.
-  std::thread([store, word, expected, timeoutMs, mailbox, id]() {
-    int error = FutexWaitBlocking(word, expected, timeoutMs);
-    while (error == EINTR) error = FutexWaitBlocking(word, expected, timeoutMs);
-    const char* outcome = error == 0 ? "ok" : error == ETIMEDOUT ? "timed-out" : "not-equal";
-    std::lock_guard<std::mutex> lock(mailbox->mutex);
-    if (mailbox->async == nullptr) return;
-    mailbox->done.push_back(Completion{id, outcome});
-    uv_async_send(mailbox->async);
-  }).detach();
+  waiters->Submit(WaitJob{store, word, expected, timeoutMs, mailbox, id});
 }
 
 }  // namespace multiproc
