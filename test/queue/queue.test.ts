@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { test } from 'node:test';
-import { Empty, Full, InvalidStateError, JoinableQueue, Pool, Process, Queue, SimpleQueue } from 'multiproc';
+import { Empty, Full, InvalidStateError, JoinableQueue, Pipe, Pool, Process, Queue, SimpleQueue } from 'multiproc';
 import { loadNative } from '../../src/native/loader.ts';
 import { consume, getOne, keepQueue, produce, putBigAndEnd, putFromInitialized, work } from '../fixtures/ipc-tasks.ts';
 import { forEachContext } from '../helpers/contexts.ts';
@@ -172,4 +172,9 @@ test('the memory of a queue every holder closed is freed', { skip }, async () =>
   for (let index = 0; index < 10; index++) assert.deepEqual(await queue.get(), [0, index]);
   queue.close();
   assert.deepEqual(channelSegments().filter((name) => !before.has(name)), []);
+});
+
+test('without the native addon, Pipe and Queue say what they need', { skip: loadNative() ? 'the native addon is built here (see npm run test:without-addon)' : false }, () => {
+  assert.throws(() => new Queue(), { code: 'ERR_MP_NATIVE_UNAVAILABLE', message: /Queue needs multiproc's native addon/ });
+  assert.throws(() => Pipe(), { code: 'ERR_MP_NATIVE_UNAVAILABLE', message: /Pipe needs multiproc's native addon/ });
 });
