@@ -4,6 +4,16 @@ export type { ContextName, ResourceLimits } from './backends/backend.js';
 export { getStartMethod, setStartMethod } from './backends/start-method.js';
 export { type Context, getContext, Thread, ThreadPool } from './context.js';
 export { Connection } from './connection/connection.js';
+export {
+  type Address,
+  type AddressFamily,
+  type Authkey,
+  Client,
+  type ClientOptions,
+  type InetAddress,
+  Listener,
+  type ListenerOptions,
+} from './connection/listener.js';
 export { Pipe } from './connection/pipe.js';
 export { wait } from './connection/wait.js';
 export { cpuCount } from './cpu/cpu-count.js';

@@ -1,0 +1,378 @@
+// Listener and Client: Python's multiprocessing.connection.Listener and Client, over TCP or a
+// unix socket. Each accepted or connected socket is a Connection (socket-transport.ts frames
+// its records). With an authkey, both sides run Python's challenge handshake (auth.ts) before
+// either may read a message; without one, none runs (both ends must agree).
+
+import { lstatSync, unlinkSync } from 'node:fs';
+import { type AddressInfo, connect, createServer, isIPv6, type Server, type Socket } from 'node:net';
+import { InvalidStateError } from '../errors.js';
+import { checkInteger, checkOptionsObject, invalidType, invalidValue, outOfRange } from '../validate.js';
+import { authenticateClientSide, authenticateListenerSide } from './auth.js';
+import { Connection } from './connection.js';
+import { SocketTransport } from './socket-transport.js';
+
+/** A TCP address (Python's `(host, port)` tuple). */
+export interface InetAddress {
+  readonly host: string;
+  readonly port: number;
+}
+
+/** `{ host, port }` for TCP, a path (string) for a unix socket. */
+export type Address = InetAddress | string;
+
+/** Python's address families: TCP, or a unix socket. */
+export type AddressFamily = 'AF_INET' | 'AF_UNIX';
+
+/** A shared secret (a string is taken as its UTF-8 bytes); null or absent: no authentication. */
+export type Authkey = string | Uint8Array | null;
+
+export interface ListenerOptions {
+  /** Where to listen: `{ host, port }` (port 0 takes a free one) or a unix socket path. */
+  address: Address;
+  /**
+   * Clients must prove they hold the same key; absent or null: anyone may connect (as Python,
+   * no default key: pass `currentProcess().authkey` for the one this process shares with its children).
+   */
+  authkey?: Authkey;
+  /** Inferred from `address` when absent. */
+  family?: AddressFamily;
+  /** The kernel's queue of connections not accepted yet (Node's default when absent). */
+  backlog?: number;
+}
+
+export interface ClientOptions {
+  /** The listener's address: `{ host, port }` or a unix socket path. */
+  address: Address;
+  /** The listener's authkey; absent or null when the listener has none. */
+  authkey?: Authkey;
+  /** Inferred from `address` when absent. */
+  family?: AddressFamily;
+}
+
+type Endpoint = { readonly family: 'AF_INET'; readonly host: string; readonly port: number } | { readonly family: 'AF_UNIX'; readonly path: string };
+
+function parseFamily(where: string, family: unknown): AddressFamily | undefined {
+  if (family === undefined || family === 'AF_INET' || family === 'AF_UNIX') return family;
+  throw invalidValue(`${where}: "family"`, `'AF_INET' or 'AF_UNIX'`, family);
+}
+
+/** The address as an endpoint; a listener may ask for port 0, a client may not. */
+function parseEndpoint(where: string, address: unknown, familyOption: unknown, minPort: number): Endpoint {
+  const family = parseFamily(where, familyOption);
+  if (typeof address === 'string') {
+    if (family === 'AF_INET') throw invalidValue(`${where}: "address"`, 'an object { host, port } for family AF_INET', address);
+    if (address === '' || address.includes('\0')) {
+      throw invalidValue(`${where}: "address"`, 'a unix socket path, non-empty and without NUL characters (abstract socket names are not supported)', address);
+    }
+    return { family: 'AF_UNIX', path: address };
+  }
+  if (typeof address !== 'object' || address === null || Array.isArray(address)) {
+    throw invalidType(`${where}: "address"`, 'an object { host, port } or a unix socket path (string)', address);
+  }
+  if (family === 'AF_UNIX') throw invalidValue(`${where}: "address"`, 'a unix socket path (string) for family AF_UNIX', address);
+  const { host, port } = address as { host?: unknown; port?: unknown };
+  if (typeof host !== 'string' || host === '') throw invalidType(`${where}: "address.host"`, 'a non-empty string (a host name or an IP address)', host);
+  const checked = checkInteger(`${where}: "address.port"`, port, minPort);
+  if (checked > 65535) throw outOfRange(`${where}: "address.port"`, `an integer from ${minPort} to 65535`, port);
+  return { family: 'AF_INET', host, port: checked };
+}
+
+/** The key's bytes (a copy: changing the caller's array later changes nothing); null for none. */
+function parseAuthkey(where: string, authkey: unknown): Uint8Array | null {
+  if (authkey === undefined || authkey === null) return null;
+  if (typeof authkey !== 'string' && !(authkey instanceof Uint8Array)) {
+    throw invalidType(`${where}: "authkey"`, 'a string or a Uint8Array (or null for no authentication)', authkey);
+  }
+  // An empty key is most likely a missing secret (an unset environment variable): refuse it.
+  if (authkey.length === 0) throw invalidValue(`${where}: "authkey"`, 'a non-empty string or Uint8Array', authkey);
+  return typeof authkey === 'string' ? Buffer.from(authkey, 'utf8') : Uint8Array.from(authkey);
+}
+
+function checkOptions(where: string, options: unknown): Record<string, unknown> {
+  checkOptionsObject(`${where}: options`, options);
+  if (options === undefined || options === null) throw invalidType(`${where}: options`, 'an options object with an "address"', options);
+  return options as Record<string, unknown>;
+}
+
+function hostPort(host: string, port: number): string {
+  return isIPv6(host) ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+function describeEndpoint(endpoint: Endpoint): string {
+  return endpoint.family === 'AF_UNIX' ? `unix socket ${endpoint.path}` : `socket to ${hostPort(endpoint.host, endpoint.port)}`;
+}
+
+/** Sockets are served by the transport's own listeners; this one covers the moments before it exists. */
+function ignoreSocketError(): void {}
+
+/** The transport of a new socket: no Nagle delay on TCP (messages are often small requests and replies). */
+function transportOf(socket: Socket, name: string, isHandshaking: boolean): SocketTransport {
+  if (socket.remoteAddress !== undefined) socket.setNoDelay(true);
+  return new SocketTransport(socket, name, isHandshaking);
+}
+
+// Unix socket files of open listeners, removed when the process exits (as Python's finalizer
+// does) if they are still the files those listeners created.
+const liveSocketFiles = new Map<string, { dev: number; ino: number }>();
+let isExitHookSet = false;
+
+function rememberSocketFile(path: string): void {
+  const { dev, ino } = lstatSync(path);
+  liveSocketFiles.set(path, { dev, ino });
+  if (isExitHookSet) return;
+  isExitHookSet = true;
+  process.once('exit', () => {
+    for (const [file, identity] of liveSocketFiles) removeIfSame(file, identity);
+  });
+}
+
+function removeIfSame(path: string, identity: { dev: number; ino: number }): void {
+  try {
+    const stat = lstatSync(path);
+    if (stat.dev === identity.dev && stat.ino === identity.ino) unlinkSync(path);
+  } catch {
+    // already gone
+  }
+}
+
+/** Python's EADDRINUSE for a path that exists; the file is someone's (maybe a stale socket): it stays. */
+function refuseExistingPath(path: string): void {
+  let exists = true;
+  try {
+    lstatSync(path);
+  } catch {
+    exists = false;
+  }
+  if (!exists) return;
+  const error = new Error(
+    `Listener: the unix socket path ${JSON.stringify(path)} already exists (EADDRINUSE). If it is a stale socket left by a listener that was not closed, remove it first.`,
+  );
+  throw Object.assign(error, { code: 'EADDRINUSE' });
+}
+
+interface Waiter {
+  resolve(socket: Socket): void;
+  reject(error: Error): void;
+}
+
+/**
+ * Accepts connections on a TCP address or a unix socket (Python's `Listener`).
+ *
+ * The listener binds as it is constructed. A unix socket is bound on return, and so `address`
+ * is final at once; a TCP address is bound a moment later (its host is looked up first): its
+ * `address` is the requested one until then, except that with port 0 (any free port) it
+ * throws until bound: `await listener.listening` first. `accept()` waits for the binding itself.
+ *
+ * @example
+ * const listener = new Listener({ address: { host: '127.0.0.1', port: 0 }, authkey: 'secret' });
+ * await listener.listening;
+ * // elsewhere: const conn = await Client({ address: listener.address, authkey: 'secret' });
+ * const conn = await listener.accept();
+ * console.log(await conn.recv());
+ */
+export class Listener {
+  /** Resolves once the listener is bound; rejects if it cannot listen (nobody has to await it). */
+  readonly listening: Promise<void>;
+  readonly #server: Server;
+  readonly #endpoint: Endpoint;
+  readonly #authkey: Uint8Array | null;
+  /** Connections taken by the server and not by accept() yet. */
+  readonly #arrived: Socket[] = [];
+  /** accept() calls waiting for a connection. */
+  readonly #waiting: Waiter[] = [];
+  /** Transports of accept() calls in the middle of the handshake (closed with the listener). */
+  readonly #handshaking = new Set<SocketTransport>();
+  #bound: Address | null = null;
+  #failure: Error | null = null;
+  #isClosed = false;
+  #lastAcceptedFrom: Address | null = null;
+
+  constructor(options: ListenerOptions) {
+    const checked = checkOptions('Listener', options);
+    this.#endpoint = parseEndpoint('Listener', checked.address, checked.family, 0);
+    this.#authkey = parseAuthkey('Listener', checked.authkey);
+    const backlog = checked.backlog === undefined ? undefined : checkInteger('Listener: "backlog"', checked.backlog, 0);
+    if (this.#endpoint.family === 'AF_UNIX') refuseExistingPath(this.#endpoint.path);
+    this.#server = createServer((socket) => this.#arrive(socket));
+    this.listening = new Promise<void>((resolve, reject) => {
+      this.#server.once('listening', () => this.#onListening(resolve, reject));
+      this.#server.on('error', (error) => this.#onServerError(error, reject));
+    });
+    this.listening.catch(() => {}); // a failure also rejects accept(): no unhandled rejection
+    const where = this.#endpoint.family === 'AF_UNIX' ? { path: this.#endpoint.path } : { host: this.#endpoint.host, port: this.#endpoint.port };
+    this.#server.listen({ ...where, backlog });
+    // A unix socket is bound by now ('listening' still comes later): its address is final.
+    if (this.#server.listening) this.#bound = this.#boundAddress();
+  }
+
+  /**
+   * The bound address, same shape as the one given: `{ host, port }` with the port chosen when
+   * port 0 was asked for, or the unix socket path. See the class notes for port 0.
+   */
+  get address(): Address {
+    if (this.#bound !== null) return this.#bound;
+    if (this.#failure !== null) throw new InvalidStateError(`Listener.address: the listener could not listen: ${this.#failure.message}`, { cause: this.#failure });
+    const endpoint = this.#endpoint;
+    if (endpoint.family === 'AF_UNIX') return endpoint.path;
+    if (endpoint.port === 0) {
+      throw new InvalidStateError('Listener.address: the port is not chosen yet: port 0 takes a free port as the listener binds, just after construction. Await listener.listening first.');
+    }
+    return Object.freeze({ host: endpoint.host, port: endpoint.port });
+  }
+
+  /**
+   * Where the last accepted connection came from: `{ host, port }` for TCP; for a unix socket,
+   * whose clients have no name of their own, the listener's path. Null before the first.
+   */
+  get lastAcceptedFrom(): Address | null {
+    return this.#lastAcceptedFrom;
+  }
+
+  /** True once close() was called. */
+  get closed(): boolean {
+    return this.#isClosed;
+  }
+
+  /**
+   * The next connection. With an authkey, resolves once the client passed the handshake, and
+   * rejects with AuthenticationError when it fails (the listener goes on: accept again).
+   * Rejects with InvalidStateError once the listener is closed.
+   */
+  async accept(): Promise<Connection> {
+    const socket = await this.#nextSocket();
+    const endpoint = this.#endpoint;
+    const peer: Address = endpoint.family === 'AF_UNIX' ? endpoint.path : Object.freeze({ host: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 });
+    this.#lastAcceptedFrom = peer;
+    const name = typeof peer === 'string' ? `unix socket ${peer}` : `socket to ${hostPort(peer.host, peer.port)}`;
+    const transport = transportOf(socket, name, this.#authkey !== null);
+    if (this.#authkey !== null) await this.#authenticate(transport, this.#authkey);
+    return new Connection(transport);
+  }
+
+  /** Stops listening (a unix socket's file is removed); connections already accepted stay open. Idempotent. */
+  close(): void {
+    if (this.#isClosed) return;
+    this.#isClosed = true;
+    this.#server.close();
+    if (this.#endpoint.family === 'AF_UNIX') liveSocketFiles.delete(this.#endpoint.path);
+    for (const socket of this.#arrived.splice(0)) socket.destroy();
+    const error = this.#closedError();
+    for (const waiter of this.#waiting.splice(0)) waiter.reject(error);
+    for (const transport of this.#handshaking) transport.close();
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  toString(): string {
+    return `<Listener ${describeEndpoint(this.#endpoint)}${this.#isClosed ? ' (closed)' : ''}>`;
+  }
+
+  #boundAddress(): Address {
+    if (this.#endpoint.family === 'AF_UNIX') return this.#endpoint.path;
+    const info = this.#server.address() as AddressInfo;
+    return Object.freeze({ host: info.address, port: info.port });
+  }
+
+  #onListening(resolve: () => void, reject: (error: Error) => void): void {
+    // Closed while its host was looked up: Node binds anyway, so close again.
+    if (this.#isClosed) {
+      this.#server.close();
+      reject(this.#closedError());
+      return;
+    }
+    this.#bound = this.#boundAddress();
+    if (this.#endpoint.family === 'AF_UNIX') rememberSocketFile(this.#endpoint.path);
+    resolve();
+  }
+
+  /** Before binding: the listener cannot listen. After: an accept failed (too many open files...). */
+  #onServerError(error: Error, reject: (error: Error) => void): void {
+    if (this.#bound === null) {
+      this.#failure = new Error(`Listener: cannot listen on the ${describeEndpoint(this.#endpoint)}: ${error.message}`, { cause: error });
+      Object.assign(this.#failure, { code: (error as NodeJS.ErrnoException).code });
+      reject(this.#failure);
+    }
+    for (const waiter of this.#waiting.splice(0)) waiter.reject(this.#failure ?? error);
+  }
+
+  #closedError(): InvalidStateError {
+    return new InvalidStateError('Listener.accept: the listener is closed.');
+  }
+
+  #arrive(socket: Socket): void {
+    socket.on('error', ignoreSocketError);
+    if (this.#isClosed) {
+      socket.destroy();
+      return;
+    }
+    const waiter = this.#waiting.shift();
+    if (waiter) waiter.resolve(socket);
+    else this.#arrived.push(socket);
+  }
+
+  #nextSocket(): Promise<Socket> {
+    if (this.#isClosed) return Promise.reject(this.#closedError());
+    if (this.#failure !== null) return Promise.reject(this.#failure);
+    const socket = this.#arrived.shift();
+    if (socket) return Promise.resolve(socket);
+    return new Promise((resolve, reject) => this.#waiting.push({ resolve, reject }));
+  }
+
+  async #authenticate(transport: SocketTransport, authkey: Uint8Array): Promise<void> {
+    this.#handshaking.add(transport);
+    try {
+      await authenticateListenerSide(transport, authkey, 'Listener.accept');
+      transport.authenticated();
+    } catch (error) {
+      transport.close();
+      if (this.#isClosed) throw new InvalidStateError('Listener.accept: the listener was closed during the authkey handshake.', { cause: error });
+      throw error;
+    } finally {
+      this.#handshaking.delete(transport);
+    }
+  }
+}
+
+function connectTo(endpoint: Endpoint): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = endpoint.family === 'AF_UNIX' ? connect({ path: endpoint.path }) : connect({ host: endpoint.host, port: endpoint.port });
+    const onError = (error: NodeJS.ErrnoException): void => {
+      const wrapped = new Error(`Client: cannot connect to the ${describeEndpoint(endpoint)}: ${error.message}`, { cause: error });
+      reject(Object.assign(wrapped, { code: error.code }));
+    };
+    socket.once('error', onError);
+    socket.once('connect', () => {
+      socket.off('error', onError);
+      socket.on('error', ignoreSocketError);
+      resolve(socket);
+    });
+  });
+}
+
+/**
+ * Connects to a Listener (Python's `Client`). With an authkey, resolves once both sides passed
+ * the handshake, and rejects with AuthenticationError when the keys differ.
+ *
+ * @example
+ * const conn = await Client({ address: { host: '127.0.0.1', port: 6000 }, authkey: 'secret' });
+ * conn.send({ hello: 'listener' });
+ */
+export async function Client(options: ClientOptions): Promise<Connection> {
+  const checked = checkOptions('Client', options);
+  const endpoint = parseEndpoint('Client', checked.address, checked.family, 1);
+  const authkey = parseAuthkey('Client', checked.authkey);
+  const socket = await connectTo(endpoint);
+  const transport = transportOf(socket, describeEndpoint(endpoint), authkey !== null);
+  if (authkey !== null) {
+    try {
+      await authenticateClientSide(transport, authkey, 'Client');
+      transport.authenticated();
+    } catch (error) {
+      transport.close();
+      throw error;
+    }
+  }
+  return new Connection(transport);
+}

@@ -1,0 +1,303 @@
+// A Transport over a stream socket (TCP or unix), for the connections of Listener and Client.
+// Each record is a frame: [uint32 big-endian length][uint8 kind] then `length` bytes.
+//
+// Received bytes are parsed lazily, one frame when a reader asks for one, so the rules for the
+// next frame are those in force when it is read. Until the authkey handshake is over, only
+// handshake frames of at most 256 bytes are accepted: an unauthenticated peer cannot make this
+// process allocate more than that (and the socket stops reading while unparsed bytes pile up).
+// A broken frame (unknown kind, too long, cut by the end of the stream) never throws from a
+// socket event: the transport fails, closes the socket, and the next read throws.
+
+import type { Socket } from 'node:net';
+import { EOFError, InvalidStateError } from '../errors.js';
+import { outOfRange } from '../validate.js';
+import { RecordKind, type Transport, type TransportRecord } from './connection.js';
+
+const HEADER_BYTES = 5;
+/** The kinds a Connection writes (message.ts): 0 to this one. */
+const LAST_MESSAGE_KIND = Math.max(...Object.values(RecordKind));
+/** The kind of the frames of the authkey handshake (auth.ts), far from the kinds of messages. */
+export const HANDSHAKE_KIND = 255;
+/** The longest frame accepted before authentication (Python's `recv_bytes(256)`). */
+export const HANDSHAKE_MAX_BYTES = 256;
+const MAX_FRAME_BYTES = 2 ** 32 - 1;
+/** The longest a waitForRecord() lasts. */
+const MAX_WAIT_MS = 1000;
+/** Unparsed bytes above which the socket stops reading until a reader takes some. */
+const HIGH_WATER_BYTES = { handshake: 4096, open: 1 << 20 } as const;
+
+type Phase = keyof typeof HIGH_WATER_BYTES;
+
+/** What auth.ts needs of a link: handshake messages, one way and the other. */
+export interface HandshakeLink {
+  sendHandshake(bytes: Uint8Array): void;
+  receiveHandshake(): Promise<Uint8Array>;
+  describe(): string;
+}
+
+export class SocketTransport implements Transport, HandshakeLink {
+  readonly readable = true;
+  readonly writable = true;
+  readonly #socket: Socket;
+  readonly #name: string;
+  #phase: Phase;
+  /** Received bytes not parsed yet, and their total length. */
+  #chunks: Buffer[] = [];
+  #chunkBytes = 0;
+  readonly #header = Buffer.alloc(HEADER_BYTES);
+  #headerFilled = 0;
+  /** The frame being filled once its header is read; null between frames. */
+  #body: Buffer | null = null;
+  #bodyFilled = 0;
+  #bodyKind = 0;
+  /** A parsed record not taken yet (peek() parses one ahead). */
+  #ready: TransportRecord | null = null;
+  #failure: Error | null = null;
+  #isEnded = false;
+  #isClosed = false;
+  readonly #wakers = new Set<() => void>();
+
+  /**
+   * @param name For messages: "socket to 127.0.0.1:4000".
+   * @param isHandshaking True when an authkey handshake must run before any message is read.
+   */
+  constructor(socket: Socket, name: string, isHandshaking: boolean) {
+    this.#socket = socket;
+    this.#name = name;
+    this.#phase = isHandshaking ? 'handshake' : 'open';
+    socket.on('data', (chunk: Buffer) => this.#receive(chunk));
+    socket.on('end', () => this.#end());
+    socket.on('close', () => this.#end());
+    // A reset or a failed write ends the stream: reads return what arrived, then EOF.
+    socket.on('error', () => this.#end());
+  }
+
+  write(kind: number, parts: readonly Uint8Array[]): void {
+    const length = parts.reduce((sum, part) => sum + part.byteLength, 0);
+    if (length > MAX_FRAME_BYTES) throw outOfRange('Connection.send', `a message of at most ${MAX_FRAME_BYTES} bytes`, `${length} bytes`);
+    if (this.#isClosed || this.#failure !== null || !this.#socket.writable) {
+      throw Object.assign(new Error(`Connection.send: the ${this.#name} is closed; nobody can receive this message (broken pipe).`), { code: 'EPIPE' });
+    }
+    const header = Buffer.allocUnsafe(HEADER_BYTES);
+    header.writeUInt32BE(length, 0);
+    header[4] = kind;
+    // One copy: the caller may change its buffer as soon as send() returns, the socket sends later.
+    this.#socket.write(Buffer.concat([header, ...parts]));
+  }
+
+  tryRead(): TransportRecord | null | 'eof' {
+    this.#advance();
+    const record = this.#ready;
+    if (record !== null) {
+      this.#ready = null;
+      this.#flow();
+      return record;
+    }
+    if (this.#failure !== null) throw this.#failure;
+    return this.#isEnded ? 'eof' : null;
+  }
+
+  peek(): 'record' | 'eof' | null {
+    this.#advance();
+    if (this.#ready !== null) return 'record';
+    return this.#failure !== null || this.#isEnded ? 'eof' : null;
+  }
+
+  waitForRecord(timeoutMs: number | undefined, _isFirstWait: boolean): Promise<void> {
+    if (this.#isClosed || this.peek() !== null) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.#wakers.delete(done);
+        resolve();
+      };
+      // Even an endless wait returns now and then (callers loop): wait() races several
+      // connections, and the losers' wakers must not pile up on a quiet one.
+      const timer = setTimeout(done, Math.min(timeoutMs ?? MAX_WAIT_MS, MAX_WAIT_MS));
+      timer.unref();
+      this.#wakers.add(done);
+    });
+  }
+
+  /** Sends what was written, then closes the socket; the peer reads EOF after the last message. */
+  close(): void {
+    if (this.#isClosed) return;
+    this.#isClosed = true;
+    this.#dropReceived();
+    const socket = this.#socket;
+    socket.resume(); // whatever still arrives is dropped, so the peer's end can come through
+    if (!socket.destroyed) socket.end(() => socket.destroy());
+    this.#wake();
+  }
+
+  describe(): string {
+    return this.#name;
+  }
+
+  sendHandshake(bytes: Uint8Array): void {
+    this.write(HANDSHAKE_KIND, [bytes]);
+  }
+
+  async receiveHandshake(): Promise<Uint8Array> {
+    for (;;) {
+      if (this.#isClosed) throw new InvalidStateError(`the ${this.#name} was closed during the authkey handshake.`);
+      const record = this.tryRead();
+      if (record === 'eof') throw new EOFError(`the peer closed the ${this.#name} during the authkey handshake.`);
+      if (record !== null) return record.bytes;
+      await this.waitForRecord(undefined, false);
+    }
+  }
+
+  /** The handshake succeeded: messages of any size and kind may be read from now on. */
+  authenticated(): void {
+    this.#phase = 'open';
+    this.#flow();
+  }
+
+  #receive(chunk: Buffer): void {
+    if (this.#isClosed || this.#failure !== null) return;
+    this.#chunks.push(chunk);
+    this.#chunkBytes += chunk.length;
+    this.#flow();
+    this.#wake();
+  }
+
+  #end(): void {
+    this.#isEnded = true;
+    this.#wake();
+  }
+
+  #wake(): void {
+    for (const wake of [...this.#wakers]) wake();
+  }
+
+  /** Reads from the socket while few unparsed bytes wait; stops it (the kernel then holds them) otherwise. */
+  #flow(): void {
+    if (this.#isClosed || this.#failure !== null || this.#socket.destroyed) return;
+    const isFull = this.#chunkBytes > HIGH_WATER_BYTES[this.#phase];
+    if (isFull && !this.#socket.isPaused()) this.#socket.pause();
+    else if (!isFull && this.#socket.isPaused()) this.#socket.resume();
+  }
+
+  /** Parses the next frame into #ready, if all its bytes are here. */
+  #advance(): void {
+    while (this.#ready === null && this.#failure === null && !this.#isClosed) {
+      if (this.#body === null && !this.#takeHeader()) break;
+      if (!this.#takeBody()) break;
+    }
+    this.#checkCut();
+    this.#flow();
+  }
+
+  /** Reads a frame's header; false when its five bytes are not all here, or when it is refused. */
+  #takeHeader(): boolean {
+    this.#headerFilled += this.#copyInto(this.#header, this.#headerFilled);
+    if (this.#headerFilled < HEADER_BYTES) return false;
+    this.#headerFilled = 0;
+    const length = this.#header.readUInt32BE(0);
+    const kind = this.#header[4]!;
+    const problem = this.#frameProblem(kind, length);
+    if (problem !== null) {
+      this.#fail(problem);
+      return false;
+    }
+    this.#bodyKind = kind;
+    this.#bodyFilled = 0;
+    const head = this.#chunks[0];
+    // The whole frame is in one chunk, 8-byte aligned (a typed array may be a view of it): no copy.
+    if (head !== undefined && head.length >= length && head.byteOffset % 8 === 0) {
+      this.#body = head.subarray(0, length);
+      this.#bodyFilled = length;
+      this.#consume(length);
+      return true;
+    }
+    return this.#allocateBody(length);
+  }
+
+  #allocateBody(length: number): boolean {
+    try {
+      this.#body = Buffer.allocUnsafe(length);
+      return true;
+    } catch (error) {
+      this.#fail(new InvalidStateError(`${this.#name}: a ${length}-byte message arrived but no memory could be allocated for it; the socket was closed.`, { cause: error }));
+      return false;
+    }
+  }
+
+  /** Fills the current frame; true once it is whole (it is then #ready). */
+  #takeBody(): boolean {
+    const body = this.#body!;
+    this.#bodyFilled += this.#copyInto(body, this.#bodyFilled);
+    if (this.#bodyFilled < body.length) return false;
+    this.#ready = { kind: this.#bodyKind, bytes: body };
+    this.#body = null;
+    return true;
+  }
+
+  /** Why a frame with this header cannot be read now; null when it can. */
+  #frameProblem(kind: number, length: number): Error | null {
+    const name = this.#name;
+    if (this.#phase === 'handshake') {
+      if (kind !== HANDSHAKE_KIND) {
+        return new InvalidStateError(`${name}: the peer sent a message (record kind ${kind}) before the authkey handshake was over: give both ends the same authkey, or neither one.`);
+      }
+      if (length > HANDSHAKE_MAX_BYTES) {
+        return new InvalidStateError(`${name}: the peer sent a ${length}-byte message during the authkey handshake; at most ${HANDSHAKE_MAX_BYTES} bytes are accepted before authentication, so the socket was closed.`);
+      }
+      return null;
+    }
+    if (kind === HANDSHAKE_KIND) {
+      return new InvalidStateError(`${name}: the peer sent an authkey challenge, but this end was given no authkey: give both ends the same authkey, or neither one. The socket was closed.`);
+    }
+    if (kind > LAST_MESSAGE_KIND) {
+      return new InvalidStateError(`${name}: a malformed frame arrived (record kind ${kind}, which no Connection sends): the peer does not speak multiproc's protocol, so the socket was closed.`);
+    }
+    return null;
+  }
+
+  /** The stream ended inside a frame: what is left of it will never come. */
+  #checkCut(): void {
+    if (!this.#isEnded || this.#ready !== null || this.#failure !== null || this.#chunkBytes > 0) return;
+    if (this.#headerFilled > 0) {
+      this.#fail(new EOFError(`${this.#name}: the peer closed the socket in the middle of a message header (${this.#headerFilled} of ${HEADER_BYTES} bytes came).`));
+    } else if (this.#body !== null) {
+      this.#fail(new EOFError(`${this.#name}: the peer closed the socket in the middle of a message (${this.#bodyFilled} of ${this.#body.length} bytes came); it was dropped.`));
+    }
+  }
+
+  #fail(error: Error): void {
+    if (this.#failure !== null) return;
+    this.#failure = error;
+    this.#dropReceived();
+    this.#socket.destroy();
+    this.#wake();
+  }
+
+  #dropReceived(): void {
+    this.#chunks = [];
+    this.#chunkBytes = 0;
+    this.#body = null;
+    this.#ready = null;
+  }
+
+  /** Copies received bytes into `target` from `at` on, as many as it has room for; returns their count. */
+  #copyInto(target: Uint8Array, at: number): number {
+    let copied = 0;
+    while (at + copied < target.length && this.#chunks.length > 0) {
+      const head = this.#chunks[0]!;
+      const take = Math.min(head.length, target.length - at - copied);
+      target.set(head.subarray(0, take), at + copied);
+      this.#consume(take);
+      copied += take;
+    }
+    return copied;
+  }
+
+  /** Forgets the first `count` received bytes (all in the first chunk). */
+  #consume(count: number): void {
+    const head = this.#chunks[0]!;
+    if (count === head.length) this.#chunks.shift();
+    else this.#chunks[0] = head.subarray(count);
+    this.#chunkBytes -= count;
+  }
+}
