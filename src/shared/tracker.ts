@@ -22,9 +22,14 @@ export function rootPid(): string {
   return process.env[ROOT_PID] ?? String(process.pid);
 }
 
+/** An abstract socket's address: its name after a NUL byte (an environment variable holds the name alone). */
+function abstractAddress(name: string): string {
+  return `\0${name}`;
+}
+
 function startTracker(native: NativeBinding): string {
-  const address = `\0multiproc-tracker-${process.pid}-${randomBytes(6).toString('hex')}`;
-  const listening = native.unixListen(address);
+  const name = `multiproc-tracker-${process.pid}-${randomBytes(6).toString('hex')}`;
+  const listening = native.unixListen(abstractAddress(name));
   try {
     // Run from TypeScript sources (development), the tracker needs the parent's loader too.
     const nodeOptions = entryExtension === '.ts' ? inheritedExecArgv() : [];
@@ -36,8 +41,8 @@ function startTracker(native: NativeBinding): string {
   } finally {
     native.closeFd(listening); // the tracker holds its own copy (fs.closeSync would warn in a worker thread)
   }
-  process.env[TRACKER_ADDRESS] = address;
-  return address;
+  process.env[TRACKER_ADDRESS] = name; // threads see it at once, children inherit it
+  return name;
 }
 
 function connect(native: NativeBinding): number {
@@ -45,13 +50,13 @@ function connect(native: NativeBinding): number {
   const known = process.env[TRACKER_ADDRESS];
   if (known) {
     try {
-      connection = native.unixConnect(known);
+      connection = native.unixConnect(abstractAddress(known));
       return connection;
     } catch {
       // that tracker is gone (its tree ended): start one for this tree
     }
   }
-  connection = native.unixConnect(startTracker(native));
+  connection = native.unixConnect(abstractAddress(startTracker(native)));
   return connection;
 }
 
