@@ -28,7 +28,7 @@ function abstractAddress(name: string): string {
 }
 
 function startTracker(native: NativeBinding): string {
-  const name = `multiproc-tracker-${process.pid}-${randomBytes(6).toString('hex')}`;
+  const name = `multiproc-tracker-${rootPid()}-${randomBytes(6).toString('hex')}`;
   const listening = native.unixListen(abstractAddress(name));
   try {
     // Run from TypeScript sources (development), the tracker needs the parent's loader too.
@@ -48,7 +48,9 @@ function startTracker(native: NativeBinding): string {
 function connect(native: NativeBinding): number {
   if (connection !== null) return connection;
   const known = process.env[TRACKER_ADDRESS];
-  if (known) {
+  // Only a tracker of this tree: a program that inherited the variable from a multiproc process
+  // without being one of its children tracks its own segments.
+  if (known?.startsWith(`multiproc-tracker-${rootPid()}-`)) {
     try {
       connection = native.unixConnect(abstractAddress(known));
       return connection;
