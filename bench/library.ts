@@ -25,6 +25,9 @@ export interface MultiprocPool {
 export interface MultiprocProcess {
   start(): void;
   join(): Promise<void>;
+  /** null while running, 0 on success. */
+  readonly exitCode: number | null;
+  terminate(): void;
 }
 
 /** A shared integer and its lock (W8). */
@@ -40,7 +43,21 @@ export interface MultiprocEvent {
   wait(timeout?: number): Promise<boolean>;
 }
 
-/** The part of multiproc's API the harness uses: `import { Pool, getContext, register, Value, Event } from 'multiproc'`. */
+/** One end of a Pipe (W5, W6). */
+export interface MultiprocConnection {
+  send(obj: unknown): void;
+  recv<T = unknown>(): Promise<T>;
+  close(): void;
+}
+
+/** A cross-process FIFO queue (W4). */
+export interface MultiprocQueue<T> {
+  put(obj: T): Promise<void>;
+  get(): Promise<T>;
+  close(): void;
+}
+
+/** The part of multiproc's API the harness uses: `import { Pool, getContext, register, Value, Event, Pipe, Queue } from 'multiproc'`. */
 export interface MultiprocApi {
   Pool: new (options: { processes: number; context: ContextName }) => MultiprocPool;
   getContext(method: ContextName): {
@@ -49,6 +66,8 @@ export interface MultiprocApi {
   register(moduleUrl: string, functions: Record<string, TaskFunction>): void;
   Value: new (typecode: 'i', init: number) => MultiprocValue;
   Event: new () => MultiprocEvent;
+  Pipe(duplex?: boolean): [MultiprocConnection, MultiprocConnection];
+  Queue: new <T>(maxsize?: number) => MultiprocQueue<T>;
 }
 
 /** Where the library is loaded from, for the report. */

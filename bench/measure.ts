@@ -21,6 +21,19 @@ export interface Settings {
   w8Increments: number;
   /** W9: round trips timed. */
   w9RoundTrips: number;
+  /** W4: small ints from a producer to a consumer, after `w4WarmUp` of them untimed. */
+  w4Items: number;
+  w4WarmUp: number;
+  /** W4: messages of `w4BigBytes` bytes (1 MB), after `w4BigWarmUp` of them untimed. */
+  w4BigItems: number;
+  w4BigWarmUp: number;
+  w4BigBytes: number;
+  /** W5: Pipe round trips timed, after `w5WarmUp` untimed. */
+  w5RoundTrips: number;
+  w5WarmUp: number;
+  /** W6: bytes sent to a child and back, and timed round trips (median) after one untimed. */
+  w6Bytes: number;
+  w6Rounds: number;
   quick: boolean;
   /** Usable cores (os.availableParallelism()). */
   cores: number;
@@ -50,10 +63,58 @@ export interface Figure {
   unit: Unit;
   /** Secondary facts: first run, serial and parallel times, calibration. */
   detail?: string;
+  /** Set when this measurement failed: the value is NaN and the row shows the error. */
+  error?: string;
 }
 
-/** items/s, ops/s and speed-up: higher is better; ms and µs: lower is better. */
-export type Unit = 'items/s' | 'ops/s' | 'speed-up' | 'ms' | 'µs';
+/** items/s, ops/s, msg/s, MB/s and speed-up: higher is better; ms and µs: lower is better. */
+export type Unit = 'items/s' | 'ops/s' | 'msg/s' | 'MB/s' | 'speed-up' | 'ms' | 'µs';
+
+/** A measurement that failed: a row with no value and the error in its details. */
+export function failedFigure(who: string, what: string | undefined, unit: Unit, error: unknown): Figure {
+  const message = errorMessage(error);
+  return { who, what, value: Number.NaN, unit, detail: `failed: ${message}`, error: message };
+}
+
+/** Runs one measurement of a participant that has several: a failure becomes its own row, the others still run. */
+export async function attempt(who: string, what: string | undefined, unit: Unit, measure: () => Promise<Figure>): Promise<Figure> {
+  try {
+    return await measure();
+  } catch (error) {
+    return failedFigure(who, what, unit, error);
+  }
+}
+
+/** `work`, or a rejection naming `what` when it has not settled after `limitMs`. */
+export async function within<T>(work: Promise<T>, limitMs: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: no result after ${limitMs / 1000} s`)), limitMs);
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** W4: a stream of messages timed from the first put to the last get. */
+export function streamFigure(who: string, what: string | undefined, unit: 'msg/s' | 'MB/s', count: number, bytes: number, elapsedMs: number): Figure {
+  const value = unit === 'msg/s' ? count / (elapsedMs / 1000) : (count * bytes) / 2 ** 20 / (elapsedMs / 1000);
+  const detail = `${count.toLocaleString('en-US')} messages${bytes ? ` of ${mib(bytes)}` : ''} in ${ms(elapsedMs)}`;
+  return { who, what, value, unit, detail };
+}
+
+/** W6: the median of the timed round trips (ms), each listed. */
+export function roundTripsFigure(who: string, what: string | undefined, bytes: number, times: readonly number[]): Figure {
+  const detail = `${mib(bytes)}; ${times.length > 1 ? `median of ${times.length}: ${times.map(ms).join(', ')}` : `1 round: ${ms(times[0])}`} (after 1 untimed)`;
+  return { who, what, value: median(times), unit: 'ms', detail };
+}
+
+/** 1 MiB, 64 MiB, 512 KiB. */
+export function mib(bytes: number): string {
+  return bytes >= 2 ** 20 ? `${+(bytes / 2 ** 20).toFixed(2)} MiB` : `${+(bytes / 1024).toFixed(2)} KiB`;
+}
 
 export function median(values: readonly number[]): number {
   if (values.length === 0) return Number.NaN;

@@ -1,11 +1,24 @@
 // The multiproc participant, once per context: 'process' (OS processes) and 'thread' (worker
 // threads). run.ts imports this module inside a try: if the library does not load, the
 // top-level await below rejects and the harness reports multiproc unavailable.
-import { type ContextName, librarySource, loadMultiproc, type MultiprocPool } from './library.ts';
-import { type Figure, type Settings, speedupFigure, speedupRounds, startFigure, throughputFigure, timeMs } from './measure.ts';
-import { burn, double, incrementMany, noop, pong } from './tasks.ts';
+import { type ContextName, librarySource, loadMultiproc, type MultiprocConnection, type MultiprocPool, type MultiprocProcess } from './library.ts';
+import {
+  attempt,
+  type Figure,
+  repeat,
+  roundTripsFigure,
+  type Settings,
+  speedupFigure,
+  speedupRounds,
+  startFigure,
+  streamFigure,
+  throughputFigure,
+  timeMs,
+  within,
+} from './measure.ts';
+import { burn, double, echo, incrementMany, noop, pong, produce } from './tasks.ts';
 
-const { Pool, getContext, Value, Event } = await loadMultiproc();
+const { Pool, getContext, Value, Event, Pipe, Queue } = await loadMultiproc();
 
 export const contexts: readonly ContextName[] = ['process', 'thread'];
 export const source = librarySource;
@@ -25,6 +38,132 @@ async function withPool<T>(processes: number, context: ContextName, use: (pool: 
   pool.close();
   await pool.join();
   return result;
+}
+
+/** How long a child may take over one measurement before it counts as hung (W4 to W6). */
+const CHILD_LIMIT_MS = 120_000;
+
+/**
+ * Starts `child` and runs `use`, then waits for the child to exit. Rejects when `use` does, when
+ * the child exits with a non-zero code, or after CHILD_LIMIT_MS; the child is terminated and
+ * joined whatever happens, then `release` closes what the parent holds.
+ */
+async function withChild<T>(child: MultiprocProcess, use: () => Promise<T>, release: () => void): Promise<T> {
+  try {
+    child.start();
+    const failed = child.join().then(() => {
+      if (child.exitCode !== 0) throw new Error(`the child exited with code ${child.exitCode}`);
+      return new Promise<never>(() => {}); // a clean exit is no failure: what it sent is still to be read
+    });
+    failed.catch(() => {}); // seen below, or after the measurement ended
+    const work = (async () => {
+      const result = await Promise.race([use(), failed]);
+      await Promise.race([child.join(), failed]);
+      if (child.exitCode !== 0) throw new Error(`the child exited with code ${child.exitCode}`);
+      return result;
+    })();
+    return await within(work, CHILD_LIMIT_MS, 'the child');
+  } finally {
+    if (child.exitCode === null) {
+      try {
+        child.terminate();
+        await child.join();
+      } catch {
+        // never started
+      }
+    }
+    release();
+  }
+}
+
+/** W4: a child puts `warmUp` then `count` messages of `bytes` bytes (0: small ints); this process gets them (ms of the timed part). */
+async function queueStream(context: ContextName, warmUp: number, count: number, bytes: number): Promise<number> {
+  const { Process } = getContext(context);
+  const queue = new Queue<number | Uint8Array>();
+  const go = new Event();
+  const child = new Process({ target: produce, args: [queue, go, warmUp, count, bytes] });
+  return withChild(
+    child,
+    async () => {
+      for (let index = 0; index < warmUp; index++) await queue.get();
+      let last = -1 as number | Uint8Array;
+      const ms = await timeMs(async () => {
+        go.set();
+        for (let index = 0; index < count; index++) last = await queue.get();
+      });
+      const ok = bytes ? last instanceof Uint8Array && last.byteLength === bytes : last === count - 1;
+      if (!ok) throw new Error(`W4: the last message is not what the producer put (${last instanceof Uint8Array ? `${last.byteLength} bytes` : String(last)})`);
+      return ms;
+    },
+    () => queue.close(),
+  );
+}
+
+/** W4: one producer child, this process the consumer, through a Queue: small ints (msg/s), then 1 MB messages (MB/s). */
+export async function w4(context: ContextName, s: Settings): Promise<Figure[]> {
+  return [
+    await attempt(who(context), 'Queue', 'msg/s', async () =>
+      streamFigure(who(context), 'Queue', 'msg/s', s.w4Items, 0, await queueStream(context, s.w4WarmUp, s.w4Items, 0)),
+    ),
+    await attempt(who(context), 'Queue', 'MB/s', async () =>
+      streamFigure(who(context), 'Queue', 'MB/s', s.w4BigItems, s.w4BigBytes, await queueStream(context, s.w4BigWarmUp, s.w4BigItems, s.w4BigBytes)),
+    ),
+  ];
+}
+
+/** W5 and W6: runs `use` with this end of a Pipe whose other end is a child's that sends back each of `times` messages. */
+async function withEcho<T>(context: ContextName, times: number, use: (end: MultiprocConnection) => Promise<T>): Promise<T> {
+  const { Process } = getContext(context);
+  const [mine, theirs] = Pipe();
+  const child = new Process({ target: echo, args: [theirs, times] });
+  return withChild(
+    child,
+    () => {
+      theirs.close(); // the child holds its own copy now: if it dies, recv() here rejects with EOFError
+      return use(mine);
+    },
+    () => {
+      mine.close();
+      theirs.close();
+    },
+  );
+}
+
+/** W5: ping-pong of a small int through a Pipe with a child that sends each back; microseconds per round trip. */
+export async function w5(context: ContextName, s: Settings): Promise<Figure[]> {
+  const ms = await withEcho(context, s.w5WarmUp + s.w5RoundTrips, async (end) => {
+    for (let turn = 0; turn < s.w5WarmUp; turn++) {
+      end.send(turn);
+      await end.recv();
+    }
+    let back: unknown;
+    const ms = await timeMs(async () => {
+      for (let turn = 0; turn < s.w5RoundTrips; turn++) {
+        end.send(turn);
+        back = await end.recv();
+      }
+    });
+    if (back !== s.w5RoundTrips - 1) throw new Error(`W5: the last answer is ${String(back)}, not ${s.w5RoundTrips - 1}`);
+    return ms;
+  });
+  return [{ who: who(context), what: 'Pipe', value: (ms * 1000) / s.w5RoundTrips, unit: 'µs' }];
+}
+
+/** W6: a Buffer of w6Bytes to a child and back through a Pipe, one untimed round then w6Rounds timed; ms per round trip, median. */
+export async function w6(context: ContextName, s: Settings): Promise<Figure[]> {
+  const data = Buffer.alloc(s.w6Bytes, 7);
+  const times = await withEcho(context, 1 + s.w6Rounds, async (end) => {
+    const roundTrip = async () => {
+      end.send(data);
+      const back = await end.recv();
+      if (!(back instanceof Uint8Array) || back.byteLength !== data.byteLength) {
+        throw new Error(`W6: ${back instanceof Uint8Array ? `${back.byteLength} bytes` : typeof back} came back, not ${data.byteLength} bytes`);
+      }
+    };
+    await roundTrip();
+    return repeat(s.w6Rounds, () => timeMs(roundTrip));
+  });
+  return [roundTripsFigure(who(context), 'Pipe, send(Buffer)', s.w6Bytes, times)];
 }
 
 /** W1: Pool(2).map of x => x * 2 over the items, automatic chunks and chunkSize 1; pool started and warmed. */

@@ -9,28 +9,31 @@
 // W1  100,000 tiny tasks (x => x * 2) on 2 workers, items/s
 // W2  speed-up of 4 x cores CPU tasks of ~250 ms on all cores
 // W3  create a pool of 2, run one task, close it (ms)
+// W4  one producer, one consumer in two processes: small ints (msg/s) and 1 MB messages (MB/s) through a queue
+// W5  Pipe ping-pong between two processes (µs per round trip)
+// W6  64 MB to a child and back through a Pipe (ms per round trip)
 // W7  start and join an empty process (ms)
 // W8  4 processes incrementing one shared Value 100,000 times each under its lock (ops/s)
 // W9  Event ping-pong between two processes (µs per round trip)
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import { isAbsolute, join, relative, resolve } from 'node:path';
-import { compiled, errorMessage, type Figure, installedVersion, rootDir, type Settings, timeMs } from './measure.ts';
+import { compiled, errorMessage, type Figure, installedVersion, mib, rootDir, type Settings, timeMs, type Unit } from './measure.ts';
 import * as piscina from './peers/piscina.ts';
 import * as python from './peers/python.ts';
 import * as rawNode from './peers/raw-node.ts';
 import * as tinypool from './peers/tinypool.ts';
 import * as workerpool from './peers/workerpool.ts';
-import { type Machine, markdown, printSection, type Section } from './report.ts';
+import { formatRatio, isMultiproc, label, type Machine, markdown, printSection, ratio, type Section } from './report.ts';
 import { burn } from './tasks.ts';
 
-const WORKLOADS = ['W1', 'W2', 'W3', 'W7', 'W8', 'W9'] as const;
+const WORKLOADS = ['W1', 'W2', 'W3', 'W4', 'W5', 'W6', 'W7', 'W8', 'W9'] as const;
 type WorkloadId = (typeof WORKLOADS)[number];
 type Job = (s: Settings) => Promise<Figure[]>;
 type Participant = { name: string } & Partial<Record<WorkloadId, Job>>;
 
 // ---- command line ----
-const usage = 'usage: npm run bench -- [--only W1,W2,W3,W7,W8,W9] [--quick] [--out FILE]';
+const usage = 'usage: npm run bench -- [--only W1,W2,W3,W4,W5,W6,W7,W8,W9] [--quick] [--out FILE]';
 let only: WorkloadId[] | null = null;
 let quick = false;
 let out: string | null = null;
@@ -89,6 +92,9 @@ try {
       W1: (s) => multiproc.w1(context, s),
       W2: (s) => multiproc.w2(context, s),
       W3: (s) => multiproc.w3(context, s),
+      W4: (s) => multiproc.w4(context, s),
+      W5: (s) => multiproc.w5(context, s),
+      W6: (s) => multiproc.w6(context, s),
       W7: (s) => multiproc.w7(context, s),
       W8: (s) => multiproc.w8(context, s),
       W9: (s) => multiproc.w9(context, s),
@@ -101,8 +107,22 @@ try {
   console.log(`multiproc: unavailable (${multiprocUnavailable})`);
 }
 for (const peer of [piscina, tinypool, workerpool]) participants.push({ name: peer.name, W1: peer.w1, W2: peer.w2, W3: peer.w3 });
-participants.push({ name: rawNode.name, W7: rawNode.w7 });
-if (pythonVersion) participants.push({ name: python.name, W1: python.w1, W2: python.w2, W3: python.w3, W7: python.w7, W8: python.w8, W9: python.w9 });
+participants.push({ name: rawNode.name, W4: rawNode.w4, W5: rawNode.w5, W6: rawNode.w6, W7: rawNode.w7 });
+participants.push({ name: rawNode.threadName, W4: rawNode.threadW4, W5: rawNode.threadW5, W6: rawNode.threadW6 });
+if (pythonVersion) {
+  participants.push({
+    name: python.name,
+    W1: python.w1,
+    W2: python.w2,
+    W3: python.w3,
+    W4: python.w4,
+    W5: python.w5,
+    W6: python.w6,
+    W7: python.w7,
+    W8: python.w8,
+    W9: python.w9,
+  });
+}
 else console.log('python: skipped (python3 not found)');
 
 // ---- settings ----
@@ -119,6 +139,15 @@ const settings: Settings = {
   startRuns: quick ? 5 : 10,
   w8Increments: quick ? 20_000 : 100_000,
   w9RoundTrips: quick ? 2_000 : 10_000,
+  w4Items: quick ? 20_000 : 100_000,
+  w4WarmUp: 500,
+  w4BigItems: quick ? 200 : 1_000,
+  w4BigWarmUp: 20,
+  w4BigBytes: 2 ** 20,
+  w5RoundTrips: quick ? 2_000 : 10_000,
+  w5WarmUp: 3_000, // fewer leave multiproc's round trip far above its steady state (~400 µs cold, ~30 µs after 1,000)
+  w6Bytes: quick ? 16 * 2 ** 20 : 64 * 2 ** 20,
+  w6Rounds: quick ? 1 : 3,
 };
 
 function timeBurn(limit: number): number {
@@ -145,7 +174,38 @@ function serialMs(): number {
   return total;
 }
 
-const methods: Record<WorkloadId, () => { title: string; method: string; notes?: string[] }> = {
+/** A goal for multiproc against one peer figure: ratio (oriented as in the tables) at least `atLeast`. */
+interface Target {
+  text: string;
+  peer: (figure: Figure) => boolean;
+  atLeast: number;
+}
+
+/** How a workload is described; one that measures in two units prints one table per unit. */
+interface Method {
+  title: string;
+  method: string;
+  notes?: string[];
+  targets?: Target[];
+  tables?: { unit: Unit; title: string; method: string; targets?: Target[] }[];
+}
+
+const count = (n: number) => n.toLocaleString('en-US');
+const pythonPeer = (what: string) => (figure: Figure) => figure.who === `${python.name} spawn` && figure.what === what;
+
+/** "target: ...: multiproc process 2.31x (met), multiproc thread 1.52x (missed)". */
+function targetNote(target: Target, figures: readonly Figure[]): string {
+  const peer = figures.find((figure) => target.peer(figure) && Number.isFinite(figure.value));
+  const mine = figures.filter((figure) => isMultiproc(figure) && Number.isFinite(figure.value));
+  if (!peer || !mine.length) return `target: ${target.text}: not measured (${peer ? 'no multiproc figure' : 'no peer figure'}).`;
+  const verdicts = mine.map((figure) => {
+    const value = ratio(figure, peer);
+    return `${label(figure)} ${formatRatio(value)} (${value >= target.atLeast ? 'met' : 'missed'})`;
+  });
+  return `target: ${target.text}, i.e. at least ${formatRatio(target.atLeast)} vs ${label(peer)}: ${verdicts.join(', ')}.`;
+}
+
+const methods: Record<WorkloadId, () => Method> = {
   W1: () => ({
     title: `W1: ${W1_ITEMS.toLocaleString('en-US')} tiny tasks (x => x * 2) on 2 workers`,
     method:
@@ -174,6 +234,48 @@ const methods: Record<WorkloadId, () => { title: string; method: string; notes?:
       'multiproc: `new Pool({ processes: 2 })`, `map(double, [1])`, `close()`, `await join()`. piscina, tinypool, workerpool: create with 2 threads, run one task, `destroy()`/`terminate()`. ' +
       "Python: `get_context(m).Pool(2)`, `map(double, [1])`, `close()`, `join()`, with m = 'spawn' (the comparison) and 'fork' (reference).",
   }),
+  W4: () => ({
+    title: 'W4: one producer, one consumer in two processes, through a queue',
+    method: '',
+    tables: [
+      {
+        unit: 'msg/s',
+        title: `W4a: one producer, one consumer: ${count(settings.w4Items)} small ints through a queue (msg/s)`,
+        method:
+          `A child puts ${count(settings.w4WarmUp)} messages untimed, waits for a go signal, then puts ${count(settings.w4Items)} small ints (0, 1, 2...); this process gets them all. ` +
+          `Timed from the go signal (right before the first timed put) to the last get: msg/s = ${count(settings.w4Items)} / that time. ` +
+          'multiproc: `new Queue()` passed to a `Process` of the context, `await queue.put(i)` there and `await queue.get()` here; go is an `Event`. ' +
+          "Python: `get_context('spawn')`, a `Queue()` (`put`/`get`) and, as a second row, a `Pipe()` (`send`/`recv`); both pickle; go is an `Event`. " +
+          "Raw Node: a `child_process.fork` child with `serialization: 'advanced'` (`process.send`, 'message' events) and a `worker_threads` Worker (`postMessage`); go is a message. " +
+          "No sender waits for room: the queues and Node's channels are unbounded (Python's Pipe blocks its sender while the OS pipe is full).",
+        targets: [{ text: "multiproc >= 2x Python's Queue", peer: pythonPeer('Queue'), atLeast: 2 }],
+      },
+      {
+        unit: 'MB/s',
+        title: `W4b: one producer, one consumer: ${count(settings.w4BigItems)} messages of 1 MB through a queue (MB/s)`,
+        method:
+          `As W4a, with ${count(settings.w4BigWarmUp)} untimed then ${count(settings.w4BigItems)} timed messages of 1 MB each: one Buffer of ${count(settings.w4BigBytes)} bytes (Python: a bytes object), put again and again. ` +
+          `MB/s counts 1 MB as ${count(settings.w4BigBytes)} bytes. The raw Node peers send the Buffer (fork: advanced serialization; worker_threads: copied, not transferred).`,
+        targets: [{ text: "multiproc >= Python's Queue", peer: pythonPeer('Queue'), atLeast: 1 }],
+      },
+    ],
+  }),
+  W5: () => ({
+    title: `W5: Pipe ping-pong between two processes (µs per round trip, ${count(settings.w5RoundTrips)} round trips)`,
+    method:
+      `This process sends a small int through one end of a two-way Pipe; a child receives it at the other end and sends it back. ${count(settings.w5WarmUp)} round trips of warm-up first (a few hundred leave the JavaScript participants far from their steady state), then ${count(settings.w5RoundTrips)} timed. ` +
+      "multiproc: `Pipe()`, `end.send(i)` / `await end.recv()`, the child a `Process` of the context. Python: `get_context('spawn').Pipe()`, `send`/`recv`. " +
+      "Raw Node: the same over a `child_process.fork` IPC channel (`serialization: 'advanced'`) and a `worker_threads` Worker's `postMessage`.",
+    targets: [{ text: "multiproc's round trip <= Python's Pipe", peer: pythonPeer('Pipe'), atLeast: 1 }],
+  }),
+  W6: () => ({
+    title: `W6: ${mib(settings.w6Bytes)} to a child and back through a Pipe (ms per round trip, ${settings.w6Rounds > 1 ? `median of ${settings.w6Rounds}` : '1 round'})`,
+    method:
+      `A Buffer of ${count(settings.w6Bytes)} bytes goes to a child through a Pipe and comes back (the child sends back what it received); one untimed round trip, then ${settings.w6Rounds} timed${settings.w6Rounds > 1 ? ' (median)' : ''}. ` +
+      "multiproc: `Pipe()`, `send(buffer)` / `await recv()` (a structured clone of the Buffer). Python: `get_context('spawn').Pipe()`, `send_bytes`/`recv_bytes` of a bytes object (not pickled). " +
+      "Raw Node: `child_process.fork` IPC with `serialization: 'advanced'` sending the Buffer, and `worker_threads` `postMessage(buffer)` (copied, not transferred).",
+    targets: [{ text: "multiproc's round trip <= half of Python's Pipe", peer: pythonPeer('Pipe send_bytes/recv_bytes'), atLeast: 2 }],
+  }),
   W7: () => ({
     title: `W7: start and join an empty process (ms, median of ${settings.startRuns})`,
     method:
@@ -200,7 +302,7 @@ let failures = 0;
 for (const id of WORKLOADS) {
   if (only && !only.includes(id)) continue;
   console.log(`\n${id}: running...`);
-  const { title, method, notes = [] } = methods[id]();
+  const { title, method, notes = [], targets = [], tables } = methods[id]();
   const section: Section = { id, title, method, figures: [], notes: [...notes] };
   if (multiprocUnavailable) section.notes.unshift(`multiproc: unavailable (${multiprocUnavailable}).`);
   if (!pythonVersion) section.notes.push('python: skipped (python3 not found).');
@@ -219,10 +321,30 @@ for (const id of WORKLOADS) {
       }
     });
     section.figures.push(...figures);
-    console.log(`  ${participant.name}: ${figures.length ? 'done' : 'FAILED'} in ${(ms / 1000).toFixed(1)} s`);
+    // A participant with several measurements shows a failed one as its row (no value, the error in details).
+    const failed = figures.filter((figure) => figure.error).length;
+    failures += failed;
+    const outcome = !figures.length ? 'FAILED' : failed ? `done, ${failed} of ${figures.length} FAILED` : 'done';
+    console.log(`  ${participant.name}: ${outcome} in ${(ms / 1000).toFixed(1)} s`);
   }
-  sections.push(section);
-  printSection(section);
+  const parts: { section: Section; targets: Target[] }[] = tables
+    ? tables.map((table, index) => ({
+        section: {
+          ...section,
+          id: `${id}${String.fromCharCode(97 + index)}`,
+          title: table.title,
+          method: table.method,
+          figures: section.figures.filter((figure) => figure.unit === table.unit),
+          notes: [...section.notes],
+        },
+        targets: table.targets ?? [],
+      }))
+    : [{ section, targets }];
+  for (const part of parts) {
+    for (const target of part.targets) part.section.notes.push(targetNote(target, part.section.figures));
+    sections.push(part.section);
+    printSection(part.section);
+  }
 }
 
 // ---- BENCHMARKS.md ----
@@ -256,18 +378,30 @@ function childPids(): number[] {
     .map(Number);
 }
 
+function commandLine(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').trim();
+  } catch {
+    return '';
+  }
+}
+
+// multiproc's resource tracker (shared/tracker-main, started by the first Pipe or Queue) lives as
+// long as the process tree by design, as Python's resource_tracker does: it ignores SIGTERM, and
+// unlinks what is left in /dev/shm once this process has exited, then exits. Listed, not ended.
+const isTracker = (pid: number) => /tracker-main\.[jt]s\b/.test(commandLine(pid));
+
 // Idle children a library keeps (multiproc's spares) should end on their own within seconds.
-const ourChildren = () => childPids().filter((pid) => !childrenAtStart.has(pid));
+const ourChildren = () => childPids().filter((pid) => !childrenAtStart.has(pid) && !isTracker(pid));
 for (let waited = 0; ourChildren().length && waited < 5000; waited += 250) await new Promise((done) => setTimeout(done, 250));
+const trackers = childPids().filter((pid) => !childrenAtStart.has(pid) && isTracker(pid));
+if (trackers.length) {
+  const how = trackers.length > 1 ? `warning: ${trackers.length} multiproc resource trackers (one per process tree is expected)` : "multiproc's resource tracker";
+  console.log(`${how} still running; ${trackers.length > 1 ? 'they exit on their own' : 'it exits on its own'} once this process has: pid ${trackers.join(', ')}`);
+}
 const leftover = ourChildren();
 if (leftover.length) {
-  const described = leftover.map((pid) => {
-    try {
-      return `${pid} ${readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').trim().slice(0, 160)}`;
-    } catch {
-      return String(pid);
-    }
-  });
+  const described = leftover.map((pid) => `${pid} ${commandLine(pid).slice(0, 160)}`.trimEnd());
   console.log(`warning: ${leftover.length} child process(es) still running 5 s after the last workload, terminating them:\n  ${described.join('\n  ')}`);
   for (const pid of leftover) {
     try {

@@ -2,7 +2,7 @@
 // import this module by its URL) find them by name. The peers run the same code from
 // bench/peers/workers/tasks.mjs; the harness also calls burn() here for W2's calibration and
 // serial baseline.
-import { loadMultiproc, type MultiprocEvent, type MultiprocValue } from './library.ts';
+import { loadMultiproc, type MultiprocConnection, type MultiprocEvent, type MultiprocQueue, type MultiprocValue } from './library.ts';
 
 export function double(x: number): number {
   return x * 2;
@@ -45,8 +45,26 @@ export async function pong(ping: MultiprocEvent, answer: MultiprocEvent, times: 
   }
 }
 
+/**
+ * W4: puts `warmUp` messages, waits for `go`, puts `count` more, then closes its copy of the
+ * queue. A message is the index (`bytes` 0) or one Buffer of `bytes` bytes, put again and again.
+ */
+export async function produce(queue: MultiprocQueue<number | Uint8Array>, go: MultiprocEvent, warmUp: number, count: number, bytes: number): Promise<void> {
+  const message = bytes ? Buffer.alloc(bytes, 7) : null;
+  for (let index = 0; index < warmUp; index++) await queue.put(message ?? index);
+  await go.wait();
+  for (let index = 0; index < count; index++) await queue.put(message ?? index);
+  queue.close();
+}
+
+/** W5 and W6: receives a message and sends it back, `times` times, then closes its end. */
+export async function echo(end: MultiprocConnection, times: number): Promise<void> {
+  for (let turn = 0; turn < times; turn++) end.send(await end.recv());
+  end.close();
+}
+
 try {
-  (await loadMultiproc()).register(import.meta.url, { double, burn, noop, incrementMany, pong });
+  (await loadMultiproc()).register(import.meta.url, { double, burn, noop, incrementMany, pong, produce, echo });
 } catch {
   // The library did not load: bench/multiproc.ts reports it unavailable, the peers still run.
 }

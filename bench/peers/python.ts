@@ -4,7 +4,17 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { benchDir, type Figure, type Settings, speedupFigure, startTimesFigure, throughputTimesFigure } from '../measure.ts';
+import {
+  benchDir,
+  failedFigure,
+  type Figure,
+  roundTripsFigure,
+  type Settings,
+  speedupFigure,
+  startTimesFigure,
+  streamFigure,
+  throughputTimesFigure,
+} from '../measure.ts';
 
 export const name = 'python';
 const script = join(benchDir, 'python', 'bench.py');
@@ -71,4 +81,31 @@ export async function w8(s: Settings): Promise<Figure[]> {
 export async function w9(s: Settings): Promise<Figure[]> {
   const out = await python<{ round_trip_us: number }>('W9', s.w9RoundTrips);
   return [{ who: `${name} spawn`, value: out.round_trip_us, unit: 'µs' }];
+}
+
+type Part = { ms: number } | { error: string };
+
+/** W4: a spawn child produces, this process consumes, through a Queue and through a Pipe (send/recv); small ints, then 1 MB messages. */
+export async function w4(s: Settings): Promise<Figure[]> {
+  const out = await python<Record<'queue_ints' | 'queue_big' | 'pipe_ints' | 'pipe_big', Part>>('W4', s.w4WarmUp, s.w4Items, s.w4BigWarmUp, s.w4BigItems, s.w4BigBytes);
+  const figure = (part: Part, what: string, unit: 'msg/s' | 'MB/s', count: number, bytes: number) =>
+    'ms' in part ? streamFigure(`${name} spawn`, what, unit, count, bytes, part.ms) : failedFigure(`${name} spawn`, what, unit, part.error);
+  return [
+    figure(out.queue_ints, 'Queue', 'msg/s', s.w4Items, 0),
+    figure(out.pipe_ints, 'Pipe', 'msg/s', s.w4Items, 0),
+    figure(out.queue_big, 'Queue', 'MB/s', s.w4BigItems, s.w4BigBytes),
+    figure(out.pipe_big, 'Pipe', 'MB/s', s.w4BigItems, s.w4BigBytes),
+  ];
+}
+
+/** W5: ping-pong of a small int through a Pipe with a spawn child that sends each back. */
+export async function w5(s: Settings): Promise<Figure[]> {
+  const out = await python<{ round_trip_us: number }>('W5', s.w5WarmUp, s.w5RoundTrips);
+  return [{ who: `${name} spawn`, what: 'Pipe', value: out.round_trip_us, unit: 'µs' }];
+}
+
+/** W6: w6Bytes to a spawn child and back through a Pipe with send_bytes/recv_bytes. */
+export async function w6(s: Settings): Promise<Figure[]> {
+  const out = await python<{ round_trip_ms: number[] }>('W6', s.w6Bytes, s.w6Rounds);
+  return [roundTripsFigure(`${name} spawn`, 'Pipe send_bytes/recv_bytes', s.w6Bytes, out.round_trip_ms)];
 }

@@ -5,14 +5,24 @@
                                                      -> {"limit", "task_ms", "serial_ms": [...], "parallel_ms": [...]}
     python3 bench/python/bench.py W3 RUNS            -> {"spawn_ms": [...], "fork_ms": [...]}
     python3 bench/python/bench.py W7 RUNS            -> {"spawn_ms": [...], "fork_ms": [...]}
+    python3 bench/python/bench.py W8 PROCESSES N     -> {"ops_per_s", "total"}
+    python3 bench/python/bench.py W9 N               -> {"round_trip_us"}
+    python3 bench/python/bench.py W4 WARM_UP N BIG_WARM_UP BIG_N BYTES
+                                                     -> {"queue_ints": {"ms"}, "queue_big": {"ms"}, "pipe_ints": ..., "pipe_big": ...}
+    python3 bench/python/bench.py W5 WARM_UP N       -> {"round_trip_us"}
+    python3 bench/python/bench.py W6 BYTES ROUNDS    -> {"round_trip_ms": [...]}
+
+In W4 a part that fails is {"error": "..."} instead, and the other parts still run.
 
 W1 and W2 use the spawn start method (the pool is started and warmed before timing, so the method
-does not matter there); W3 and W7 time both spawn (the comparison) and fork (for reference).
+does not matter there); W3 and W7 time both spawn (the comparison) and fork (for reference);
+W4 to W9 use spawn.
 """
 import json
 import multiprocessing as mp
 import signal
 import sys
+import threading
 import time
 
 
@@ -181,6 +191,154 @@ def w9(n):
     return {"round_trip_us": elapsed / n * 1e6}
 
 
+def stop(process):
+    """Ends a child that is still running (a part that failed): the harness checks none is left."""
+    if process.is_alive():
+        process.terminate()
+    process.join()
+
+
+def w4_produce(channel, go, warm_up, n, size, is_pipe):
+    """Puts warm_up messages, waits for go, puts n more: ints, or one bytes object of size bytes."""
+    message = bytes(size) if size else None
+    put = channel.send if is_pipe else channel.put
+    for i in range(warm_up):
+        put(message if size else i)
+    go.wait()
+    for i in range(n):
+        put(message if size else i)
+    channel.close()
+    if not is_pipe:
+        channel.join_thread()  # everything flushed to the pipe before exiting
+
+
+def w4_stream(is_pipe, warm_up, n, size):
+    """A spawn child produces, this process consumes; ms from go (first put) to the last get."""
+    ctx = mp.get_context("spawn")
+    go = ctx.Event()
+    if is_pipe:
+        mine, theirs = ctx.Pipe()
+        get, channel = mine.recv, theirs
+    else:
+        queue = ctx.Queue()
+        get, channel = queue.get, queue
+    child = ctx.Process(target=w4_produce, args=(channel, go, warm_up, n, size, is_pipe))
+    failure = []
+
+    def watch():
+        """The only join of the child: a producer that fails must not leave get() waiting forever."""
+        child.join()
+        if child.exitcode != 0:
+            failure.append(child.exitcode)
+            if not is_pipe:  # recv() on the Pipe raises EOFError by itself
+                for _ in range(warm_up + n):
+                    queue.put(None)
+
+    child.start()
+    watchdog = threading.Thread(target=watch, daemon=True)
+    watchdog.start()
+    try:
+        if is_pipe:
+            theirs.close()
+        try:
+            for _ in range(warm_up):
+                get()
+            last = None
+            started = time.perf_counter()
+            go.set()
+            for _ in range(n):
+                last = get()
+            elapsed = ms_since(started)
+        except EOFError:
+            watchdog.join(5)
+            raise RuntimeError(f"the producer exited with code {failure[0] if failure else '?'}") from None
+        watchdog.join()
+        if failure:
+            raise RuntimeError(f"the producer exited with code {failure[0]}")
+        ok = len(last) == size if size else last == n - 1
+        assert ok, f"the last message is not what the producer put ({last!r:.40})"
+        return {"ms": elapsed}
+    finally:
+        stop(child)
+        if is_pipe:
+            mine.close()
+        else:
+            queue.close()
+            queue.cancel_join_thread()  # only the watchdog ever puts here
+
+
+def w4(warm_up, n, big_warm_up, big_n, size):
+    out = {}
+    for name, is_pipe in (("queue", False), ("pipe", True)):
+        for part, args in (("ints", (warm_up, n, 0)), ("big", (big_warm_up, big_n, size))):
+            try:
+                out[f"{name}_{part}"] = w4_stream(is_pipe, *args)
+            except Exception as error:  # this part's row shows it; the others still run
+                out[f"{name}_{part}"] = {"error": f"{type(error).__name__}: {error}"}
+    return out
+
+
+def w5_echo(conn, n):
+    for _ in range(n):
+        conn.send(conn.recv())
+    conn.close()
+
+
+def w5(warm_up, n):
+    """Ping-pong of a small int through a spawn child's Pipe end: it sends each back."""
+    ctx = mp.get_context("spawn")
+    mine, theirs = ctx.Pipe()
+    child = ctx.Process(target=w5_echo, args=(theirs, warm_up + n))
+    child.start()
+    try:
+        theirs.close()
+        for i in range(warm_up):
+            mine.send(i)
+            mine.recv()
+        t = time.perf_counter()
+        for i in range(n):
+            mine.send(i)
+            back = mine.recv()
+        elapsed = time.perf_counter() - t
+        assert back == n - 1, back
+        child.join()
+        return {"round_trip_us": elapsed / n * 1e6}
+    finally:
+        stop(child)
+        mine.close()
+
+
+def w6_echo(conn, n):
+    for _ in range(n):
+        conn.send_bytes(conn.recv_bytes())
+    conn.close()
+
+
+def w6(size, rounds):
+    """size bytes to a spawn child and back with send_bytes/recv_bytes: one untimed round, then rounds timed."""
+    ctx = mp.get_context("spawn")
+    data = bytes(size)
+    mine, theirs = ctx.Pipe()
+    child = ctx.Process(target=w6_echo, args=(theirs, 1 + rounds))
+    child.start()
+    try:
+        theirs.close()
+        times = []
+        for round_ in range(1 + rounds):
+            started = time.perf_counter()
+            mine.send_bytes(data)
+            back = mine.recv_bytes()
+            took = ms_since(started)
+            assert len(back) == size, len(back)
+            if round_:
+                times.append(took)
+        child.join()
+        return {"round_trip_ms": times}
+    finally:
+        stop(child)
+        mine.close()
+
+
 def main(argv):
     workload, *args = argv
     numbers = [int(arg) for arg in args]
@@ -196,6 +354,12 @@ def main(argv):
         out = w8(*numbers)
     elif workload == "W9":
         out = w9(*numbers)
+    elif workload == "W4":
+        out = w4(*numbers)
+    elif workload == "W5":
+        out = w5(*numbers)
+    elif workload == "W6":
+        out = w6(*numbers)
     else:
         raise SystemExit(f"unknown workload {workload!r}")
     print(json.dumps(out))
