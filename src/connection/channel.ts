@@ -1,7 +1,7 @@
 // A channel: an unbounded log of records in shared memory, written and read by any number of
 // processes and threads. It is what pipes and queues are made of.
 //
-// Records are appended to chunks: named POSIX segments (/dev/shm/mpc-…), 4 MiB or one record's
+// Records are appended to chunks: named POSIX segments (/dev/shm/mpc-…), 1 to 16 MiB or one record's
 // size, so a record lives in memory that outlives the process that wrote it (a child may put and
 // exit before its parent reads: nothing waits for a reader, unlike CPython's feeder thread, so
 // that classic join deadlock cannot happen). A record is [length][kind][bytes], 8-byte aligned;
@@ -19,7 +19,9 @@ import type { SharedBlock } from '../shared/arena.js';
 import { ensureTracker, trackSegment, untrackSegment } from '../shared/tracker.js';
 import { isProcessAlive, type WaitOutcome, waitWord, wakeWord } from '../sync/waiting.js';
 
-const CHUNK_BYTES = 4 << 20;
+/** A channel's first chunk; each next one doubles, up to LARGEST_CHUNK_BYTES: busy channels map memory less often. */
+const FIRST_CHUNK_BYTES = 1 << 20;
+const LARGEST_CHUNK_BYTES = 16 << 20;
 const RECORD_HEADER_BYTES = 8;
 const END_OF_CHUNK = -1;
 /** The largest record: its length is a signed 32-bit word. */
@@ -120,7 +122,7 @@ export class Channel {
       let offset = offsetOf(tail);
       let chunk = this.#chunk(chunkNumber, need);
       if (offset + need + RECORD_HEADER_BYTES > chunk.bytes.byteLength) {
-        const next = this.#createChunk(chunkNumber + 1, need);
+        const next = this.#createChunk(chunkNumber + 1, need, Math.min(LARGEST_CHUNK_BYTES, 2 * chunk.bytes.byteLength));
         chunk.words[offset >> 2] = END_OF_CHUNK;
         [chunkNumber, offset, chunk] = [chunkNumber + 1, 0, next];
       }
@@ -222,8 +224,8 @@ export class Channel {
     return this.#map(number, fd);
   }
 
-  #createChunk(number: number, need: number): Chunk {
-    const bytes = Math.max(CHUNK_BYTES, align8(need + RECORD_HEADER_BYTES));
+  #createChunk(number: number, need: number, size = FIRST_CHUNK_BYTES): Chunk {
+    const bytes = Math.max(size, align8(need + RECORD_HEADER_BYTES));
     const name = this.#segmentName(number);
     let fd: number;
     try {
