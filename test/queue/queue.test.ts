@@ -3,7 +3,7 @@ import { readdirSync } from 'node:fs';
 import { test } from 'node:test';
 import { Empty, Full, InvalidStateError, JoinableQueue, Pipe, Pool, Process, Queue, SimpleQueue } from 'multiproc';
 import { loadNative } from '../../src/native/loader.ts';
-import { consume, getOne, keepQueue, produce, putBigAndEnd, putFromInitialized, work } from '../fixtures/ipc-tasks.ts';
+import { consume, getOne, keepQueue, produce, putBigAndEnd, putFromInitialized, putViaGrandchild, work } from '../fixtures/ipc-tasks.ts';
 import { forEachContext } from '../helpers/contexts.ts';
 
 const skip = loadNative() ? false : 'the native addon is not built here';
@@ -137,6 +137,16 @@ forEachContext((context) => {
     for (const worker of workers) await worker.join();
     queue.close();
     seen.close();
+  });
+
+  test('a queue reaches a grandchild', { skip }, async () => {
+    const queue = new Queue<[number, number] | null>();
+    const child = new Process({ target: putViaGrandchild, args: [queue], context });
+    child.start();
+    assert.deepEqual([await queue.get(), await queue.get(), await queue.get()], [[7, 0], [7, 1], [7, 2]]);
+    await child.join();
+    assert.equal(child.exitCode, 0);
+    queue.close();
   });
 
   test('a queue passed as a pool initArg is used by the tasks', { skip }, async () => {
