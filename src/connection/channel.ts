@@ -14,9 +14,11 @@
 // over when the holder died); readers wait on a sequence word with futexes (any process).
 
 import { randomBytes } from 'node:crypto';
+import { threadId } from 'node:worker_threads';
 import type { NativeBinding } from '../native/binding.js';
 import type { SharedBlock } from '../shared/arena.js';
 import { ensureTracker, trackSegment, untrackSegment } from '../shared/tracker.js';
+import { isThreadAlive } from '../process/thread-liveness.js';
 import { isProcessAlive, type WaitOutcome, waitWord, wakeWord } from '../sync/waiting.js';
 
 /** A channel's first chunk; each next one doubles, up to LARGEST_CHUNK_BYTES: busy channels map memory less often. */
@@ -37,6 +39,8 @@ const COUNT = 6;
 const DATA_SEQ = 7;
 const READERS_WAITING = 8;
 const LOCK_WAITERS = 9;
+/** Beside each lock word, the holder's thread id + 1 (0: not written yet), 6 words further on. */
+const LOCK_THREAD_DISTANCE = 6;
 
 const ALL = 2 ** 31 - 1;
 const LOCK_SPINS = 2_000;
@@ -278,21 +282,41 @@ export class Channel {
     const index = this.#base + which;
     for (let spin = 0; ; spin++) {
       const holder = Atomics.compareExchange(words, index, 0, process.pid);
-      if (holder === 0) return;
-      if (spin < LOCK_SPINS) continue;
-      if (!isProcessAlive(holder)) {
-        Atomics.compareExchange(words, index, holder, 0); // its holder died: the next attempt takes it
-        continue;
+      if (holder === 0) {
+        Atomics.store(words, index + LOCK_THREAD_DISTANCE, threadId + 1);
+        return;
       }
+      if (spin < LOCK_SPINS) continue;
+      if (this.#releaseIfHolderDied(index, holder)) continue;
       Atomics.add(words, this.#base + LOCK_WAITERS, 1);
       this.#native.futexWait(this.#block.buffer, this.#block.byteOffset + index * 4, holder, LOCK_LIVENESS_CHECK_MS);
       Atomics.sub(words, this.#base + LOCK_WAITERS, 1);
     }
   }
 
+  /**
+   * Frees a lock whose holder died: a process (its pid is gone) or a thread of this process
+   * (terminated mid-copy; its pid lives on). Of several waiters that see the same dead thread,
+   * only the one that clears its thread word frees the lock.
+   */
+  #releaseIfHolderDied(index: number, holder: number): boolean {
+    const words = this.#block.words;
+    if (holder !== process.pid) {
+      if (isProcessAlive(holder)) return false;
+      Atomics.compareExchange(words, index, holder, 0);
+      return true;
+    }
+    const thread = Atomics.load(words, index + LOCK_THREAD_DISTANCE);
+    if (thread === 0 || isThreadAlive(thread - 1)) return false;
+    if (Atomics.compareExchange(words, index + LOCK_THREAD_DISTANCE, thread, 0) === thread) Atomics.store(words, index, 0);
+    return true;
+  }
+
   #unlock(which: number): void {
-    Atomics.store(this.#block.words, this.#base + which, 0);
-    if (Atomics.load(this.#block.words, this.#base + LOCK_WAITERS) > 0) {
+    const words = this.#block.words;
+    Atomics.store(words, this.#base + which + LOCK_THREAD_DISTANCE, 0);
+    Atomics.store(words, this.#base + which, 0);
+    if (Atomics.load(words, this.#base + LOCK_WAITERS) > 0) {
       this.#native.futexWake(this.#block.buffer, this.#block.byteOffset + (this.#base + which) * 4, ALL);
     }
   }
