@@ -7,6 +7,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <memory>
 #include <string>
 
 #include "errors.h"
@@ -77,8 +79,32 @@ void CloseFd(const FunctionCallbackInfo<Value>& info) {
   if (close(fd) != 0) return ThrowErrno(isolate, "close", errno, std::to_string(fd));
 }
 
-static void Unmap(void* data, size_t length, void* /*deleter_data*/) {
+// V8 does not count memory it did not allocate: without being told, it would not collect the
+// SharedArrayBuffers of mappings nobody uses any more, and the mappings (with their pages, as
+// a segment's pages live while it is mapped) would pile up. Each isolate reports what it maps;
+// what GC unmapped, on whatever thread, is subtracted at its next mapping.
+struct MappedBytes {
+  std::atomic<int64_t> unmapped{0};
+};
+
+struct Mapping {
+  std::shared_ptr<MappedBytes> account;
+};
+
+thread_local std::shared_ptr<MappedBytes> mappedBytes;
+
+static void Unmap(void* data, size_t length, void* deleterData) {
   if (data != nullptr && length > 0) munmap(data, length);
+  Mapping* mapping = static_cast<Mapping*>(deleterData);
+  mapping->account->unmapped += static_cast<int64_t>(length);
+  delete mapping;
+}
+
+static Mapping* AccountFor(Isolate* isolate, size_t length) {
+  if (!mappedBytes) mappedBytes = std::make_shared<MappedBytes>();
+  int64_t unmapped = mappedBytes->unmapped.exchange(0);
+  isolate->AdjustAmountOfExternalAllocatedMemory(static_cast<int64_t>(length) - unmapped);
+  return new Mapping{mappedBytes};
 }
 
 // mapShared(fd, bytes): the segment as a SharedArrayBuffer. The fd may be closed afterwards.
@@ -90,7 +116,7 @@ void MapShared(const FunctionCallbackInfo<Value>& info) {
   if (length == 0) return ThrowType(isolate, "mapShared: a segment of 0 bytes cannot be mapped");
   void* data = mmap(nullptr, length, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
   if (data == MAP_FAILED) return ThrowErrno(isolate, "mmap", errno, std::to_string(fd));
-  std::shared_ptr<v8::BackingStore> store = v8::SharedArrayBuffer::NewBackingStore(data, length, Unmap, nullptr);
+  std::shared_ptr<v8::BackingStore> store = v8::SharedArrayBuffer::NewBackingStore(data, length, Unmap, AccountFor(isolate, length));
   info.GetReturnValue().Set(v8::SharedArrayBuffer::New(isolate, std::move(store)));
 }
 
