@@ -183,9 +183,12 @@ export class Channel {
    * `shouldNotPark`, asked after the spin, may end the wait at once (the writers are gone).
    */
   async waitForRecord(timeoutMs: number | undefined, spins: number, shouldNotPark?: () => boolean): Promise<WaitOutcome> {
-    for (let spin = 0; spin < spins; spin++) if (this.hasRecord()) return 'ok';
-    if (shouldNotPark?.()) return 'ok';
+    // The count is a hint (a writer killed between its commit and the count's increment leaves it
+    // one short), but reading it allocates nothing; the positions are checked before parking.
     const words = this.#block.words;
+    const count = this.#base + COUNT;
+    for (let spin = 0; spin < spins; spin++) if (Atomics.load(words, count) > 0) return 'ok';
+    if (this.hasRecord() || shouldNotPark?.()) return 'ok';
     const sequence = Atomics.load(words, this.#base + DATA_SEQ);
     Atomics.add(words, this.#base + READERS_WAITING, 1);
     try {

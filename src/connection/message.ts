@@ -13,6 +13,7 @@ export type RecordKind = (typeof RecordKind)[keyof typeof RecordKind];
 
 export interface Message {
   readonly kind: RecordKind;
+  /** Read once, right when the record is written: it may be a view of a scratch buffer. */
   readonly parts: readonly Uint8Array[];
 }
 
@@ -50,14 +51,33 @@ function viewTypeIndex(value: ArrayBufferView): number {
 /** Numbers, strings, booleans, null and undefined skip v8 serialization: most messages are small. */
 const numberBytes = new Uint8Array(8);
 const numberView = new Float64Array(numberBytes.buffer);
+const numberParts = [numberBytes] as const;
 const constants = [null, undefined, false, true] as const;
 const constantBytes = constants.map((_, index) => Uint8Array.of(index));
 const utf8 = new TextDecoder();
 
+/**
+ * A number's record, written through one scratch buffer filled when the record is written (an
+ * ArrayBuffer per message would cost more than the rest of the write).
+ */
+class NumberMessage implements Message {
+  readonly kind = RecordKind.Number;
+  readonly #value: number;
+
+  constructor(value: number) {
+    this.#value = value;
+  }
+
+  get parts(): readonly Uint8Array[] {
+    numberView[0] = this.#value;
+    return numberParts;
+  }
+}
+
 function encodePrimitive(value: unknown): Message | null {
   switch (typeof value) {
     case 'number':
-      return { kind: RecordKind.Number, parts: [new Uint8Array(Float64Array.of(value).buffer)] };
+      return new NumberMessage(value);
     case 'string':
       return value.length > 4096 ? null : { kind: RecordKind.String, parts: [Buffer.from(value, 'utf8')] };
     case 'boolean':

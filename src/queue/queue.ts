@@ -50,7 +50,10 @@ interface QueueRecord {
 /** Set while a queue arriving from elsewhere is rebuilt: the constructor adopts it. */
 let adopting: { block: SharedBlock; name: string } | null = null;
 
+const WAIT_AS_LONG_AS_IT_TAKES = { block: true, timeoutMs: undefined } as const;
+
 function checkQueueOptions(where: string, options: QueueOptions | undefined): { block: boolean; timeoutMs: number | undefined } {
+  if (options === undefined) return WAIT_AS_LONG_AS_IT_TAKES; // the common case, checked for nothing
   checkOptionsObject(`${where}: "options"`, options);
   const block = options?.block ?? true;
   if (typeof block !== 'boolean') throw invalidType(`${where}: "block"`, 'a boolean', block);
@@ -72,6 +75,8 @@ abstract class SharedQueue<T> {
   readonly #channel: Channel;
   readonly #holders: HolderTable;
   readonly #maxsize: number;
+  /** "Queue.get" and the like, for errors (built once: get and put are hot). */
+  readonly #where: { put: string; putNowait: string; get: string; getNowait: string };
   #isClosed = false;
 
   protected constructor(maxsize: number) {
@@ -81,6 +86,8 @@ abstract class SharedQueue<T> {
     this.#block = adopted?.block ?? allocateBlock(QUEUE_WORDS);
     this.#name = adopted?.name ?? newChannelName(native);
     this.#maxsize = maxsize;
+    const name = new.target.name;
+    this.#where = { put: `${name}.put`, putNowait: `${name}.putNowait`, get: `${name}.get`, getNowait: `${name}.getNowait` };
     this.#channel = new Channel(native, this.#block, 0, this.#name);
     this.#holders = new HolderTable(this.#block.words, { start: TABLE_START, slots: TABLE_SLOTS });
     hold(
@@ -114,7 +121,7 @@ abstract class SharedQueue<T> {
 
   /** Puts an item, waiting for room in a bounded queue; rejects with Full when it cannot. */
   async put(obj: T, options?: QueueOptions): Promise<void> {
-    const where = `${this.constructor.name}.put`;
+    const where = this.#where.put;
     const { block, timeoutMs } = checkQueueOptions(where, options);
     const message = this.#encode(where, obj);
     if (!this.#reserve()) {
@@ -126,7 +133,7 @@ abstract class SharedQueue<T> {
 
   /** Puts an item now; throws Full when a bounded queue is full. */
   putNowait(obj: T): void {
-    const where = `${this.constructor.name}.putNowait`;
+    const where = this.#where.putNowait;
     const message = this.#encode(where, obj);
     if (!this.#reserve()) throw new Full(`${where}: the queue is full (maxsize ${this.#maxsize}).`);
     this.#write(message);
@@ -134,7 +141,7 @@ abstract class SharedQueue<T> {
 
   /** Takes the next item, waiting for one; rejects with Empty when `block: false` or `timeout` finds none. */
   async get(options?: QueueOptions): Promise<T> {
-    const where = `${this.constructor.name}.get`;
+    const where = this.#where.get;
     const { block, timeoutMs } = checkQueueOptions(where, options);
     this.#checkOpen(where);
     const deadline = deadlineOf(timeoutMs);
@@ -150,9 +157,9 @@ abstract class SharedQueue<T> {
 
   /** Takes the next item now; throws Empty when there is none. */
   getNowait(): T {
-    this.#checkOpen(`${this.constructor.name}.getNowait`);
+    this.#checkOpen(this.#where.getNowait);
     const record = this.#channel.tryRead();
-    if (!record) throw new Empty(`${this.constructor.name}.getNowait: the queue is empty.`);
+    if (!record) throw new Empty(`${this.#where.getNowait}: the queue is empty.`);
     return this.#taken(record);
   }
 
@@ -248,7 +255,7 @@ abstract class SharedQueue<T> {
     Atomics.sub(words, ITEMS, 1);
     Atomics.add(words, SPACE_SEQ, 1);
     if (Atomics.load(words, SPACE_WAITERS) > 0) wakeWord(this.#block, SPACE_SEQ, ALL);
-    return decodeMessage(record.kind, record.bytes, `${this.constructor.name}.get`) as T;
+    return decodeMessage(record.kind, record.bytes, this.#where.get) as T;
   }
 
   /** The last copy here closed or the thread exits; the last holder anywhere frees the memory. */
