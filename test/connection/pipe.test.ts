@@ -6,7 +6,9 @@ import {
   echoUntilNull,
   measureMessage,
   readyThenWait,
+  keepEnd,
   sendAll,
+  sendFromInitialized,
   sendFromTask,
   sendPipeEnd,
   sendViaGrandchild,
@@ -145,6 +147,16 @@ forEachContext((context) => {
     child.start();
     assert.equal(await parentEnd.recv(), 'from a grandchild');
     await child.join();
+    parentEnd.close();
+    childEnd.close();
+  });
+
+  test('a pipe end passed as a pool initArg is used by the tasks', { skip }, async () => {
+    const [parentEnd, childEnd] = Pipe();
+    await using pool = new Pool({ processes: 2, context, initializer: keepEnd, initArgs: [childEnd] });
+    await pool.map(sendFromInitialized, [1, 2, 3], { chunkSize: 1 });
+    const got = [await parentEnd.recv(), await parentEnd.recv(), await parentEnd.recv()];
+    assert.deepEqual(got.sort(), [1, 2, 3]);
     parentEnd.close();
     childEnd.close();
   });
