@@ -37,6 +37,21 @@ export {
 } from './errors.js';
 export { AsyncResult } from './pool/async-result.js';
 export type { ImapIterator, ImapOptions, Input, MapOptions, PoolOptions, ResultCallbacks, TaskOptions } from './pool/options.js';
+export {
+  ALL_COMPLETED,
+  asCompleted,
+  type ExecutorMapOptions,
+  type ExecutorOptions,
+  FIRST_COMPLETED,
+  FIRST_EXCEPTION,
+  Future,
+  ProcessPoolExecutor,
+  type ProcessPoolExecutorOptions,
+  type ReturnWhen,
+  type ShutdownOptions,
+  ThreadPoolExecutor,
+} from './futures/index.js';
+export * as futures from './futures/index.js';
 export { Pool } from './pool/pool.js';
 export { JoinableQueue, Queue, type QueueOptions, SimpleQueue } from './queue/queue.js';
 export type { ProgressOption } from './pool/progress.js';

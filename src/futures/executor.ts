@@ -1,0 +1,325 @@
+// ProcessPoolExecutor and ThreadPoolExecutor: Python's concurrent.futures executors, on a Pool
+// (which batches small calls into few messages). Calls wait in the executor until a window of
+// them is handed to the pool: a future is "running" once handed over, and only pending ones can
+// be cancelled, as in Python. The window is Python's (workers + 1) while calls are slow, and
+// grows while they are quick, so thousands of tiny calls still travel in batches.
+
+import type { ContextName } from '../backends/backend.js';
+import { cpuCount } from '../cpu/cpu-count.js';
+import { BrokenProcessPool, BrokenThreadPool, InvalidStateError, type ProcessError, TimeoutError, WorkerLostError } from '../errors.js';
+import type { AsyncResult } from '../pool/async-result.js';
+import type { Input } from '../pool/options.js';
+import { Pool } from '../pool/pool.js';
+import type { AnyFunction, Task } from '../tasks/task-ref.js';
+import { checkInteger, checkOptionsObject, checkTimeout, invalidType } from '../validate.js';
+import { Future } from './future.js';
+
+type Returning<A extends unknown[], R> = (...args: A) => R | PromiseLike<R>;
+
+export interface ExecutorOptions<I extends unknown[] = unknown[]> {
+  /** Workers. @default cpuCount() for processes, min(32, cpuCount() + 4) for threads */
+  maxWorkers?: number;
+  /** Run once in each worker before its first call. */
+  initializer?: Task<(...args: never) => unknown>;
+  initArgs?: I;
+}
+
+export interface ProcessPoolExecutorOptions<I extends unknown[] = unknown[]> extends ExecutorOptions<I> {
+  /** Replace a worker after it ran this many calls. @default unlimited */
+  maxTasksPerChild?: number;
+}
+
+export interface ExecutorMapOptions {
+  /** Overall deadline (ms): the iteration rejects with TimeoutError when a result is not there by then. */
+  timeout?: number | null;
+  /** Calls sent to a worker together. @default 1 */
+  chunkSize?: number;
+  /** Aborting stops the iteration (rejects with the signal's reason) and drops calls not started. */
+  signal?: AbortSignal;
+}
+
+export interface ShutdownOptions {
+  /** Wait until every call has finished and the workers have exited. @default true */
+  wait?: boolean;
+  /** Cancel the calls that have not started. @default false */
+  cancelFutures?: boolean;
+}
+
+interface WorkItem {
+  readonly future: Future<unknown>;
+  readonly fn: Task<AnyFunction>;
+  readonly args: unknown[];
+}
+
+/** Calls that finish within this many ms let the window grow. */
+const QUICK_CALL_MS = 10;
+const LARGEST_WINDOW = 512;
+
+abstract class PoolExecutor {
+  readonly #pool: Pool;
+  readonly #name: string;
+  readonly #broken: new (message: string, options?: ErrorOptions) => ProcessError;
+  readonly #queue: WorkItem[] = [];
+  readonly #running = new Set<Future<unknown>>();
+  readonly #smallestWindow: number;
+  #window: number;
+  #isShutdown = false;
+  #brokenError: ProcessError | null = null;
+  #idle: (() => void) | null = null;
+
+  protected constructor(name: string, context: ContextName, workers: number, options: ProcessPoolExecutorOptions) {
+    this.#name = name;
+    this.#broken = context === 'thread' ? BrokenThreadPool : BrokenProcessPool;
+    this.#pool = new Pool({
+      processes: workers,
+      context,
+      initializer: options.initializer,
+      initArgs: options.initArgs,
+      maxTasksPerChild: options.maxTasksPerChild,
+    });
+    this.#smallestWindow = workers + 1;
+    this.#window = this.#smallestWindow;
+  }
+
+  /** Schedules `fn(...args)`; returns its Future. Throws after shutdown() or once the executor is broken. */
+  submit<A extends unknown[], R>(fn: Task<Returning<A, R>>, ...args: A): Future<Awaited<R>> {
+    this.#assertUsable(`${this.#name}.submit`);
+    const future = new Future<Awaited<R>>();
+    const item: WorkItem = { future: future as Future<unknown>, fn: fn as Task<AnyFunction>, args };
+    if (this.#running.size < this.#window && this.#queue.length === 0) this.#start(item, true);
+    else this.#queue.push(item);
+    return future;
+  }
+
+  /**
+   * Python's `Executor.map`: `fn` applied to the items of the iterables taken together, results
+   * in input order as an async iterable. Input is read lazily, a window of calls ahead.
+   */
+  map<T, R>(fn: Task<Returning<[T], R>>, iterable: Input<T>, options?: ExecutorMapOptions): AsyncGenerator<Awaited<R>>;
+  map<T1, T2, R>(fn: Task<Returning<[T1, T2], R>>, first: Input<T1>, second: Input<T2>, options?: ExecutorMapOptions): AsyncGenerator<Awaited<R>>;
+  map<T1, T2, T3, R>(
+    fn: Task<Returning<[T1, T2, T3], R>>,
+    first: Input<T1>,
+    second: Input<T2>,
+    third: Input<T3>,
+    options?: ExecutorMapOptions,
+  ): AsyncGenerator<Awaited<R>>;
+  map(fn: Task<AnyFunction>, ...iterablesAndOptions: unknown[]): AsyncGenerator<unknown>;
+  map(fn: Task<AnyFunction>, ...iterablesAndOptions: unknown[]): AsyncGenerator<unknown> {
+    const where = `${this.#name}.map`;
+    this.#assertUsable(where);
+    const { iterables, options } = splitMapArguments(where, iterablesAndOptions);
+    const timeoutMs = checkTimeout(`${where}: "timeout"`, options.timeout);
+    const chunkSize = options.chunkSize === undefined ? 1 : checkInteger(`${where}: "chunkSize"`, options.chunkSize, 1);
+    return this.#mapChunks(where, fn, zip(iterables), chunkSize, timeoutMs, options.signal);
+  }
+
+  /**
+   * Stops accepting calls; with `cancelFutures`, cancels those not started. With `wait` (the
+   * default), resolves once every call has finished and the workers have exited.
+   */
+  async shutdown(options?: ShutdownOptions): Promise<void> {
+    checkOptionsObject(`${this.#name}.shutdown: "options"`, options);
+    const wait = options?.wait ?? true;
+    if (typeof wait !== 'boolean') throw invalidType(`${this.#name}.shutdown: "wait"`, 'a boolean', wait);
+    this.#isShutdown = true;
+    if (options?.cancelFutures) for (const item of this.#queue.splice(0)) item.future.cancel();
+    const closing = this.#whenIdle().then(async () => {
+      this.#pool.close();
+      await this.#pool.join();
+    });
+    if (wait) await closing;
+    else closing.catch(() => {});
+  }
+
+  /** `await using executor = new ProcessPoolExecutor()`: shutdown({ wait: true }) at the end of the block. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.shutdown();
+  }
+
+  toString(): string {
+    const state = this.#brokenError ? 'broken' : this.#isShutdown ? 'shut down' : 'running';
+    return `<${this.#name} ${state}, ${this.#running.size} running, ${this.#queue.length} pending>`;
+  }
+
+  #assertUsable(where: string): void {
+    if (this.#brokenError) throw this.#brokenError;
+    if (this.#isShutdown) throw new InvalidStateError(`${where}: cannot schedule new calls after shutdown().`);
+  }
+
+  /** Hands a call to the pool. A call submitted straight away throws its bad input at submit(). */
+  #start(item: WorkItem, throwBadInput: boolean): void {
+    if (!item.future.setRunningOrNotifyCancel()) return;
+    const startedAt = performance.now();
+    this.#running.add(item.future);
+    try {
+      this.#pool.applyAsync(item.fn, item.args, {
+        callback: (value) => this.#finished(item.future, startedAt, () => item.future.setResult(value)),
+        errorCallback: (error) => this.#failed(item.future, error),
+      });
+    } catch (error) {
+      this.#running.delete(item.future);
+      if (throwBadInput) throw error;
+      item.future.setException(error as Error);
+    }
+  }
+
+  #finished(future: Future<unknown>, startedAt: number, settle: () => void): void {
+    if (!this.#running.delete(future)) return; // failed already, when the executor broke
+    this.#adaptWindow(performance.now() - startedAt);
+    settle();
+    this.#startQueued();
+  }
+
+  #failed(future: Future<unknown>, error: Error): void {
+    if (error instanceof WorkerLostError) this.#breakWith(error);
+    else this.#finished(future, performance.now(), () => future.setException(error));
+  }
+
+  /** Quick calls: hand over more at once (batches); slow ones: Python's window, so the rest stay cancellable. */
+  #adaptWindow(elapsedMs: number): void {
+    if (elapsedMs < QUICK_CALL_MS) this.#window = Math.min(LARGEST_WINDOW, this.#window * 2);
+    else this.#window = this.#smallestWindow;
+  }
+
+  #startQueued(): void {
+    while (this.#running.size < this.#window && this.#queue.length > 0) this.#start(this.#queue.shift()!, false);
+    if (this.#running.size === 0 && this.#queue.length === 0) this.#idle?.();
+  }
+
+  #whenIdle(): Promise<void> {
+    if (this.#running.size === 0 && this.#queue.length === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.#idle = resolve;
+    });
+  }
+
+  /** A worker died: as in Python, the executor is broken and every call not finished fails. */
+  #breakWith(cause: Error): void {
+    if (this.#brokenError) return;
+    const what = this.#broken === BrokenThreadPool ? 'A thread of the pool' : 'A process of the pool';
+    this.#brokenError = new this.#broken(
+      `${this.#name}: ${what} ended abruptly while a call was running or pending; the executor cannot be used any more (${cause.message})`,
+      { cause },
+    );
+    const unfinished = [...this.#running, ...this.#queue.splice(0).map((item) => item.future)];
+    this.#running.clear();
+    for (const future of unfinished) if (!future.done()) future.setException(this.#brokenError);
+    this.#idle?.();
+    this.#pool.terminate().catch(() => {});
+  }
+
+  /** Runs chunks of calls through the pool, a window ahead, and yields their results in order. */
+  async *#mapChunks(
+    where: string,
+    fn: Task<AnyFunction>,
+    argumentLists: AsyncIterator<unknown[]>,
+    chunkSize: number,
+    timeoutMs: number | undefined,
+    signal: AbortSignal | undefined,
+  ): AsyncGenerator<unknown> {
+    const deadline = timeoutMs === undefined ? undefined : performance.now() + timeoutMs;
+    const ahead: AsyncResult<unknown[]>[] = [];
+    let isInputDone = false;
+    const fill = async () => {
+      while (!isInputDone && ahead.length < Math.max(2, Math.ceil(this.#window / chunkSize))) {
+        const chunk: unknown[][] = [];
+        while (chunk.length < chunkSize) {
+          const next = await argumentLists.next();
+          if (next.done) {
+            isInputDone = true;
+            break;
+          }
+          chunk.push(next.value);
+        }
+        if (chunk.length > 0) ahead.push(this.#pool.starmapAsync(fn, chunk, { chunkSize, signal }));
+      }
+    };
+    try {
+      for (;;) {
+        this.#assertUsable(where);
+        await fill();
+        const next = ahead.shift();
+        if (!next) return;
+        const remaining = deadline === undefined ? undefined : Math.max(0, deadline - performance.now());
+        yield* await this.#resultsOf(where, next, remaining);
+      }
+    } finally {
+      await argumentLists.return?.();
+    }
+  }
+
+  async #resultsOf(where: string, chunk: AsyncResult<unknown[]>, remainingMs: number | undefined): Promise<unknown[]> {
+    try {
+      return await chunk.get(remainingMs);
+    } catch (error) {
+      if (error instanceof WorkerLostError) this.#breakWith(error);
+      if (this.#brokenError && error instanceof WorkerLostError) throw this.#brokenError;
+      if (error instanceof TimeoutError) throw new TimeoutError(`${where}: a result was not there within the ${remainingMs} ms left of "timeout".`);
+      throw error;
+    }
+  }
+}
+
+function isIterable(value: unknown): value is Input<unknown> {
+  return typeof value === 'object' && value !== null && (Symbol.iterator in value || Symbol.asyncIterator in value);
+}
+
+function splitMapArguments(where: string, rest: unknown[]): { iterables: Input<unknown>[]; options: ExecutorMapOptions } {
+  const last = rest.at(-1);
+  const hasOptions = rest.length > 1 && !isIterable(last);
+  const iterables = hasOptions ? rest.slice(0, -1) : rest;
+  if (iterables.length === 0) throw invalidType(`${where}: "iterables"`, 'at least one iterable', undefined);
+  iterables.forEach((iterable, index) => {
+    if (!isIterable(iterable)) throw invalidType(`${where}: "iterables[${index}]"`, 'an iterable or async iterable', iterable);
+  });
+  const options = (hasOptions ? last : {}) as ExecutorMapOptions;
+  checkOptionsObject(`${where}: "options"`, options);
+  return { iterables: iterables as Input<unknown>[], options };
+}
+
+/** The iterables taken together, as Python's zip: it stops with the shortest. */
+async function* zip(iterables: Input<unknown>[]): AsyncGenerator<unknown[]> {
+  const iterators = iterables.map((iterable) =>
+    Symbol.asyncIterator in iterable ? iterable[Symbol.asyncIterator]() : (iterable as Iterable<unknown>)[Symbol.iterator](),
+  );
+  try {
+    for (;;) {
+      const nexts = await Promise.all(iterators.map((iterator) => iterator.next()));
+      if (nexts.some((next) => next.done)) return;
+      yield nexts.map((next) => next.value);
+    }
+  } finally {
+    await Promise.all(iterators.map((iterator) => iterator.return?.()));
+  }
+}
+
+function checkWorkers(where: string, value: unknown, byDefault: number): number {
+  return value === undefined || value === null ? byDefault : checkInteger(`${where}: "maxWorkers"`, value, 1);
+}
+
+/**
+ * Python's `ProcessPoolExecutor`: calls run in worker processes.
+ *
+ * @example
+ * await using executor = new ProcessPoolExecutor();
+ * const future = executor.submit(isPrime, 112272535095293);
+ * console.log(await future.result());
+ */
+export class ProcessPoolExecutor extends PoolExecutor {
+  constructor(options: ProcessPoolExecutorOptions = {}) {
+    checkOptionsObject('ProcessPoolExecutor: "options"', options);
+    super('ProcessPoolExecutor', 'process', checkWorkers('ProcessPoolExecutor', options.maxWorkers, cpuCount()), options);
+  }
+}
+
+/**
+ * Python's `ThreadPoolExecutor`: calls run in worker threads of this process (so, as for every
+ * multiproc task, `fn` is registered or self-contained, and arguments are copied).
+ */
+export class ThreadPoolExecutor extends PoolExecutor {
+  constructor(options: ExecutorOptions = {}) {
+    checkOptionsObject('ThreadPoolExecutor: "options"', options);
+    super('ThreadPoolExecutor', 'thread', checkWorkers('ThreadPoolExecutor', options.maxWorkers, Math.min(32, cpuCount() + 4)), options);
+  }
+}
