@@ -62,8 +62,10 @@ abstract class PoolExecutor {
   readonly #queue: WorkItem[] = [];
   readonly #running = new Set<Future<unknown>>();
   readonly #smallestWindow: number;
+  readonly #workers: number;
   #window: number;
   #isShutdown = false;
+  #isRefillDue = false;
   #brokenError: ProcessError | null = null;
   #idle: (() => void) | null = null;
 
@@ -77,6 +79,7 @@ abstract class PoolExecutor {
       initArgs: options.initArgs,
       maxTasksPerChild: options.maxTasksPerChild,
     });
+    this.#workers = workers;
     this.#smallestWindow = workers + 1;
     this.#window = this.#smallestWindow;
   }
@@ -151,10 +154,11 @@ abstract class PoolExecutor {
   #start(item: WorkItem, throwBadInput: boolean): void {
     if (!item.future.setRunningOrNotifyCancel()) return;
     const startedAt = performance.now();
+    const callsAhead = this.#running.size;
     this.#running.add(item.future);
     try {
       this.#pool.applyAsync(item.fn, item.args, {
-        callback: (value) => this.#finished(item.future, startedAt, () => item.future.setResult(value)),
+        callback: (value) => this.#finished(item.future, startedAt, callsAhead, () => item.future.setResult(value)),
         errorCallback: (error) => this.#failed(item.future, error),
       });
     } catch (error) {
@@ -164,16 +168,17 @@ abstract class PoolExecutor {
     }
   }
 
-  #finished(future: Future<unknown>, startedAt: number, settle: () => void): void {
+  #finished(future: Future<unknown>, startedAt: number, callsAhead: number, settle: () => void): void {
     if (!this.#running.delete(future)) return; // failed already, when the executor broke
-    this.#adaptWindow(performance.now() - startedAt);
+    // The call waited behind those handed over before it: its own time is a share of the wait.
+    this.#adaptWindow((performance.now() - startedAt) / (1 + Math.floor(callsAhead / this.#workers)));
     settle();
     this.#startQueued();
   }
 
   #failed(future: Future<unknown>, error: Error): void {
     if (error instanceof WorkerLostError) this.#breakWith(error);
-    else this.#finished(future, performance.now(), () => future.setException(error));
+    else this.#finished(future, performance.now(), 0, () => future.setException(error));
   }
 
   /** Quick calls: hand over more at once (batches); slow ones: Python's window, so the rest stay cancellable. */
@@ -182,9 +187,18 @@ abstract class PoolExecutor {
     else this.#window = this.#smallestWindow;
   }
 
+  /**
+   * Refills the window once half of it has drained, in one go after the current results are
+   * handled: calls handed over together travel to the workers together.
+   */
   #startQueued(): void {
-    while (this.#running.size < this.#window && this.#queue.length > 0) this.#start(this.#queue.shift()!, false);
     if (this.#running.size === 0 && this.#queue.length === 0) this.#idle?.();
+    if (this.#isRefillDue || this.#queue.length === 0 || this.#running.size > this.#window / 2) return;
+    this.#isRefillDue = true;
+    queueMicrotask(() => {
+      this.#isRefillDue = false;
+      while (this.#running.size < this.#window && this.#queue.length > 0) this.#start(this.#queue.shift()!, false);
+    });
   }
 
   #whenIdle(): Promise<void> {

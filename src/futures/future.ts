@@ -22,15 +22,9 @@ export class Future<R = unknown> {
   #value: R | undefined;
   #error: Error | undefined;
   #callbacks: DoneCallback<R>[] = [];
-  readonly #settled: Promise<void>;
-  #markSettled!: () => void;
-
-  /** @internal Futures are made by executors (or by code that runs the call itself). */
-  constructor() {
-    this.#settled = new Promise((resolve) => {
-      this.#markSettled = resolve;
-    });
-  }
+  /** Made when first awaited: most futures of a busy executor are only looked at once done. */
+  #settled: Promise<void> | null = null;
+  #markSettled: (() => void) | null = null;
 
   /** Cancels the call if it has not started: true when it is (now) cancelled. */
   cancel(): boolean {
@@ -115,6 +109,10 @@ export class Future<R = unknown> {
 
   /** @internal Resolves once the future is done, whatever the outcome. */
   get settled(): Promise<void> {
+    if (this.done()) return Promise.resolve();
+    this.#settled ??= new Promise((resolve) => {
+      this.#markSettled = resolve;
+    });
     return this.#settled;
   }
 
@@ -129,7 +127,7 @@ export class Future<R = unknown> {
   }
 
   #settle(): void {
-    this.#markSettled();
+    this.#markSettled?.();
     const callbacks = this.#callbacks;
     this.#callbacks = [];
     for (const callback of callbacks) this.#call(callback);
@@ -146,12 +144,12 @@ export class Future<R = unknown> {
   async #waitUntilDone(where: string, timeout: number | null | undefined): Promise<void> {
     const timeoutMs = checkTimeout(`${where}: "timeout"`, timeout);
     if (this.done()) return;
-    if (timeoutMs === undefined) return this.#settled;
+    if (timeoutMs === undefined) return this.settled;
     let timer: NodeJS.Timeout | undefined;
     const expired = new Promise<'expired'>((resolve) => {
       timer = setTimeout(() => resolve('expired'), timeoutMs);
     });
-    const outcome = await Promise.race([this.#settled, expired]);
+    const outcome = await Promise.race([this.settled, expired]);
     clearTimeout(timer);
     if (outcome === 'expired') throw new TimeoutError(`${where}: not done within ${timeoutMs} ms.`);
   }
