@@ -57,6 +57,17 @@ export interface MultiprocQueue<T> {
   close(): void;
 }
 
+/** A future of an executor (W10). */
+export interface MultiprocFuture<R> {
+  result(): Promise<R>;
+}
+
+/** A concurrent.futures executor (W10). */
+export interface MultiprocExecutor {
+  submit<A extends unknown[], R>(fn: (...args: A) => R, ...args: A): MultiprocFuture<Awaited<R>>;
+  shutdown(): Promise<void>;
+}
+
 /** The part of multiproc's API the harness uses: `import { Pool, getContext, register, Value, Event, Pipe, Queue } from 'multiproc'`. */
 export interface MultiprocApi {
   Pool: new (options: { processes: number; context: ContextName }) => MultiprocPool;
@@ -68,6 +79,8 @@ export interface MultiprocApi {
   Event: new () => MultiprocEvent;
   Pipe(duplex?: boolean): [MultiprocConnection, MultiprocConnection];
   Queue: new <T>(maxsize?: number) => MultiprocQueue<T>;
+  ProcessPoolExecutor: new (options: { maxWorkers: number }) => MultiprocExecutor;
+  ThreadPoolExecutor: new (options: { maxWorkers: number }) => MultiprocExecutor;
 }
 
 /** Where the library is loaded from, for the report. */

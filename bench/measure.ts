@@ -21,6 +21,8 @@ export interface Settings {
   w8Increments: number;
   /** W9: round trips timed. */
   w9RoundTrips: number;
+  /** W10: trivial calls submitted at once, then awaited. */
+  w10Futures: number;
   /** W4: small ints from a producer to a consumer, after `w4WarmUp` of them untimed. */
   w4Items: number;
   w4WarmUp: number;
@@ -67,8 +69,8 @@ export interface Figure {
   error?: string;
 }
 
-/** items/s, ops/s, msg/s, MB/s and speed-up: higher is better; ms and µs: lower is better. */
-export type Unit = 'items/s' | 'ops/s' | 'msg/s' | 'MB/s' | 'speed-up' | 'ms' | 'µs';
+/** items/s, ops/s, msg/s, futures/s, MB/s and speed-up: higher is better; ms and µs: lower is better. */
+export type Unit = 'items/s' | 'ops/s' | 'msg/s' | 'futures/s' | 'MB/s' | 'speed-up' | 'ms' | 'µs';
 
 /** A measurement that failed: a row with no value and the error in its details. */
 export function failedFigure(who: string, what: string | undefined, unit: Unit, error: unknown): Figure {

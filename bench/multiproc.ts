@@ -18,7 +18,7 @@ import {
 } from './measure.ts';
 import { burn, double, echo, incrementMany, noop, pong, produce } from './tasks.ts';
 
-const { Pool, getContext, Value, Event, Pipe, Queue } = await loadMultiproc();
+const { Pool, getContext, Value, Event, Pipe, Queue, ProcessPoolExecutor, ThreadPoolExecutor } = await loadMultiproc();
 
 export const contexts: readonly ContextName[] = ['process', 'thread'];
 export const source = librarySource;
@@ -236,4 +236,21 @@ export async function w9(context: ContextName, s: Settings): Promise<Figure[]> {
   });
   await child.join();
   return [{ who: who(context), value: (ms * 1000) / s.w9RoundTrips, unit: 'µs' }];
+}
+
+/** W10: `w10Futures` trivial calls submitted to an executor of 2 workers at once, then every result awaited (futures/s). */
+export async function w10(context: ContextName, s: Settings): Promise<Figure[]> {
+  const Executor = context === 'thread' ? ThreadPoolExecutor : ProcessPoolExecutor;
+  const executor = new Executor({ maxWorkers: 2 });
+  try {
+    const round = async () => {
+      const futures = Array.from({ length: s.w10Futures }, (_, index) => executor.submit(double, index));
+      for (const future of futures) await future.result();
+    };
+    await round(); // warm-up: workers started, code optimized
+    const ms = await timeMs(round);
+    return [{ who: who(context), what: Executor.name, value: s.w10Futures / (ms / 1000), unit: 'futures/s', detail: `${s.w10Futures.toLocaleString('en-US')} futures in ${ms.toFixed(1)} ms` }];
+  } finally {
+    await executor.shutdown();
+  }
 }

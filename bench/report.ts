@@ -32,7 +32,7 @@ export function label(figure: Figure): string {
   return figure.what ? `${figure.who}: ${figure.what}` : figure.who;
 }
 
-const higherIsBetter: Record<Unit, boolean> = { 'items/s': true, 'ops/s': true, 'msg/s': true, 'MB/s': true, 'speed-up': true, ms: false, µs: false };
+const higherIsBetter: Record<Unit, boolean> = { 'items/s': true, 'ops/s': true, 'msg/s': true, 'futures/s': true, 'MB/s': true, 'speed-up': true, ms: false, µs: false };
 
 /** How many times better `mine` is than `peer`: value ratio for items/s, MB/s and speed-up, inverse for ms. */
 export function ratio(mine: Figure, peer: Figure): number {
@@ -49,7 +49,7 @@ export function formatRatio(value: number): string {
 export function formatValue(figure: Figure): string {
   const { value } = figure;
   if (!Number.isFinite(value)) return '-';
-  if (figure.unit === 'items/s' || figure.unit === 'ops/s' || figure.unit === 'msg/s') {
+  if (figure.unit === 'items/s' || figure.unit === 'ops/s' || figure.unit === 'msg/s' || figure.unit === 'futures/s') {
     if (value >= 1e6) return `${(value / 1e6).toFixed(2)} M`;
     if (value >= 1e3) return `${(value / 1e3).toFixed(1)} k`;
     return value.toFixed(0);

@@ -15,6 +15,7 @@
 // W7  start and join an empty process (ms)
 // W8  4 processes incrementing one shared Value 100,000 times each under its lock (ops/s)
 // W9  Event ping-pong between two processes (µs per round trip)
+// W10 executor.submit of 10,000 trivial calls, then awaiting them all (futures/s)
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import { isAbsolute, join, relative, resolve } from 'node:path';
@@ -27,13 +28,13 @@ import * as workerpool from './peers/workerpool.ts';
 import { formatRatio, isMultiproc, label, type Machine, markdown, printSection, ratio, type Section } from './report.ts';
 import { burn } from './tasks.ts';
 
-const WORKLOADS = ['W1', 'W2', 'W3', 'W4', 'W5', 'W6', 'W7', 'W8', 'W9'] as const;
+const WORKLOADS = ['W1', 'W2', 'W3', 'W4', 'W5', 'W6', 'W7', 'W8', 'W9', 'W10'] as const;
 type WorkloadId = (typeof WORKLOADS)[number];
 type Job = (s: Settings) => Promise<Figure[]>;
 type Participant = { name: string } & Partial<Record<WorkloadId, Job>>;
 
 // ---- command line ----
-const usage = 'usage: npm run bench -- [--only W1,W2,W3,W4,W5,W6,W7,W8,W9] [--quick] [--out FILE]';
+const usage = 'usage: npm run bench -- [--only W1,W2,W3,W4,W5,W6,W7,W8,W9,W10] [--quick] [--out FILE]';
 let only: WorkloadId[] | null = null;
 let quick = false;
 let out: string | null = null;
@@ -98,6 +99,7 @@ try {
       W7: (s) => multiproc.w7(context, s),
       W8: (s) => multiproc.w8(context, s),
       W9: (s) => multiproc.w9(context, s),
+      W10: (s) => multiproc.w10(context, s),
     });
   }
   console.log(`multiproc: ${machine.multiproc}`);
@@ -121,6 +123,7 @@ if (pythonVersion) {
     W7: python.w7,
     W8: python.w8,
     W9: python.w9,
+    W10: python.w10,
   });
 }
 else console.log('python: skipped (python3 not found)');
@@ -139,6 +142,7 @@ const settings: Settings = {
   startRuns: quick ? 5 : 10,
   w8Increments: quick ? 20_000 : 100_000,
   w9RoundTrips: quick ? 2_000 : 10_000,
+  w10Futures: quick ? 2_000 : 10_000,
   w4Items: quick ? 20_000 : 100_000,
   w4WarmUp: 500,
   w4BigItems: quick ? 200 : 1_000,
@@ -292,6 +296,17 @@ const methods: Record<WorkloadId, () => Method> = {
     title: `W9: Event ping-pong between two processes (µs per round trip, ${settings.w9RoundTrips.toLocaleString('en-US')} round trips)`,
     method:
       'This process sets `ping` and waits for `pong`; a child waits for `ping`, clears it and sets `pong`. multiproc: `Event` over shared memory (a short spin, then a futex); Python: `get_context(\'spawn\').Event()`. 100 round trips of warm-up first.',
+  }),
+  W10: () => ({
+    title: `W10: executor.submit of ${count(settings.w10Futures)} trivial calls, then awaiting every result (futures/s)`,
+    method:
+      'An executor of 2 workers; every call submitted at once, then each future\'s result awaited in order; one untimed round first. ' +
+      "multiproc: `ProcessPoolExecutor` (process context) and `ThreadPoolExecutor` (thread context: worker threads) with `submit(double, i)`. " +
+      "Python: `concurrent.futures.ProcessPoolExecutor(2, mp_context=get_context('spawn'))` and `ThreadPoolExecutor(2)` (threads of the same interpreter) with `submit(double, i)`.",
+    targets: [
+      { text: "ProcessPoolExecutor >= 2x Python's", peer: (figure) => figure.who === `${python.name} spawn` && figure.what === 'ProcessPoolExecutor', atLeast: 2 },
+      { text: "ThreadPoolExecutor >= 2x Python's", peer: (figure) => figure.who === python.name && figure.what === 'ThreadPoolExecutor', atLeast: 2 },
+    ],
   }),
 };
 

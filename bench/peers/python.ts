@@ -109,3 +109,12 @@ export async function w6(s: Settings): Promise<Figure[]> {
   const out = await python<{ round_trip_ms: number[] }>('W6', s.w6Bytes, s.w6Rounds);
   return [roundTripsFigure(`${name} spawn`, 'Pipe send_bytes/recv_bytes', s.w6Bytes, out.round_trip_ms)];
 }
+
+/** W10: submit trivial calls to ProcessPoolExecutor (spawn) and ThreadPoolExecutor, then await them. */
+export async function w10(s: Settings): Promise<Figure[]> {
+  const out = await python<{ process_per_s: number; thread_per_s: number }>('W10', s.w10Futures);
+  return [
+    { who: `${name} spawn`, what: 'ProcessPoolExecutor', value: out.process_per_s, unit: 'futures/s' },
+    { who: name, what: 'ThreadPoolExecutor', value: out.thread_per_s, unit: 'futures/s' },
+  ];
+}

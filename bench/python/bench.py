@@ -7,6 +7,7 @@
     python3 bench/python/bench.py W7 RUNS            -> {"spawn_ms": [...], "fork_ms": [...]}
     python3 bench/python/bench.py W8 PROCESSES N     -> {"ops_per_s", "total"}
     python3 bench/python/bench.py W9 N               -> {"round_trip_us"}
+    python3 bench/python/bench.py W10 N              -> {"process_per_s", "thread_per_s"}
     python3 bench/python/bench.py W4 WARM_UP N BIG_WARM_UP BIG_N BYTES
                                                      -> {"queue_ints": {"ms"}, "queue_big": {"ms"}, "pipe_ints": ..., "pipe_big": ...}
     python3 bench/python/bench.py W5 WARM_UP N       -> {"round_trip_us"}
@@ -191,6 +192,29 @@ def w9(n):
     return {"round_trip_us": elapsed / n * 1e6}
 
 
+def w10_round(executor, n):
+    futures = [executor.submit(double, i) for i in range(n)]
+    for future in futures:
+        future.result()
+
+
+def w10(n):
+    import concurrent.futures as cf
+
+    rates = {}
+    makers = {
+        "process_per_s": lambda: cf.ProcessPoolExecutor(2, mp_context=mp.get_context("spawn")),
+        "thread_per_s": lambda: cf.ThreadPoolExecutor(2),
+    }
+    for key, make in makers.items():
+        with make() as executor:
+            w10_round(executor, n)  # warm-up: workers started
+            t = time.perf_counter()
+            w10_round(executor, n)
+            rates[key] = n / (time.perf_counter() - t)
+    return rates
+
+
 def stop(process):
     """Ends a child that is still running (a part that failed): the harness checks none is left."""
     if process.is_alive():
@@ -360,6 +384,8 @@ def main(argv):
         out = w5(*numbers)
     elif workload == "W6":
         out = w6(*numbers)
+    elif workload == "W10":
+        out = w10(*numbers)
     else:
         raise SystemExit(f"unknown workload {workload!r}")
     print(json.dumps(out))

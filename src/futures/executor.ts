@@ -10,8 +10,9 @@ import { BrokenProcessPool, BrokenThreadPool, InvalidStateError, type ProcessErr
 import type { AsyncResult } from '../pool/async-result.js';
 import type { Input } from '../pool/options.js';
 import { Pool } from '../pool/pool.js';
-import type { AnyFunction, Task } from '../tasks/task-ref.js';
+import { type AnyFunction, describeTask, type Task, type TaskDescriptor } from '../tasks/task-ref.js';
 import { checkInteger, checkOptionsObject, checkTimeout, invalidType } from '../validate.js';
+import { type CallOutcome, callCapturing } from './call-capturing.js';
 import { Future } from './future.js';
 
 type Returning<A extends unknown[], R> = (...args: A) => R | PromiseLike<R>;
@@ -152,7 +153,10 @@ abstract class PoolExecutor {
 
   /** Hands a call to the pool. A call submitted straight away throws its bad input at submit(). */
   #start(item: WorkItem, throwBadInput: boolean): void {
-    if (!item.future.setRunningOrNotifyCancel()) return;
+    if (item.future.setRunningOrNotifyCancel()) this.#hand(item, throwBadInput);
+  }
+
+  #hand(item: WorkItem, throwBadInput: boolean): void {
     const startedAt = performance.now();
     const callsAhead = this.#running.size;
     this.#running.add(item.future);
@@ -166,6 +170,47 @@ abstract class PoolExecutor {
       if (throwBadInput) throw error;
       item.future.setException(error as Error);
     }
+  }
+
+  /**
+   * Hands several calls of one function over as one pool job: they travel to the workers in
+   * batches. Each runs through callCapturing, so a call that throws fails its own future only.
+   */
+  #startTogether(items: WorkItem[]): void {
+    const started = items.filter((item) => item.future.setRunningOrNotifyCancel());
+    if (started.length === 0) return;
+    const startedAt = performance.now();
+    try {
+      const descriptor = describeTask(`${this.#name}.submit: "fn"`, started[0]!.fn);
+      this.#pool.starmapAsync(
+        callCapturing,
+        started.map((item) => [descriptor, item.args] as [TaskDescriptor, unknown[]]),
+        {
+          callback: (outcomes) => this.#finishedTogether(started, startedAt, outcomes),
+          errorCallback: (error) => this.#failedTogether(started, error),
+        },
+      );
+      for (const item of started) this.#running.add(item.future);
+    } catch {
+      for (const item of started) this.#hand(item, false); // bad input somewhere: each call fails alone
+    }
+  }
+
+  #finishedTogether(items: WorkItem[], startedAt: number, outcomes: CallOutcome[]): void {
+    this.#adaptWindow((performance.now() - startedAt) / Math.ceil(items.length / this.#workers));
+    items.forEach((item, index) => {
+      if (!this.#running.delete(item.future)) return; // failed already, when the executor broke
+      const outcome = outcomes[index]!;
+      if ('error' in outcome) item.future.setException(outcome.error as Error);
+      else item.future.setResult(outcome.value);
+    });
+    this.#startQueued();
+  }
+
+  #failedTogether(items: WorkItem[], error: Error): void {
+    if (error instanceof WorkerLostError) return void this.#breakWith(error);
+    for (const item of items) if (this.#running.delete(item.future)) item.future.setException(error);
+    this.#startQueued();
   }
 
   #finished(future: Future<unknown>, startedAt: number, callsAhead: number, settle: () => void): void {
@@ -197,7 +242,11 @@ abstract class PoolExecutor {
     this.#isRefillDue = true;
     queueMicrotask(() => {
       this.#isRefillDue = false;
-      while (this.#running.size < this.#window && this.#queue.length > 0) this.#start(this.#queue.shift()!, false);
+      const taken = this.#queue.splice(0, Math.max(0, this.#window - this.#running.size));
+      for (const calls of groupByFunction(taken)) {
+        if (calls.length === 1) this.#start(calls[0]!, false);
+        else this.#startTogether(calls);
+      }
     });
   }
 
@@ -273,6 +322,17 @@ abstract class PoolExecutor {
       throw error;
     }
   }
+}
+
+/** Calls grouped by function, each group in submission order. */
+function groupByFunction(items: WorkItem[]): WorkItem[][] {
+  const groups = new Map<unknown, WorkItem[]>();
+  for (const item of items) {
+    const group = groups.get(item.fn);
+    if (group) group.push(item);
+    else groups.set(item.fn, [item]);
+  }
+  return [...groups.values()];
 }
 
 function isIterable(value: unknown): value is Input<unknown> {

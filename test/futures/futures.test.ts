@@ -188,6 +188,18 @@ for (const { name, make, broken } of executors) {
       assert.throws(() => executor.submit(power, 2, 2), InvalidStateError);
     });
 
+    test('many calls handed over together: each keeps its own outcome, inline functions included', async () => {
+      await using executor = make(2);
+      const submitted = Array.from({ length: 300 }, (_, index) =>
+        index % 7 === 3 ? executor.submit(failWith, `call ${index}`) : index % 2 ? executor.submit(power, index, 2) : executor.submit((x: number) => -x, index),
+      );
+      const outcomes = await Promise.all(submitted.map((future) => future.result().catch((error: Error) => `${error.name}: ${error.message}`)));
+      outcomes.forEach((outcome, index) => {
+        const expected = index % 7 === 3 ? `RangeError: call ${index}` : index % 2 ? index ** 2 : -index;
+        assert.equal(outcome, expected, `call ${index}`);
+      });
+    });
+
     test('a failing call fails its future only', async () => {
       await using executor = make(2);
       const failing = executor.submit(failWith, 'bad input');
