@@ -42,3 +42,19 @@ test('examples/producer-consumer.ts consumes every item, then the sentinel ends 
 test('examples/pipe-basics.ts receives a value, bytes, then EOF', { skip: loadNative() ? false : 'no native addon' }, async () => {
   assert.equal(await example('pipe-basics.ts'), "[ 42, null, 'hello' ]\nraw bytes\nEOF: the child closed its end\n");
 });
+
+test('examples/futures-primes.ts checks the documentation primes with map and submit', async () => {
+  assert.equal(
+    await example('futures-primes.ts'),
+    [
+      '112272535095293 is prime: true',
+      '112582705942171 is prime: true',
+      '112272535095293 is prime: true',
+      '115280095190773 is prime: true',
+      '115797848077099 is prime: true',
+      '1099726899285419 is prime: false',
+      '5 of 6 are prime',
+      '',
+    ].join('\n'),
+  );
+});
