@@ -52,6 +52,8 @@ export {
   ThreadPoolExecutor,
 } from './futures/index.js';
 export * as futures from './futures/index.js';
+export { BaseManager, type BaseManagerOptions, Manager, SyncManager } from './managers/manager.js';
+export type { Proxied } from './managers/proxy.js';
 export { Pool } from './pool/pool.js';
 export { JoinableQueue, Queue, type QueueOptions, SimpleQueue } from './queue/queue.js';
 export type { ProgressOption } from './pool/progress.js';

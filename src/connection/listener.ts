@@ -61,8 +61,9 @@ function parseEndpoint(where: string, address: unknown, familyOption: unknown, m
   const family = parseFamily(where, familyOption);
   if (typeof address === 'string') {
     if (family === 'AF_INET') throw invalidValue(`${where}: "address"`, 'an object { host, port } for family AF_INET', address);
-    if (address === '' || address.includes('\0')) {
-      throw invalidValue(`${where}: "address"`, 'a unix socket path, non-empty and without NUL characters (abstract socket names are not supported)', address);
+    // A leading NUL names a Linux abstract socket: no file, so nothing is left if the process is killed.
+    if (address === '' || address === '\0' || address.includes('\0', 1)) {
+      throw invalidValue(`${where}: "address"`, 'a unix socket path (or "\\0name" for an abstract one), non-empty and without other NUL characters', address);
     }
     return { family: 'AF_UNIX', path: address };
   }
@@ -109,6 +110,10 @@ function ignoreSocketError(): void {}
 function transportOf(socket: Socket, name: string, isHandshaking: boolean): SocketTransport {
   if (socket.remoteAddress !== undefined) socket.setNoDelay(true);
   return new SocketTransport(socket, name, isHandshaking);
+}
+
+function isAbstract(path: string): boolean {
+  return path.startsWith('\0');
 }
 
 // Unix socket files of open listeners, removed when the process exits (as Python's finalizer
@@ -192,7 +197,7 @@ export class Listener {
     this.#endpoint = parseEndpoint('Listener', checked.address, checked.family, 0);
     this.#authkey = parseAuthkey('Listener', checked.authkey);
     const backlog = checked.backlog === undefined ? undefined : checkInteger('Listener: "backlog"', checked.backlog, 0);
-    if (this.#endpoint.family === 'AF_UNIX') refuseExistingPath(this.#endpoint.path);
+    if (this.#endpoint.family === 'AF_UNIX' && !isAbstract(this.#endpoint.path)) refuseExistingPath(this.#endpoint.path);
     this.#server = createServer((socket) => this.#arrive(socket));
     this.listening = new Promise<void>((resolve, reject) => {
       this.#server.once('listening', () => this.#onListening(resolve, reject));
@@ -283,7 +288,7 @@ export class Listener {
       return;
     }
     this.#bound = this.#boundAddress();
-    if (this.#endpoint.family === 'AF_UNIX') rememberSocketFile(this.#endpoint.path);
+    if (this.#endpoint.family === 'AF_UNIX' && !isAbstract(this.#endpoint.path)) rememberSocketFile(this.#endpoint.path);
     resolve();
   }
 

@@ -61,6 +61,15 @@ export class SocketTransport implements Transport, HandshakeLink {
    * @param name For messages: "socket to 127.0.0.1:4000".
    * @param isHandshaking True when an authkey handshake must run before any message is read.
    */
+  /**
+   * Whether the open socket keeps the process alive (Node's ref/unref): a manager's client keeps
+   * its connection open between calls, but only a call in progress should hold the process.
+   */
+  keepProcessAlive(keep: boolean): void {
+    if (keep) this.#socket.ref();
+    else this.#socket.unref();
+  }
+
   constructor(socket: Socket, name: string, isHandshaking: boolean) {
     this.#socket = socket;
     this.#name = name;

@@ -1,0 +1,224 @@
+// Managers: Python's multiprocessing.managers. A manager is a process that holds shared
+// objects; other processes use them through proxies (proxy.ts). Manager() starts a SyncManager
+// with Python's type ids; BaseManager serves the type ids you register, and connect() reaches a
+// manager another program started (TCP or a Unix socket, with an authkey).
+
+import { randomBytes } from 'node:crypto';
+import { type Address, Listener } from '../connection/listener.js';
+import { InvalidStateError } from '../errors.js';
+import { currentProcess } from '../process/identity.js';
+import { Process } from '../process/process.js';
+import type { JoinableQueue, Queue } from '../queue/queue.js';
+import type { Barrier } from '../sync/barrier.js';
+import type { Condition } from '../sync/condition.js';
+import type { Event } from '../sync/event.js';
+import type { Lock } from '../sync/lock.js';
+import type { RLock } from '../sync/rlock.js';
+import type { BoundedSemaphore, Semaphore } from '../sync/semaphore.js';
+import { type AnyFunction, describeTask, type Task, type TaskDescriptor } from '../tasks/task-ref.js';
+import { checkOptionsObject, invalidType, invalidValue } from '../validate.js';
+import { clientFor, forgetClient, type ManagerClient } from './client.js';
+import type { ManagedArray, ManagedDict, ManagedList, ManagedNamespace, ManagedValue } from './managed-types.js';
+import { makeProxy, type Proxied } from './proxy.js';
+import { serveManager } from './server.js';
+
+export interface BaseManagerOptions {
+  /** Where the manager listens: `{ host, port }` (port 0: any free one) or a Unix socket path. @default a new Unix socket */
+  address?: Address;
+  /** The key clients must prove they hold. @default currentProcess().authkey (children inherit it) */
+  authkey?: string | Uint8Array;
+}
+
+function toKey(authkey: string | Uint8Array | undefined): Uint8Array {
+  if (authkey === undefined) return currentProcess().authkey;
+  if (typeof authkey === 'string') return Buffer.from(authkey, 'utf8');
+  if (authkey instanceof Uint8Array) return authkey;
+  throw invalidType('BaseManager: "authkey"', 'a string or a Uint8Array', authkey);
+}
+
+/**
+ * Python's BaseManager: serves the type ids you register.
+ *
+ * @example
+ * const manager = new BaseManager();
+ * manager.register('Counter', taskRef(import.meta.url, 'makeCounter'));
+ * await manager.start();
+ * const counter = await manager.create<Counter>('Counter');
+ */
+export class BaseManager {
+  readonly #authkey: Uint8Array;
+  #address: Address;
+  readonly #registered: Record<string, TaskDescriptor> = {};
+  #server: Process | null = null;
+  #client: ManagerClient | null = null;
+
+  constructor(options: BaseManagerOptions = {}) {
+    checkOptionsObject('BaseManager: "options"', options);
+    this.#authkey = toKey(options.authkey);
+    // By default an abstract Unix socket: no file to leave behind, even if the manager is killed.
+    this.#address = options.address ?? `\0multiproc-manager-${process.pid}-${randomBytes(6).toString('hex')}`;
+  }
+
+  /** The manager process's pid once start() ran here (undefined after connect()). */
+  get pid(): number | undefined {
+    return this.#server?.pid;
+  }
+
+  /** The manager's address (the bound one once started). */
+  get address(): Address {
+    return this.#address;
+  }
+
+  /** Makes `typeid` creatable: `factory(...args)` runs in the manager process and returns the object to serve. */
+  register(typeid: string, factory: Task<AnyFunction>): void {
+    if (typeof typeid !== 'string' || typeid === '') throw invalidValue('BaseManager.register: "typeid"', 'a non-empty string', typeid);
+    if (this.#server) throw new InvalidStateError('BaseManager.register: register type ids before start().');
+    this.#registered[typeid] = describeTask('BaseManager.register: "factory"', factory);
+  }
+
+  /** Starts the manager process; it ends when this process does (even by SIGKILL) or at shutdown(). */
+  async start(): Promise<void> {
+    if (this.#server || this.#client) throw new InvalidStateError('BaseManager.start: the manager is already started or connected.');
+    // The manager reports its bound address back through a short-lived listener of our own.
+    await using reports = new ReportListener(this.#authkey);
+    const server = new Process({ target: serveManager, args: [this.#address, this.#authkey, reports.address, this.#registered], daemon: true, name: 'SyncManager', context: 'process' });
+    server.start();
+    this.#server = server;
+    this.#address = await reports.receive(server);
+    this.#client = clientFor(this.#address, this.#authkey);
+  }
+
+  /** Connects to a manager already running at `address` (started by another program). */
+  async connect(): Promise<void> {
+    if (this.#client) throw new InvalidStateError('BaseManager.connect: already started or connected.');
+    const client = clientFor(this.#address, this.#authkey);
+    await client.call(0, 'ping', []);
+    this.#client = client;
+  }
+
+  /** Creates an object of type `typeid` in the manager and returns its proxy. */
+  async create<T = Record<string, unknown>>(typeid: string, ...args: unknown[]): Promise<Proxied<T>> {
+    const client = this.#usable('BaseManager.create');
+    const id = (await client.call(0, 'create', [typeid, args])) as number;
+    return makeProxy<T>(client, id, typeid);
+  }
+
+  /** Stops the manager process (its objects are gone) and waits for it to exit. */
+  async shutdown(): Promise<void> {
+    const client = this.#client;
+    if (!client) return;
+    this.#client = null;
+    await client.call(0, 'shutdown', []).catch(() => {}); // it may be gone already
+    forgetClient(this.#address);
+    // The manager is a daemon child, which does not keep this process alive: wait for it here.
+    const keepAlive = setInterval(() => {}, 2 ** 30);
+    try {
+      await this.#server?.join();
+    } finally {
+      clearInterval(keepAlive);
+    }
+    this.#server = null;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.shutdown();
+  }
+
+  #usable(where: string): ManagerClient {
+    if (!this.#client) throw new InvalidStateError(`${where}: call start() or connect() first.`);
+    return this.#client;
+  }
+}
+
+/** A listener the manager process connects to once, to say where it listens. */
+class ReportListener {
+  readonly #listener: Listener;
+
+  constructor(authkey: Uint8Array) {
+    this.#listener = new Listener({ address: `\0multiproc-manager-report-${process.pid}-${randomBytes(6).toString('hex')}`, authkey });
+  }
+
+  get address(): Address {
+    return this.#listener.address;
+  }
+
+  /** The address the manager reports; rejects if the manager process ends first. */
+  async receive(server: Process): Promise<Address> {
+    const reported = (async () => {
+      const connection = await this.#listener.accept();
+      try {
+        return await connection.recv<Address>();
+      } finally {
+        connection.close();
+      }
+    })();
+    const ended = server.exited.then(() => {
+      throw new InvalidStateError(`BaseManager.start: the manager process ended (exit code ${server.exitCode}) before it listened.`);
+    });
+    return Promise.race([reported, ended]);
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.#listener.close();
+  }
+}
+
+/** Python's SyncManager: a manager with dict, list, Namespace, queues, locks and the rest. */
+export class SyncManager extends BaseManager {
+  dict<K extends string | number | bigint | boolean, V>(init?: Map<K, V> | Record<string, V> | [K, V][]): Promise<Proxied<ManagedDict>> {
+    return this.create<ManagedDict>('dict', init);
+  }
+  list<T>(init?: Iterable<T>): Promise<Proxied<ManagedList> & AsyncIterable<unknown>> {
+    return this.create<ManagedList>('list', init === undefined ? undefined : [...init]) as Promise<Proxied<ManagedList> & AsyncIterable<unknown>>;
+  }
+  Namespace(init?: Record<string, unknown>): Promise<Proxied<ManagedNamespace>> {
+    return this.create<ManagedNamespace>('Namespace', init);
+  }
+  Value(typecode: string, value: unknown): Promise<Proxied<ManagedValue>> {
+    return this.create<ManagedValue>('Value', typecode, value);
+  }
+  Array(typecode: string, init: number[] | number): Promise<Proxied<ManagedArray>> {
+    return this.create<ManagedArray>('Array', typecode, init);
+  }
+  Queue<T = unknown>(maxsize = 0): Promise<Proxied<Queue<T>>> {
+    return this.create<Queue<T>>('Queue', maxsize);
+  }
+  JoinableQueue<T = unknown>(maxsize = 0): Promise<Proxied<JoinableQueue<T>>> {
+    return this.create<JoinableQueue<T>>('JoinableQueue', maxsize);
+  }
+  Lock(): Promise<Proxied<Lock>> {
+    return this.create<Lock>('Lock');
+  }
+  RLock(): Promise<Proxied<RLock>> {
+    return this.create<RLock>('RLock');
+  }
+  Semaphore(value = 1): Promise<Proxied<Semaphore>> {
+    return this.create<Semaphore>('Semaphore', value);
+  }
+  BoundedSemaphore(value = 1): Promise<Proxied<BoundedSemaphore>> {
+    return this.create<BoundedSemaphore>('BoundedSemaphore', value);
+  }
+  Condition(): Promise<Proxied<Condition>> {
+    return this.create<Condition>('Condition');
+  }
+  Event(): Promise<Proxied<Event>> {
+    return this.create<Event>('Event');
+  }
+  Barrier(parties: number, timeout?: number): Promise<Proxied<Barrier>> {
+    return this.create<Barrier>('Barrier', parties, timeout);
+  }
+}
+
+/**
+ * Python's `multiprocessing.Manager()`: a started SyncManager. `await using` shuts it down.
+ *
+ * @example
+ * await using manager = await Manager();
+ * const shared = await manager.dict();
+ * await shared.set('answer', 42);
+ */
+export async function Manager(options?: BaseManagerOptions): Promise<SyncManager> {
+  const manager = new SyncManager(options);
+  await manager.start();
+  return manager;
+}

@@ -1,0 +1,68 @@
+// Proxies: objects in this process that stand for objects in a manager process. Every method
+// is a call to the manager and returns a Promise; a property of the managed object reads as an
+// async method (`await barrier.parties()`). A proxy travels to children and grandchildren as
+// its manager's address and object id, and reconnects there with the process's authkey.
+
+import type { Address } from '../connection/listener.js';
+import { currentProcess } from '../process/identity.js';
+import { registerHandleType } from '../tasks/codec.js';
+import { clientFor, type ManagerClient } from './client.js';
+
+/** What a proxy of a `T` offers: each method async; each property an async getter method. */
+export type Proxied<T> = {
+  [K in keyof T]: T[K] extends (...args: infer A) => infer R ? (...args: A) => Promise<Awaited<R>> : () => Promise<T[K]>;
+};
+
+interface ProxyState {
+  readonly client: ManagerClient;
+  readonly id: number;
+  readonly typeid: string;
+}
+
+/** The target behind every proxy: its class marks proxies for the codec. */
+export class ManagerProxy {}
+
+const states = new WeakMap<object, ProxyState>();
+
+export function makeProxy<T>(client: ManagerClient, id: number, typeid: string): Proxied<T> {
+  const state: ProxyState = { client, id, typeid };
+  const target = new ManagerProxy();
+  const proxy = new Proxy(target, {
+    get(object, name) {
+      if (typeof name === 'symbol') {
+        if (name === Symbol.asyncIterator) return () => iterate(state);
+        return Reflect.get(object, name);
+      }
+      if (name === 'then') return undefined; // not a thenable: `await proxy` is the proxy
+      if (name === 'toString') return () => `<${typeid} proxy, object ${id} of the manager at ${JSON.stringify(client.address)}>`;
+      if (name in object) return Reflect.get(object, name);
+      return (...args: unknown[]) => client.call(id, name, args);
+    },
+  });
+  states.set(proxy, state);
+  return proxy as unknown as Proxied<T>;
+}
+
+/** A list proxy's `for await`: its items, fetched at once. */
+async function* iterate(state: ProxyState): AsyncGenerator<unknown> {
+  yield* (await state.client.call(state.id, 'toArray', [])) as unknown[];
+}
+
+interface ProxyRecord {
+  readonly address: Address;
+  readonly id: number;
+  readonly typeid: string;
+}
+
+registerHandleType<ManagerProxy>({
+  tag: 'manager-proxy',
+  matches: (value): value is ManagerProxy => value instanceof ManagerProxy,
+  encode: (proxy): ProxyRecord => {
+    const state = states.get(proxy)!;
+    return { address: state.client.address, id: state.id, typeid: state.typeid };
+  },
+  decode: (data) => {
+    const { address, id, typeid } = data as ProxyRecord;
+    return makeProxy(clientFor(address, currentProcess().authkey), id, typeid) as ManagerProxy;
+  },
+});
