@@ -71,7 +71,7 @@ forEachContext((context) => {
     const counts = await manager.dict();
     const lock = await manager.Lock();
     const list = await manager.list();
-    const children = [1, 2, 3].map((tag) => new Process({ target: countUnderLock, args: [counts, lock, 'n', 20], context }));
+    const children = [1, 2, 3].map(() => new Process({ target: countUnderLock, args: [counts, lock, 'n', 20], context }));
     const appenders = [1, 2].map((tag) => new Process({ target: appendTagged, args: [list, tag, 25], context }));
     for (const child of [...children, ...appenders]) child.start();
     for (const child of [...children, ...appenders]) await child.join();
