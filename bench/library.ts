@@ -68,6 +68,18 @@ export interface MultiprocExecutor {
   shutdown(): Promise<void>;
 }
 
+/** A manager dict proxy (W11). */
+export interface MultiprocDictProxy {
+  set(key: string, value: unknown): Promise<void>;
+  get(key: string): Promise<unknown>;
+}
+
+/** A started SyncManager (W11). */
+export interface MultiprocManager {
+  dict(): Promise<MultiprocDictProxy>;
+  shutdown(): Promise<void>;
+}
+
 /** The part of multiproc's API the harness uses: `import { Pool, getContext, register, Value, Event, Pipe, Queue } from 'multiproc'`. */
 export interface MultiprocApi {
   Pool: new (options: { processes: number; context: ContextName }) => MultiprocPool;
@@ -81,6 +93,7 @@ export interface MultiprocApi {
   Queue: new <T>(maxsize?: number) => MultiprocQueue<T>;
   ProcessPoolExecutor: new (options: { maxWorkers: number }) => MultiprocExecutor;
   ThreadPoolExecutor: new (options: { maxWorkers: number }) => MultiprocExecutor;
+  Manager(): Promise<MultiprocManager>;
 }
 
 /** Where the library is loaded from, for the report. */

@@ -23,6 +23,8 @@ export interface Settings {
   w9RoundTrips: number;
   /** W10: trivial calls submitted at once, then awaited. */
   w10Futures: number;
+  /** W11: set+get pairs each of two processes makes on a manager dict. */
+  w11Pairs: number;
   /** W4: small ints from a producer to a consumer, after `w4WarmUp` of them untimed. */
   w4Items: number;
   w4WarmUp: number;

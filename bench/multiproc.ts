@@ -16,9 +16,9 @@ import {
   timeMs,
   within,
 } from './measure.ts';
-import { burn, double, echo, incrementMany, noop, pong, produce } from './tasks.ts';
+import { burn, dictSetGet, double, echo, incrementMany, noop, pong, produce } from './tasks.ts';
 
-const { Pool, getContext, Value, Event, Pipe, Queue, ProcessPoolExecutor, ThreadPoolExecutor } = await loadMultiproc();
+const { Pool, getContext, Value, Event, Pipe, Queue, ProcessPoolExecutor, ThreadPoolExecutor, Manager } = await loadMultiproc();
 
 export const contexts: readonly ContextName[] = ['process', 'thread'];
 export const source = librarySource;
@@ -252,5 +252,28 @@ export async function w10(context: ContextName, s: Settings): Promise<Figure[]> 
     return [{ who: who(context), what: Executor.name, value: s.w10Futures / (ms / 1000), unit: 'futures/s', detail: `${s.w10Futures.toLocaleString('en-US')} futures in ${ms.toFixed(1)} ms` }];
   } finally {
     await executor.shutdown();
+  }
+}
+
+/** W11: two children each set and get their own key of one manager dict `w11Pairs` times (ops/s, a set or a get each). */
+export async function w11(context: ContextName, s: Settings): Promise<Figure[]> {
+  const { Process } = getContext(context);
+  const manager = await Manager();
+  try {
+    const dict = await manager.dict();
+    const go = new Event();
+    const readies = [new Event(), new Event()];
+    const children = readies.map((ready, index) => new Process({ target: dictSetGet, args: [dict, `key${index}`, s.w11Pairs, ready, go] }));
+    for (const child of children) child.start();
+    for (const ready of readies) await ready.wait();
+    const ms = await timeMs(async () => {
+      go.set();
+      for (const child of children) await child.join();
+    });
+    if (children.some((child) => child.exitCode !== 0)) throw new Error(`W11: a child exited with code ${children.map((child) => child.exitCode).join(', ')}`);
+    const ops = 2 * 2 * s.w11Pairs;
+    return [{ who: who(context), what: 'Manager().dict()', value: ops / (ms / 1000), unit: 'ops/s', detail: `${ops.toLocaleString('en-US')} calls in ${ms.toFixed(1)} ms` }];
+  } finally {
+    await manager.shutdown();
   }
 }

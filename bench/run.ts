@@ -16,6 +16,7 @@
 // W8  4 processes incrementing one shared Value 100,000 times each under its lock (ops/s)
 // W9  Event ping-pong between two processes (µs per round trip)
 // W10 executor.submit of 10,000 trivial calls, then awaiting them all (futures/s)
+// W11 a manager dict: set and get from two processes (ops/s)
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import { isAbsolute, join, relative, resolve } from 'node:path';
@@ -28,13 +29,13 @@ import * as workerpool from './peers/workerpool.ts';
 import { formatRatio, isMultiproc, label, type Machine, markdown, printSection, ratio, type Section } from './report.ts';
 import { burn } from './tasks.ts';
 
-const WORKLOADS = ['W1', 'W2', 'W3', 'W4', 'W5', 'W6', 'W7', 'W8', 'W9', 'W10'] as const;
+const WORKLOADS = ['W1', 'W2', 'W3', 'W4', 'W5', 'W6', 'W7', 'W8', 'W9', 'W10', 'W11'] as const;
 type WorkloadId = (typeof WORKLOADS)[number];
 type Job = (s: Settings) => Promise<Figure[]>;
 type Participant = { name: string } & Partial<Record<WorkloadId, Job>>;
 
 // ---- command line ----
-const usage = 'usage: npm run bench -- [--only W1,W2,W3,W4,W5,W6,W7,W8,W9,W10] [--quick] [--out FILE]';
+const usage = 'usage: npm run bench -- [--only W1,W2,W3,W4,W5,W6,W7,W8,W9,W10,W11] [--quick] [--out FILE]';
 let only: WorkloadId[] | null = null;
 let quick = false;
 let out: string | null = null;
@@ -100,6 +101,7 @@ try {
       W8: (s) => multiproc.w8(context, s),
       W9: (s) => multiproc.w9(context, s),
       W10: (s) => multiproc.w10(context, s),
+      W11: (s) => multiproc.w11(context, s),
     });
   }
   console.log(`multiproc: ${machine.multiproc}`);
@@ -124,6 +126,7 @@ if (pythonVersion) {
     W8: python.w8,
     W9: python.w9,
     W10: python.w10,
+    W11: python.w11,
   });
 }
 else console.log('python: skipped (python3 not found)');
@@ -143,6 +146,7 @@ const settings: Settings = {
   w8Increments: quick ? 20_000 : 100_000,
   w9RoundTrips: quick ? 2_000 : 10_000,
   w10Futures: quick ? 2_000 : 10_000,
+  w11Pairs: quick ? 1_000 : 5_000,
   w4Items: quick ? 20_000 : 100_000,
   w4WarmUp: 500,
   w4BigItems: quick ? 200 : 1_000,
@@ -307,6 +311,13 @@ const methods: Record<WorkloadId, () => Method> = {
       { text: "ProcessPoolExecutor >= 2x Python's", peer: (figure) => figure.who === `${python.name} spawn` && figure.what === 'ProcessPoolExecutor', atLeast: 2 },
       { text: "ThreadPoolExecutor >= 2x Python's", peer: (figure) => figure.who === python.name && figure.what === 'ThreadPoolExecutor', atLeast: 2 },
     ],
+  }),
+  W11: () => ({
+    title: `W11: a manager dict, set and get from two processes (ops/s, ${count(4 * settings.w11Pairs)} calls)`,
+    method:
+      'A manager is started; two children each wait for a go Event, then set and get their own key of one manager dict, one call after the other; timed from go until both exit. ' +
+      "multiproc: `await Manager()` and `manager.dict()`, children in the given context. Python: `get_context('spawn').Manager().dict()` and two spawn Processes.",
+    targets: [{ text: "multiproc >= Python's", peer: pythonPeer('Manager().dict()'), atLeast: 1 }],
   }),
 };
 

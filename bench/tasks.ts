@@ -2,7 +2,7 @@
 // import this module by its URL) find them by name. The peers run the same code from
 // bench/peers/workers/tasks.mjs; the harness also calls burn() here for W2's calibration and
 // serial baseline.
-import { loadMultiproc, type MultiprocConnection, type MultiprocEvent, type MultiprocQueue, type MultiprocValue } from './library.ts';
+import { loadMultiproc, type MultiprocConnection, type MultiprocDictProxy, type MultiprocEvent, type MultiprocQueue, type MultiprocValue } from './library.ts';
 
 export function double(x: number): number {
   return x * 2;
@@ -64,7 +64,17 @@ export async function echo(end: MultiprocConnection, times: number): Promise<voi
 }
 
 try {
-  (await loadMultiproc()).register(import.meta.url, { double, burn, noop, incrementMany, pong, produce, echo });
+  (await loadMultiproc()).register(import.meta.url, { double, burn, noop, incrementMany, pong, produce, echo, dictSetGet });
 } catch {
   // The library did not load: bench/multiproc.ts reports it unavailable, the peers still run.
+}
+
+/** W11: says it is ready, waits for `go`, then `pairs` times sets and gets its own key of a manager dict. */
+export async function dictSetGet(dict: MultiprocDictProxy, key: string, pairs: number, ready: MultiprocEvent, go: MultiprocEvent): Promise<void> {
+  ready.set();
+  await go.wait();
+  for (let index = 0; index < pairs; index++) {
+    await dict.set(key, index);
+    await dict.get(key);
+  }
 }

@@ -118,3 +118,9 @@ export async function w10(s: Settings): Promise<Figure[]> {
     { who: name, what: 'ThreadPoolExecutor', value: out.thread_per_s, unit: 'futures/s' },
   ];
 }
+
+/** W11: two spawn processes set and get their own key of one Manager().dict(). */
+export async function w11(s: Settings): Promise<Figure[]> {
+  const out = await python<{ ops_per_s: number }>('W11', s.w11Pairs);
+  return [{ who: `${name} spawn`, what: 'Manager().dict()', value: out.ops_per_s, unit: 'ops/s' }];
+}

@@ -8,6 +8,7 @@
     python3 bench/python/bench.py W8 PROCESSES N     -> {"ops_per_s", "total"}
     python3 bench/python/bench.py W9 N               -> {"round_trip_us"}
     python3 bench/python/bench.py W10 N              -> {"process_per_s", "thread_per_s"}
+    python3 bench/python/bench.py W11 N              -> {"ops_per_s"}
     python3 bench/python/bench.py W4 WARM_UP N BIG_WARM_UP BIG_N BYTES
                                                      -> {"queue_ints": {"ms"}, "queue_big": {"ms"}, "pipe_ints": ..., "pipe_big": ...}
     python3 bench/python/bench.py W5 WARM_UP N       -> {"round_trip_us"}
@@ -215,6 +216,33 @@ def w10(n):
     return rates
 
 
+def w11_worker(shared, key, pairs, ready, go):
+    ready.set()
+    go.wait()
+    for i in range(pairs):
+        shared[key] = i
+        shared[key]
+
+
+def w11(pairs):
+    ctx = mp.get_context("spawn")
+    with ctx.Manager() as manager:
+        shared = manager.dict()
+        go = ctx.Event()
+        readies = [ctx.Event(), ctx.Event()]
+        children = [ctx.Process(target=w11_worker, args=(shared, f"key{j}", pairs, readies[j], go)) for j in range(2)]
+        for child in children:
+            child.start()
+        for ready in readies:
+            ready.wait()
+        t = time.perf_counter()
+        go.set()
+        for child in children:
+            child.join()
+        elapsed = time.perf_counter() - t
+    return {"ops_per_s": 4 * pairs / elapsed}
+
+
 def stop(process):
     """Ends a child that is still running (a part that failed): the harness checks none is left."""
     if process.is_alive():
@@ -386,6 +414,8 @@ def main(argv):
         out = w6(*numbers)
     elif workload == "W10":
         out = w10(*numbers)
+    elif workload == "W11":
+        out = w11(*numbers)
     else:
         raise SystemExit(f"unknown workload {workload!r}")
     print(json.dumps(out))
