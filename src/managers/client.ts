@@ -6,7 +6,18 @@ import { Client, type Address } from '../connection/listener.js';
 import type { Connection } from '../connection/connection.js';
 import { SocketTransport } from '../connection/socket-transport.js';
 import { EOFError } from '../errors.js';
-import type { ManagerReply, ManagerRequest } from './server.js';
+import { describeTask, isTaskRef } from '../tasks/task-ref.js';
+import { TASK_MARK, type ManagerReply, type ManagerRequest } from './server.js';
+
+/**
+ * Functions among a call's arguments (a Pool proxy's map(fn, ...)) travel as task descriptors,
+ * which the manager resolves as a pool would: registered ones by name, inline ones by source.
+ */
+function withTasksMarked(args: unknown[]): unknown[] {
+  return args.map((arg, index) =>
+    typeof arg === 'function' || isTaskRef(arg) ? { [TASK_MARK]: describeTask(`manager call: args[${index}]`, arg) } : arg,
+  );
+}
 
 interface PendingCall {
   resolve(value: unknown): void;
@@ -32,7 +43,7 @@ export class ManagerClient {
     const reply = new Promise((resolve, reject) => this.#pending.set(id, { resolve, reject }));
     this.#keepAlive(connection, true);
     try {
-      connection.send({ id, target, method, args } satisfies ManagerRequest);
+      connection.send({ id, target, method, args: withTasksMarked(args) } satisfies ManagerRequest);
     } catch (error) {
       this.#pending.delete(id);
       throw error;

@@ -8,6 +8,8 @@ import { type Address, Listener } from '../connection/listener.js';
 import { InvalidStateError } from '../errors.js';
 import { currentProcess } from '../process/identity.js';
 import { Process } from '../process/process.js';
+import type { MapOptions } from '../pool/options.js';
+import type { Pool } from '../pool/pool.js';
 import type { JoinableQueue, Queue } from '../queue/queue.js';
 import type { Barrier } from '../sync/barrier.js';
 import type { Condition } from '../sync/condition.js';
@@ -163,6 +165,18 @@ class ReportListener {
   }
 }
 
+type Returning<A extends unknown[], R> = (...args: A) => R | PromiseLike<R>;
+
+/** A manager Pool's proxy: the calls whose results can come back. */
+export interface PoolProxy {
+  map<A, R>(fn: Task<Returning<[A], R>>, iterable: Iterable<A>, options?: MapOptions): Promise<Awaited<R>[]>;
+  starmap<A extends unknown[], R>(fn: Task<Returning<A, R>>, iterable: Iterable<A>, options?: MapOptions): Promise<Awaited<R>[]>;
+  apply<A extends unknown[], R>(fn: Task<Returning<A, R>>, args?: A): Promise<Awaited<R>>;
+  close(): Promise<void>;
+  terminate(): Promise<void>;
+  join(): Promise<void>;
+}
+
 /** Python's SyncManager: a manager with dict, list, Namespace, queues, locks and the rest. */
 export class SyncManager extends BaseManager {
   dict<K extends string | number | bigint | boolean, V>(init?: Map<K, V> | Record<string, V> | [K, V][]): Promise<Proxied<ManagedDict>> {
@@ -206,6 +220,13 @@ export class SyncManager extends BaseManager {
   }
   Barrier(parties: number, timeout?: number): Promise<Proxied<Barrier>> {
     return this.create<Barrier>('Barrier', parties, timeout);
+  }
+  /**
+   * A Pool in the manager process, for registered functions: map, starmap, apply, close,
+   * terminate and join (iterators and AsyncResults do not travel).
+   */
+  Pool(processes?: number): Promise<PoolProxy> {
+    return this.create<Pool>('Pool', processes) as Promise<unknown> as Promise<PoolProxy>;
   }
 }
 

@@ -5,7 +5,8 @@
 import { Client, Listener, type Address } from '../connection/listener.js';
 import type { Connection } from '../connection/connection.js';
 import { KeyError } from '../errors.js';
-import { Queue, JoinableQueue } from '../queue/queue.js';
+import { Pool } from '../pool/pool.js';
+import { JoinableQueue, Queue } from '../queue/queue.js';
 import { Barrier } from '../sync/barrier.js';
 import { Condition } from '../sync/condition.js';
 import { Event } from '../sync/event.js';
@@ -13,7 +14,7 @@ import { Lock } from '../sync/lock.js';
 import { RLock } from '../sync/rlock.js';
 import { BoundedSemaphore, Semaphore } from '../sync/semaphore.js';
 import { resolveTask } from '../tasks/resolve-task.js';
-import { register, type TaskDescriptor } from '../tasks/task-ref.js';
+import { register, type TaskDescriptor, taskRef } from '../tasks/task-ref.js';
 import { ManagedArray, ManagedDict, ManagedList, ManagedNamespace, ManagedValue } from './managed-types.js';
 
 /** A call: method `method` of object `target` (0: the manager itself). */
@@ -27,6 +28,24 @@ export interface ManagerRequest {
 export type ManagerReply = { readonly id: number; readonly value: unknown } | { readonly id: number; readonly error: unknown };
 
 type Factory = (...args: never[]) => object | Promise<object>;
+
+/** The key of an argument that stands for a function (a task descriptor); see client.ts. */
+export const TASK_MARK = '__multiprocTask';
+
+/**
+ * Arguments that stand for functions become task references for the manager's Pool, which its
+ * workers import, as any pool's do; the manager itself imports and runs nothing it is sent.
+ */
+function withTaskRefs(args: unknown[]): unknown[] {
+  return args.map((arg, index) => {
+    if (arg === null || typeof arg !== 'object' || !(TASK_MARK in arg)) return arg;
+    const descriptor = (arg as Record<string, TaskDescriptor>)[TASK_MARK]!;
+    if (descriptor.kind !== 'module') {
+      throw new TypeError(`manager call: args[${index}] is an inline function; a manager takes registered functions only (register(import.meta.url, { fn }) or taskRef(...)).`);
+    }
+    return taskRef(descriptor.module, descriptor.name);
+  });
+}
 
 /** SyncManager's type ids. */
 const builtInTypes: Record<string, Factory> = {
@@ -44,6 +63,7 @@ const builtInTypes: Record<string, Factory> = {
   Condition: () => new Condition(),
   Event: () => new Event(),
   Barrier: (parties: number, timeout?: number) => new Barrier(parties, { timeout }),
+  Pool: (processes?: number) => new Pool(processes),
 };
 
 /** True for a public method or property of the object's class (not Object's, not "_private"). */
@@ -74,7 +94,8 @@ class ObjectTable {
     if (!object) throw new KeyError(`manager: no object ${target} (it was never created here, or the manager restarted).`);
     if (!isExposed(object, method)) throw new TypeError(`manager: "${method}" is not a method of ${object.constructor.name}.`);
     const member = (object as Record<string, unknown>)[method];
-    return typeof member === 'function' ? await member.apply(object, args) : member; // a property reads as a method
+    if (typeof member !== 'function') return member; // a property reads as a method
+    return member.apply(object, withTaskRefs(args));
   }
 
   async #managerCall(method: string, args: unknown[]): Promise<unknown> {

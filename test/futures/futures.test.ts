@@ -16,7 +16,8 @@ import {
   TimeoutError,
 } from 'multiproc';
 import * as subpath from 'multiproc/futures';
-import { dieAbruptly, failWith, isPrime, power, sleepThen } from '../fixtures/futures-tasks.ts';
+import { dieAbruptly, echoPid, failWith, isPrime, power, sleepThen } from '../fixtures/futures-tasks.ts';
+import { initialize, readInitialized } from '../fixtures/tasks.ts';
 
 const executors = [
   { name: 'ProcessPoolExecutor', make: (maxWorkers: number) => new ProcessPoolExecutor({ maxWorkers }), broken: BrokenProcessPool },
@@ -219,6 +220,17 @@ for (const { name, make, broken } of executors) {
     });
   });
 }
+
+test('executors take initializer and initArgs; ProcessPoolExecutor takes maxTasksPerChild', async () => {
+  for (const Executor of [ProcessPoolExecutor, ThreadPoolExecutor]) {
+    await using executor = new Executor({ maxWorkers: 1, initializer: initialize, initArgs: ['set up'] });
+    assert.equal(await executor.submit(readInitialized).result(), 'set up');
+  }
+  await using executor = new ProcessPoolExecutor({ maxWorkers: 1, maxTasksPerChild: 1 });
+  const first = await executor.submit(echoPid).result();
+  const second = await executor.submit(echoPid).result();
+  assert.notEqual(first, second);
+});
 
 test('bad arguments are named', () => {
   assert.throws(() => new ProcessPoolExecutor({ maxWorkers: 0 }), { code: 'ERR_OUT_OF_RANGE', message: /maxWorkers/ });

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { AuthenticationError, BaseManager, KeyError, Manager, Process, taskRef } from 'multiproc';
 import { loadNative } from '../../src/native/loader.ts';
 import { appendTagged, countUnderLock, putThrough } from '../fixtures/manager-tasks.ts';
+import { add, square } from '../fixtures/tasks.ts';
 import { eventually, forEachContext, isRunning } from '../helpers/contexts.ts';
 
 test('dict: keys keep their type, and every method does what Python does', async () => {
@@ -90,6 +91,17 @@ forEachContext((context) => {
     await child.join();
     assert.deepEqual(await queue.get(), { from: 'child' });
   });
+});
+
+test('a Pool proxy runs registered functions in the pool of the manager, and refuses inline ones', async () => {
+  await using manager = await Manager();
+  const pool = await manager.Pool(2);
+  assert.deepEqual(await pool.map(square, [1, 2, 3]), [1, 4, 9]);
+  assert.deepEqual(await pool.starmap(add, [[1, 2], [3, 4]]), [3, 7]);
+  assert.equal(await pool.apply(add, [10, 4]), 14);
+  await assert.rejects(pool.apply((a: number, b: number) => a - b, [10, 4]), { name: 'TypeError', message: /registered functions only/ });
+  await pool.close();
+  await pool.join();
 });
 
 test('BaseManager: registered type ids, connect() from elsewhere, a wrong authkey refused', async () => {
