@@ -1,13 +1,16 @@
 // A process's connection to a manager: one per manager address, shared by all its proxies.
 // Calls are multiplexed over it by id, so one that waits (a lock's acquire) holds up no other.
-// The connection keeps the process alive only while a call is in progress.
+// It keeps the process alive only while a call is in progress.
 
 import { Client, type Address } from '../connection/listener.js';
 import type { Connection } from '../connection/connection.js';
+import { Pipe } from '../connection/pipe.js';
+import { loadNative } from '../native/loader.js';
+import type { Queue } from '../queue/queue.js';
 import { SocketTransport } from '../connection/socket-transport.js';
 import { EOFError } from '../errors.js';
 import { describeTask, isTaskRef } from '../tasks/task-ref.js';
-import { TASK_MARK, type ManagerReply, type ManagerRequest } from './server.js';
+import { type ManagerReply, type ManagerRequest, SHARED_HELLO, type SharedRequest, TASK_MARK } from './server.js';
 
 /**
  * Functions among a call's arguments (a Pool proxy's map(fn, ...)) travel as task descriptors,
@@ -24,12 +27,56 @@ interface PendingCall {
   reject(error: unknown): void;
 }
 
+/** How calls travel: over the socket, or (with the native addon) through shared memory. */
+interface Link {
+  send(request: ManagerRequest): void;
+  recv(): Promise<ManagerReply>;
+  /** Whether the link keeps the process alive (only while a call is in progress). */
+  keepAlive(keep: boolean): void;
+  close(): void;
+}
+
+function socketLink(connection: Connection): Link {
+  return {
+    send: (request) => connection.send(request),
+    recv: () => connection.recv<ManagerReply>(),
+    keepAlive: (keep) => {
+      const transport = connection.closed ? null : connection.transport;
+      if (transport instanceof SocketTransport) transport.keepProcessAlive(keep);
+    },
+    close: () => connection.close(),
+  };
+}
+
+/**
+ * After authenticating over the socket, the client hands the manager a pipe for its replies
+ * and gets the manager's request queue: a call then costs a shared-memory hand-off (µs), not an
+ * event-loop round trip over a socket.
+ */
+async function sharedLink(connection: Connection): Promise<Link> {
+  const [replies, theirs] = Pipe(false);
+  connection.send({ hello: SHARED_HELLO, replies: theirs });
+  const { requests, client } = await connection.recv<{ requests: Queue<SharedRequest>; client: number }>();
+  theirs.close();
+  connection.close();
+  return {
+    send: (request) => requests.putNowait({ ...request, client }),
+    recv: () => replies.recv<ManagerReply>(),
+    keepAlive: () => {}, // a pipe holds the process only while a recv waits, and one waits only during calls
+    close: () => {
+      replies.close();
+      requests.close();
+    },
+  };
+}
+
 export class ManagerClient {
   readonly address: Address;
   readonly #authkey: Uint8Array;
-  #connection: Promise<Connection> | null = null;
+  #link: Promise<Link> | null = null;
   readonly #pending = new Map<number, PendingCall>();
   #nextId = 1;
+  #isReceiving = false;
 
   constructor(address: Address, authkey: Uint8Array) {
     this.address = address;
@@ -38,62 +85,59 @@ export class ManagerClient {
 
   /** Calls `method` on object `target` (0: the manager) in the manager process. */
   async call(target: number, method: string, args: unknown[]): Promise<unknown> {
-    const connection = await this.#connect();
+    const link = await this.#connect();
     const id = this.#nextId++;
     const reply = new Promise((resolve, reject) => this.#pending.set(id, { resolve, reject }));
-    this.#keepAlive(connection, true);
+    link.keepAlive(true);
     try {
-      connection.send({ id, target, method, args: withTasksMarked(args) } satisfies ManagerRequest);
+      link.send({ id, target, method, args: withTasksMarked(args) });
     } catch (error) {
       this.#pending.delete(id);
       throw error;
     }
+    if (!this.#isReceiving) void this.#receive(link);
     return reply;
   }
 
   close(): void {
-    void this.#connection?.then((connection) => connection.close(), () => {});
-    this.#connection = null;
+    void this.#link?.then((link) => link.close(), () => {});
+    this.#link = null;
   }
 
-  #connect(): Promise<Connection> {
-    this.#connection ??= Client({ address: this.address, authkey: this.#authkey }).then(
-      (connection) => {
-        void this.#receive(connection);
-        return connection;
-      },
-      (error: unknown) => {
-        this.#connection = null;
-        throw error;
-      },
+  #connect(): Promise<Link> {
+    this.#link ??= Client({ address: this.address, authkey: this.#authkey }).then(
+      (connection) => (loadNative() ? sharedLink(connection) : socketLink(connection)),
     );
-    return this.#connection;
+    this.#link.catch(() => {
+      this.#link = null;
+    });
+    return this.#link;
   }
 
-  async #receive(connection: Connection): Promise<void> {
-    for (;;) {
-      let reply: ManagerReply;
-      try {
-        reply = await connection.recv<ManagerReply>();
-      } catch (error) {
-        this.#connection = null;
-        const gone = error instanceof EOFError ? new EOFError('manager: the manager process is gone (shut down, or its owner died).', { cause: error }) : error;
-        for (const call of this.#pending.values()) call.reject(gone);
-        this.#pending.clear();
-        return;
+  /** Takes replies while calls are in progress (then nothing here waits, and the process may exit). */
+  async #receive(link: Link): Promise<void> {
+    this.#isReceiving = true;
+    try {
+      while (this.#pending.size > 0) {
+        let reply: ManagerReply;
+        try {
+          reply = await link.recv();
+        } catch (error) {
+          this.#link = null;
+          const gone = error instanceof EOFError ? new EOFError('manager: the manager process is gone (shut down, or its owner died).', { cause: error }) : error;
+          for (const call of this.#pending.values()) call.reject(gone);
+          this.#pending.clear();
+          return;
+        }
+        const call = this.#pending.get(reply.id);
+        this.#pending.delete(reply.id);
+        if ('error' in reply) call?.reject(reply.error);
+        else call?.resolve(reply.value);
       }
-      const call = this.#pending.get(reply.id);
-      this.#pending.delete(reply.id);
-      if ('error' in reply) call?.reject(reply.error);
-      else call?.resolve(reply.value);
-      if (this.#pending.size === 0) this.#keepAlive(connection, false);
+      link.keepAlive(false);
+    } finally {
+      this.#isReceiving = false;
     }
-  }
-
-  #keepAlive(connection: Connection, keep: boolean): void {
-    if (connection.closed) return;
-    const transport = connection.transport;
-    if (transport instanceof SocketTransport) transport.keepProcessAlive(keep);
   }
 }
 

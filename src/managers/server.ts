@@ -5,6 +5,7 @@
 import { Client, Listener, type Address } from '../connection/listener.js';
 import type { Connection } from '../connection/connection.js';
 import { KeyError } from '../errors.js';
+import { loadNative } from '../native/loader.js';
 import { Pool } from '../pool/pool.js';
 import { JoinableQueue, Queue } from '../queue/queue.js';
 import { Barrier } from '../sync/barrier.js';
@@ -24,6 +25,14 @@ export interface ManagerRequest {
   readonly method: string;
   readonly args: unknown[];
 }
+
+/** A call through the shared request queue: which client's reply pipe gets the answer. */
+export interface SharedRequest extends ManagerRequest {
+  readonly client: number;
+}
+
+/** The first message of a client that would rather call through shared memory. */
+export const SHARED_HELLO = 'multiproc-manager-shared';
 
 export type ManagerReply = { readonly id: number; readonly value: unknown } | { readonly id: number; readonly error: unknown };
 
@@ -117,7 +126,50 @@ class ObjectTable {
   }
 }
 
-async function serveConnection(connection: Connection, table: ObjectTable): Promise<void> {
+/** Clients that call through shared memory: one request queue, a reply pipe each. */
+class SharedCalls {
+  readonly requests = new Queue<SharedRequest>();
+  readonly #replies = new Map<number, Connection>();
+  #nextClient = 1;
+
+  /** A client's reply pipe arrived: answer with the request queue and its number. */
+  welcome(connection: Connection, replies: Connection): void {
+    const client = this.#nextClient++;
+    this.#replies.set(client, replies);
+    connection.send({ requests: this.requests, client });
+  }
+
+  async serve(table: ObjectTable): Promise<void> {
+    for (;;) {
+      this.#dispatch(table, await this.requests.get());
+      while (!this.requests.empty()) this.#dispatch(table, this.requests.getNowait());
+      // Let the answers go out before waiting again: the wait starts with a spin that would hold them.
+      await new Promise(setImmediate);
+    }
+  }
+
+  #dispatch(table: ObjectTable, request: SharedRequest): void {
+    void table.call(request.target, request.method, request.args ?? []).then(
+      (value) => this.#reply(request.client, { id: request.id, value }),
+      (error: unknown) => this.#reply(request.client, { id: request.id, error }),
+    );
+  }
+
+  #reply(client: number, reply: ManagerReply): void {
+    try {
+      this.#replies.get(client)?.send(reply);
+    } catch {
+      this.#replies.get(client)?.close(); // the client is gone
+      this.#replies.delete(client);
+    }
+  }
+}
+
+function isSharedHello(message: unknown): message is { hello: string; replies: Connection } {
+  return message !== null && typeof message === 'object' && (message as { hello?: unknown }).hello === SHARED_HELLO;
+}
+
+async function serveConnection(connection: Connection, table: ObjectTable, shared: SharedCalls | null): Promise<void> {
   for (;;) {
     let request: ManagerRequest;
     try {
@@ -125,11 +177,19 @@ async function serveConnection(connection: Connection, table: ObjectTable): Prom
     } catch {
       return; // the client went away
     }
+    if (isSharedHello(request)) {
+      if (shared) shared.welcome(connection, request.replies);
+      else connection.send({ error: new TypeError('manager: shared-memory calls need the native addon in the manager process.') });
+      continue;
+    }
     // Each call runs on its own: a waiting acquire() does not hold up the calls behind it.
-    void table.call(request.target, request.method, request.args ?? []).then(
-      (value) => connection.send({ id: request.id, value }),
-      (error: unknown) => connection.send({ id: request.id, error }),
-    ).catch(() => {}); // the client left before its answer
+    void table
+      .call(request.target, request.method, request.args ?? [])
+      .then(
+        (value) => connection.send({ id: request.id, value }),
+        (error: unknown) => connection.send({ id: request.id, error }),
+      )
+      .catch(() => {}); // the client left before its answer
   }
 }
 
@@ -144,12 +204,14 @@ export async function serveManager(address: Address, authkey: Uint8Array, report
   report.send(listener.address);
   report.close();
   const table = new ObjectTable(registered);
+  const shared = loadNative() ? new SharedCalls() : null;
+  void shared?.serve(table);
   const accepting = (async () => {
     for (;;) {
       const next = await Promise.race([listener.accept().catch((error: unknown) => error), table.stopped.then(() => null)]);
       if (next === null) return;
       if (next instanceof Error) continue; // a client with a wrong authkey, say: refused, the others go on
-      void serveConnection(next as Connection, table);
+      void serveConnection(next as Connection, table, shared);
     }
   })();
   await table.stopped;
