@@ -52,7 +52,15 @@ export {
   ThreadPoolExecutor,
 } from './futures/index.js';
 export * as futures from './futures/index.js';
-export { BaseManager, type BaseManagerOptions, Manager, type PoolProxy, SyncManager } from './managers/manager.js';
+export {
+  type AsyncResultProxy,
+  BaseManager,
+  type BaseManagerOptions,
+  type ImapIteratorProxy,
+  Manager,
+  type PoolProxy,
+  SyncManager,
+} from './managers/manager.js';
 export type { Proxied } from './managers/proxy.js';
 export { Pool } from './pool/pool.js';
 export { JoinableQueue, Queue, type QueueOptions, SimpleQueue } from './queue/queue.js';

@@ -10,7 +10,8 @@ import type { Queue } from '../queue/queue.js';
 import { SocketTransport } from '../connection/socket-transport.js';
 import { EOFError } from '../errors.js';
 import { describeTask, isTaskRef } from '../tasks/task-ref.js';
-import { type ManagerReply, type ManagerRequest, SHARED_HELLO, type SharedRequest, TASK_MARK } from './server.js';
+import { makeProxy } from './proxy.js';
+import { type ManagerReply, type ManagerRequest, PROXY_MARK, SHARED_HELLO, type SharedRequest, TASK_MARK } from './server.js';
 
 /**
  * Functions among a call's arguments (a Pool proxy's map(fn, ...)) travel as task descriptors,
@@ -114,6 +115,13 @@ export class ManagerClient {
     return this.#link;
   }
 
+  /** A result the manager kept (an AsyncResult, an imap iterator) arrives as a proxy to it. */
+  #proxyIfKept(value: unknown): unknown {
+    if (value === null || typeof value !== 'object' || !(PROXY_MARK in value)) return value;
+    const { id, typeid } = (value as Record<string, { id: number; typeid: string }>)[PROXY_MARK]!;
+    return makeProxy(this, id, typeid);
+  }
+
   /** Takes replies while calls are in progress (then nothing here waits, and the process may exit). */
   async #receive(link: Link): Promise<void> {
     this.#isReceiving = true;
@@ -132,7 +140,7 @@ export class ManagerClient {
         const call = this.#pending.get(reply.id);
         this.#pending.delete(reply.id);
         if ('error' in reply) call?.reject(reply.error);
-        else call?.resolve(reply.value);
+        else call?.resolve(this.#proxyIfKept(reply.value));
       }
       link.keepAlive(false);
     } finally {

@@ -167,11 +167,29 @@ class ReportListener {
 
 type Returning<A extends unknown[], R> = (...args: A) => R | PromiseLike<R>;
 
-/** A manager Pool's proxy: the calls whose results can come back. */
+/** The proxy of an AsyncResult a manager's pool returned. */
+export interface AsyncResultProxy<R> {
+  get(timeout?: number | null): Promise<R>;
+  wait(timeout?: number | null): Promise<void>;
+  ready(): Promise<boolean>;
+  successful(): Promise<boolean>;
+}
+
+/** The proxy of an imap iterator a manager's pool returned: `for await`, or next(timeout). */
+export interface ImapIteratorProxy<R> extends AsyncIterable<R> {
+  next(timeout?: number | null): Promise<IteratorResult<R>>;
+}
+
+/** A manager Pool's proxy: section 4's Pool, each call async; inputs are arrays. */
 export interface PoolProxy {
-  map<A, R>(fn: Task<Returning<[A], R>>, iterable: Iterable<A>, options?: MapOptions): Promise<Awaited<R>[]>;
-  starmap<A extends unknown[], R>(fn: Task<Returning<A, R>>, iterable: Iterable<A>, options?: MapOptions): Promise<Awaited<R>[]>;
+  map<A, R>(fn: Task<Returning<[A], R>>, iterable: A[], options?: MapOptions): Promise<Awaited<R>[]>;
+  starmap<A extends unknown[], R>(fn: Task<Returning<A, R>>, iterable: A[], options?: MapOptions): Promise<Awaited<R>[]>;
   apply<A extends unknown[], R>(fn: Task<Returning<A, R>>, args?: A): Promise<Awaited<R>>;
+  mapAsync<A, R>(fn: Task<Returning<[A], R>>, iterable: A[], options?: MapOptions): Promise<AsyncResultProxy<Awaited<R>[]>>;
+  starmapAsync<A extends unknown[], R>(fn: Task<Returning<A, R>>, iterable: A[], options?: MapOptions): Promise<AsyncResultProxy<Awaited<R>[]>>;
+  applyAsync<A extends unknown[], R>(fn: Task<Returning<A, R>>, args?: A): Promise<AsyncResultProxy<Awaited<R>>>;
+  imap<A, R>(fn: Task<Returning<[A], R>>, iterable: A[], options?: MapOptions): Promise<ImapIteratorProxy<Awaited<R>>>;
+  imapUnordered<A, R>(fn: Task<Returning<[A], R>>, iterable: A[], options?: MapOptions): Promise<ImapIteratorProxy<Awaited<R>>>;
   close(): Promise<void>;
   terminate(): Promise<void>;
   join(): Promise<void>;
@@ -222,8 +240,8 @@ export class SyncManager extends BaseManager {
     return this.create<Barrier>('Barrier', parties, timeout);
   }
   /**
-   * A Pool in the manager process, for registered functions: map, starmap, apply, close,
-   * terminate and join (iterators and AsyncResults do not travel).
+   * A Pool in the manager process, for registered functions. Its AsyncResults and imap
+   * iterators stay in the manager and come back as proxies.
    */
   Pool(processes?: number): Promise<PoolProxy> {
     return this.create<Pool>('Pool', processes) as Promise<unknown> as Promise<PoolProxy>;

@@ -43,9 +43,17 @@ export function makeProxy<T>(client: ManagerClient, id: number, typeid: string):
   return proxy as unknown as Proxied<T>;
 }
 
-/** A list proxy's `for await`: its items, fetched at once. */
+/** `for await`: an imap iterator's results one by one as they come; a list's items, fetched at once. */
 async function* iterate(state: ProxyState): AsyncGenerator<unknown> {
-  yield* (await state.client.call(state.id, 'toArray', [])) as unknown[];
+  if (state.typeid !== 'ImapIterator') {
+    yield* (await state.client.call(state.id, 'toArray', [])) as unknown[];
+    return;
+  }
+  for (;;) {
+    const step = (await state.client.call(state.id, 'next', [])) as IteratorResult<unknown>;
+    if (step.done) return;
+    yield step.value;
+  }
 }
 
 interface ProxyRecord {

@@ -6,7 +6,9 @@ import { Client, Listener, type Address } from '../connection/listener.js';
 import type { Connection } from '../connection/connection.js';
 import { KeyError } from '../errors.js';
 import { loadNative } from '../native/loader.js';
+import { AsyncResult } from '../pool/async-result.js';
 import { Pool } from '../pool/pool.js';
+import { StreamJob } from '../pool/stream-job.js';
 import { JoinableQueue, Queue } from '../queue/queue.js';
 import { Barrier } from '../sync/barrier.js';
 import { Condition } from '../sync/condition.js';
@@ -30,6 +32,9 @@ export interface ManagerRequest {
 export interface SharedRequest extends ManagerRequest {
   readonly client: number;
 }
+
+/** The key of a result that stands for an object left in the manager (an AsyncResult, an imap iterator). */
+export const PROXY_MARK = '__multiprocProxy';
 
 /** The first message of a client that would rather call through shared memory. */
 export const SHARED_HELLO = 'multiproc-manager-shared';
@@ -104,7 +109,17 @@ class ObjectTable {
     if (!isExposed(object, method)) throw new TypeError(`manager: "${method}" is not a method of ${object.constructor.name}.`);
     const member = (object as Record<string, unknown>)[method];
     if (typeof member !== 'function') return member; // a property reads as a method
-    return member.apply(object, withTaskRefs(args));
+    const result: unknown = member.apply(object, withTaskRefs(args));
+    // A pool's AsyncResult or imap iterator cannot travel: it stays here, and a proxy goes back.
+    if (result instanceof AsyncResult) return this.#keep(result, 'AsyncResult');
+    if (result instanceof StreamJob) return this.#keep(result, 'ImapIterator');
+    return result;
+  }
+
+  #keep(object: object, typeid: string): Record<string, { id: number; typeid: string }> {
+    const id = this.#nextId++;
+    this.#objects.set(id, object);
+    return { [PROXY_MARK]: { id, typeid } };
   }
 
   async #managerCall(method: string, args: unknown[]): Promise<unknown> {

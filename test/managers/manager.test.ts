@@ -100,6 +100,17 @@ test('a Pool proxy runs registered functions in the pool of the manager, and ref
   assert.deepEqual(await pool.starmap(add, [[1, 2], [3, 4]]), [3, 7]);
   assert.equal(await pool.apply(add, [10, 4]), 14);
   await assert.rejects(pool.apply((a: number, b: number) => a - b, [10, 4]), { name: 'TypeError', message: /registered functions only/ });
+  const pending = await pool.applyAsync(add, [20, 22]);
+  assert.equal(await pending.get(10_000), 42);
+  assert.equal(await pending.successful(), true);
+  const mapped = await pool.mapAsync(square, [4, 5]);
+  assert.deepEqual(await mapped.get(), [16, 25]);
+  const streamed: number[] = [];
+  for await (const value of await pool.imap(square, [1, 2, 3, 4])) streamed.push(value);
+  assert.deepEqual(streamed, [1, 4, 9, 16]);
+  const unordered = await pool.imapUnordered(square, [5, 6]);
+  const first = await unordered.next(10_000);
+  assert.ok(first.value === 25 || first.value === 36);
   await pool.close();
   await pool.join();
 });
