@@ -4,6 +4,7 @@
 
 import { CancelledError, InvalidStateError, TimeoutError } from '../errors.js';
 import { checkFunction, checkTimeout } from '../validate.js';
+import { deadlineAfter } from './deadline.js';
 
 type State = 'pending' | 'running' | 'cancelled' | 'finished';
 
@@ -145,12 +146,9 @@ export class Future<R = unknown> {
     const timeoutMs = checkTimeout(`${where}: "timeout"`, timeout);
     if (this.done()) return;
     if (timeoutMs === undefined) return this.settled;
-    let timer: NodeJS.Timeout | undefined;
-    const expired = new Promise<'expired'>((resolve) => {
-      timer = setTimeout(() => resolve('expired'), timeoutMs);
-    });
-    const outcome = await Promise.race([this.settled, expired]);
-    clearTimeout(timer);
+    const deadline = deadlineAfter(timeoutMs);
+    const outcome = await Promise.race([this.settled, deadline.expired.then(() => 'expired' as const)]);
+    deadline.stop();
     if (outcome === 'expired') throw new TimeoutError(`${where}: not done within ${timeoutMs} ms.`);
   }
 }

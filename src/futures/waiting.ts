@@ -2,6 +2,7 @@
 
 import { TimeoutError } from '../errors.js';
 import { checkOptionsObject, checkTimeout, invalidType, invalidValue } from '../validate.js';
+import { deadlineAfter } from './deadline.js';
 import { Future } from './future.js';
 
 export const FIRST_COMPLETED = 'FIRST_COMPLETED';
@@ -40,16 +41,6 @@ function isSatisfied<R>(returnWhen: ReturnWhen, done: Set<Future<R>>, all: Set<F
   return false;
 }
 
-/** A promise that resolves after `ms` (never when undefined), and a way to stop its timer. */
-function deadlineOf(ms: number | undefined): { expired: Promise<void>; stop: () => void } {
-  if (ms === undefined) return { expired: new Promise(() => {}), stop: () => {} };
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, ms);
-  });
-  return { expired, stop: () => clearTimeout(timer) };
-}
-
 /**
  * Waits until the futures are done (`returnWhen`: ALL_COMPLETED), one is (FIRST_COMPLETED) or
  * one failed (FIRST_EXCEPTION), or `timeout` ms pass; resolves to the done and not-done sets.
@@ -62,7 +53,7 @@ export async function wait<R>(futures: Iterable<Future<R>>, options?: WaitOption
   if (returnWhen !== FIRST_COMPLETED && returnWhen !== FIRST_EXCEPTION && returnWhen !== ALL_COMPLETED) {
     throw invalidValue('futures.wait: "returnWhen"', 'FIRST_COMPLETED, FIRST_EXCEPTION or ALL_COMPLETED', returnWhen);
   }
-  const deadline = deadlineOf(timeoutMs);
+  const deadline = deadlineAfter(timeoutMs);
   let isExpired = false;
   void deadline.expired.then(() => {
     isExpired = true;
@@ -99,7 +90,7 @@ export async function* asCompleted<R>(futures: Iterable<Future<R>>, timeout?: nu
       wake();
     });
   }
-  const deadline = deadlineOf(timeoutMs);
+  const deadline = deadlineAfter(timeoutMs);
   try {
     for (let yielded = 0; yielded < all.size; ) {
       if (finished.length === 0) {

@@ -8,7 +8,7 @@ import { type Address, Listener } from '../connection/listener.js';
 import { InvalidStateError } from '../errors.js';
 import { currentProcess } from '../process/identity.js';
 import { Process } from '../process/process.js';
-import type { MapOptions } from '../pool/options.js';
+import type { MapOptions, Returning } from '../pool/options.js';
 import type { Pool } from '../pool/pool.js';
 import type { JoinableQueue, Queue } from '../queue/queue.js';
 import type { Barrier } from '../sync/barrier.js';
@@ -164,8 +164,6 @@ class ReportListener {
     this.#listener.close();
   }
 }
-
-type Returning<A extends unknown[], R> = (...args: A) => R | PromiseLike<R>;
 
 /** The proxy of an AsyncResult a manager's pool returned. */
 export interface AsyncResultProxy<R> {

@@ -10,6 +10,9 @@ import type { ProgressOption } from './progress.js';
 /** A sync or async iterable. */
 export type Input<T> = Iterable<T> | AsyncIterable<T>;
 
+/** A task function taking `A` and giving `R`, or a promise of it. */
+export type Returning<A extends unknown[], R> = (...args: A) => R | PromiseLike<R>;
+
 export interface PoolOptions<I extends unknown[] = unknown[]> {
   /** Number of workers. @default cpuCount() */
   processes?: number;

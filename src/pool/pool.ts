@@ -26,6 +26,7 @@ import {
   type MapOptions,
   type PoolOptions,
   type ResultCallbacks,
+  type Returning,
   type TaskOptions,
 } from './options.js';
 import { createProgress } from './progress.js';
@@ -38,7 +39,6 @@ interface CancellableJob {
   fail(error: unknown, stopRunning: boolean): void;
 }
 
-type Returning<A extends unknown[], R> = (...args: A) => R | PromiseLike<R>;
 type PoolState = 'run' | 'close' | 'terminate';
 
 interface CallShape {
