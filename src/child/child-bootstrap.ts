@@ -7,6 +7,7 @@ import { adoptIdentity, type InheritedIdentity } from '../process/identity.js';
 import { decodeValue, type Encoded } from '../tasks/codec.js';
 import '../tasks/handle-types.js';
 import { resolveTask } from '../tasks/resolve-task.js';
+import { setReportChannel } from './parent-report.js';
 import type { TaskDescriptor } from '../tasks/task-ref.js';
 
 /** First message to a Process child. */
@@ -29,6 +30,7 @@ export async function bootstrapChild(channel: ParentChannel, init: ChildInit): P
 /** Python's Process._bootstrap: run the target, print an uncaught error, exit 1 on failure. */
 async function runProcessTarget(channel: ParentChannel, init: ProcessInit): Promise<void> {
   channel.onClose(() => process.exit(1)); // the parent died: do not outlive it
+  setReportChannel((message) => channel.send(message));
   try {
     const target = await resolveTask(init.target);
     const args = decodeValue(init.args.value, init.args.hasHandles) as unknown[];

@@ -1,26 +1,29 @@
 // A process's connection to a manager: one per manager address, shared by all its proxies.
 // Calls are multiplexed over it by id, so one that waits (a lock's acquire) holds up no other.
 // It keeps the process alive only while a call is in progress.
+//
+// Two links: inside the process tree that started the manager, calls go through the manager's
+// shared request queue (its handle came in the proxy record or the manager's start), replies
+// through a pipe of this client's; from anywhere else (connect()), over the socket, where only
+// plain data travels (SPEC §14).
 
-import { Client, type Address } from '../connection/listener.js';
+import { randomBytes } from 'node:crypto';
 import type { Connection } from '../connection/connection.js';
+import { Client, type Address } from '../connection/listener.js';
 import { Pipe } from '../connection/pipe.js';
-import { loadNative } from '../native/loader.js';
-import type { Queue } from '../queue/queue.js';
 import { SocketTransport } from '../connection/socket-transport.js';
 import { EOFError } from '../errors.js';
+import type { Queue } from '../queue/queue.js';
 import { describeTask, isTaskRef } from '../tasks/task-ref.js';
-import { makeProxy } from './proxy.js';
-import { type ManagerReply, type ManagerRequest, PROXY_MARK, SHARED_HELLO, type SharedRequest, TASK_MARK } from './server.js';
+import { invalidValue } from '../validate.js';
+import { makeProxy, proxyStateOf } from './proxy.js';
+import { type ManagerReply, type ManagerRequest, markProxy, proxyMarkOf, SHARED_HELLO, type SharedRequest, TASK_MARK } from './wire.js';
+import { DESCEND, replaceDeep } from './wire-values.js';
 
-/**
- * Functions among a call's arguments (a Pool proxy's map(fn, ...)) travel as task descriptors,
- * which the manager resolves as a pool would: registered ones by name, inline ones by source.
- */
-function withTasksMarked(args: unknown[]): unknown[] {
-  return args.map((arg, index) =>
-    typeof arg === 'function' || isTaskRef(arg) ? { [TASK_MARK]: describeTask(`manager call: args[${index}]`, arg) } : arg,
-  );
+/** Limits of the socket link, passed to Client (see BaseManagerOptions). */
+export interface LinkOptions {
+  readonly handshakeTimeout?: number;
+  readonly maxMessageSize?: number;
 }
 
 interface PendingCall {
@@ -28,7 +31,7 @@ interface PendingCall {
   reject(error: unknown): void;
 }
 
-/** How calls travel: over the socket, or (with the native addon) through shared memory. */
+/** How calls travel: over the socket, or (inside the tree) through shared memory. */
 interface Link {
   send(request: ManagerRequest): void;
   recv(): Promise<ManagerReply>;
@@ -50,48 +53,70 @@ function socketLink(connection: Connection): Link {
 }
 
 /**
- * After authenticating over the socket, the client hands the manager a pipe for its replies
- * and gets the manager's request queue: a call then costs a shared-memory hand-off (µs), not an
- * event-loop round trip over a socket.
+ * Calls through the manager's request queue, replies through a pipe whose other end this client
+ * hands over on that queue: a call costs a shared-memory hand-off (µs), not a socket round trip.
  */
-async function sharedLink(connection: Connection): Promise<Link> {
+async function sharedLink(requests: Queue<SharedRequest | SharedHello>): Promise<Link> {
+  const client = randomBytes(12).toString('hex');
   const [replies, theirs] = Pipe(false);
-  connection.send({ hello: SHARED_HELLO, replies: theirs });
-  const { requests, client } = await connection.recv<{ requests: Queue<SharedRequest>; client: number }>();
-  theirs.close();
-  connection.close();
+  requests.putNowait({ hello: SHARED_HELLO, client, replies: theirs });
+  try {
+    await replies.recv(); // the manager holds its end now
+  } finally {
+    theirs.close();
+  }
   return {
     send: (request) => requests.putNowait({ ...request, client }),
     recv: () => replies.recv<ManagerReply>(),
     keepAlive: () => {}, // a pipe holds the process only while a recv waits, and one waits only during calls
-    close: () => {
-      replies.close();
-      requests.close();
-    },
+    close: () => replies.close(),
   };
+}
+
+/** A client's first message on the shared request queue. */
+export interface SharedHello {
+  readonly hello: typeof SHARED_HELLO;
+  readonly client: string;
+  readonly replies: Connection;
 }
 
 export class ManagerClient {
   readonly address: Address;
   readonly #authkey: Uint8Array;
+  #requests: Queue<SharedRequest | SharedHello> | null;
+  readonly #options: LinkOptions;
   #link: Promise<Link> | null = null;
   readonly #pending = new Map<number, PendingCall>();
   #nextId = 1;
   #isReceiving = false;
 
-  constructor(address: Address, authkey: Uint8Array) {
+  constructor(address: Address, authkey: Uint8Array, requests: Queue<SharedRequest | SharedHello> | null, options: LinkOptions) {
     this.address = address;
     this.#authkey = authkey;
+    this.#requests = requests;
+    this.#options = options;
+  }
+
+  /** @internal The manager's request queue, when this client is inside its tree (it travels in proxy records). */
+  get requests(): Queue<SharedRequest | SharedHello> | null {
+    return this.#requests;
+  }
+
+  /** A request queue that arrived in a proxy record: used from the next connection on. */
+  adoptRequests(requests: Queue<SharedRequest | SharedHello>): void {
+    if (this.#requests) requests.close(); // one copy is enough
+    else this.#requests = requests;
   }
 
   /** Calls `method` on object `target` (0: the manager) in the manager process. */
   async call(target: number, method: string, args: unknown[]): Promise<unknown> {
+    const wireArgs = this.#toWire(args, method);
     const link = await this.#connect();
     const id = this.#nextId++;
     const reply = new Promise((resolve, reject) => this.#pending.set(id, { resolve, reject }));
     link.keepAlive(true);
     try {
-      link.send({ id, target, method, args: withTasksMarked(args) });
+      link.send({ id, target, method, args: wireArgs });
     } catch (error) {
       this.#pending.delete(id);
       throw error;
@@ -101,25 +126,51 @@ export class ManagerClient {
   }
 
   close(): void {
-    void this.#link?.then((link) => link.close(), () => {});
+    void this.#link?.then(
+      (link) => link.close(),
+      () => {},
+    );
     this.#link = null;
+    this.#requests?.close();
+    this.#requests = null;
+  }
+
+  /**
+   * Arguments as plain data: a proxy of this manager becomes its object id (the manager looks
+   * it up, Python's RebuildProxy), a function its task descriptor; a proxy of another manager
+   * is refused here, naming where it sits.
+   */
+  #toWire(args: unknown[], method: string): unknown[] {
+    return replaceDeep(args, `${method}: args`, (node, where) => {
+      if (typeof node === 'function' || isTaskRef(node)) return { [TASK_MARK]: describeTask(where, node) };
+      const state = proxyStateOf(node);
+      if (!state) return DESCEND;
+      if (state.client !== this) {
+        throw invalidValue(where, `a proxy of the manager at ${JSON.stringify(this.address)}`, String(node), 'A proxy can only be sent to its own manager; send its value instead.');
+      }
+      return markProxy(state.id, state.typeid);
+    }) as unknown[];
+  }
+
+  /** Objects the manager holds (a dict's nested list, a pool's AsyncResult) arrive as proxies. */
+  #fromWire(value: unknown): unknown {
+    return replaceDeep(value, 'reply', (node) => {
+      const mark = proxyMarkOf(node);
+      return mark ? makeProxy(this, mark.id, mark.typeid) : DESCEND;
+    });
   }
 
   #connect(): Promise<Link> {
-    this.#link ??= Client({ address: this.address, authkey: this.#authkey }).then(
-      (connection) => (loadNative() ? sharedLink(connection) : socketLink(connection)),
-    );
-    this.#link.catch(() => {
-      this.#link = null;
-    });
+    if (!this.#link) {
+      const requests = this.#requests;
+      this.#link = requests
+        ? sharedLink(requests)
+        : Client({ address: this.address, authkey: this.#authkey, ...this.#options }).then(socketLink);
+      this.#link.catch(() => {
+        this.#link = null;
+      });
+    }
     return this.#link;
-  }
-
-  /** A result the manager kept (an AsyncResult, an imap iterator) arrives as a proxy to it. */
-  #proxyIfKept(value: unknown): unknown {
-    if (value === null || typeof value !== 'object' || !(PROXY_MARK in value)) return value;
-    const { id, typeid } = (value as Record<string, { id: number; typeid: string }>)[PROXY_MARK]!;
-    return makeProxy(this, id, typeid);
   }
 
   /** Takes replies while calls are in progress (then nothing here waits, and the process may exit). */
@@ -137,29 +188,42 @@ export class ManagerClient {
           this.#pending.clear();
           return;
         }
-        const call = this.#pending.get(reply.id);
-        this.#pending.delete(reply.id);
-        if ('error' in reply) call?.reject(reply.error);
-        else call?.resolve(this.#proxyIfKept(reply.value));
+        this.#settle(reply);
       }
       link.keepAlive(false);
     } finally {
       this.#isReceiving = false;
     }
   }
+
+  #settle(reply: ManagerReply): void {
+    const call = this.#pending.get(reply?.id);
+    if (!call) return;
+    this.#pending.delete(reply.id);
+    if ('error' in reply) call.reject(reply.error);
+    else {
+      try {
+        call.resolve(this.#fromWire(reply.value));
+      } catch (error) {
+        call.reject(error);
+      }
+    }
+  }
 }
 
 const clients = new Map<string, ManagerClient>();
 
-/** This process's client of the manager at `address`. */
-export function clientFor(address: Address, authkey: Uint8Array): ManagerClient {
+/** This process's client of the manager at `address`; `requests` when it is inside the manager's tree. */
+export function clientFor(address: Address, authkey: Uint8Array, requests: Queue<SharedRequest | SharedHello> | null = null, options: LinkOptions = {}): ManagerClient {
   const key = `${JSON.stringify(address)} ${Buffer.from(authkey).toString('hex')}`;
-  let client = clients.get(key);
-  if (!client) {
-    client = new ManagerClient(address, authkey);
-    clients.set(key, client);
+  const client = clients.get(key);
+  if (client) {
+    if (requests) client.adoptRequests(requests);
+    return client;
   }
-  return client;
+  const created = new ManagerClient(address, authkey, requests, options);
+  clients.set(key, created);
+  return created;
 }
 
 /** Forgets a manager that was shut down. */

@@ -4,13 +4,14 @@
 // manager another program started (TCP or a Unix socket, with an authkey).
 
 import { randomBytes } from 'node:crypto';
-import { type Address, Listener } from '../connection/listener.js';
+import type { Address } from '../connection/listener.js';
 import { InvalidStateError } from '../errors.js';
+import { loadNative } from '../native/loader.js';
 import { currentProcess } from '../process/identity.js';
 import { Process } from '../process/process.js';
 import type { MapOptions, Returning } from '../pool/options.js';
 import type { Pool } from '../pool/pool.js';
-import type { JoinableQueue, Queue } from '../queue/queue.js';
+import { type JoinableQueue, Queue } from '../queue/queue.js';
 import type { Barrier } from '../sync/barrier.js';
 import type { Condition } from '../sync/condition.js';
 import type { Event } from '../sync/event.js';
@@ -18,17 +19,23 @@ import type { Lock } from '../sync/lock.js';
 import type { RLock } from '../sync/rlock.js';
 import type { BoundedSemaphore, Semaphore } from '../sync/semaphore.js';
 import { type AnyFunction, describeTask, type Task, type TaskDescriptor } from '../tasks/task-ref.js';
-import { checkOptionsObject, invalidType, invalidValue } from '../validate.js';
-import { clientFor, forgetClient, type ManagerClient } from './client.js';
+import { receiverRoot } from '../tasks/task-trust.js';
+import { checkInteger, checkOptionsObject, checkTimeout, invalidType, invalidValue } from '../validate.js';
+import { clientFor, forgetClient, type LinkOptions, type ManagerClient, type SharedHello } from './client.js';
 import type { ManagedArray, ManagedDict, ManagedList, ManagedNamespace, ManagedValue } from './managed-types.js';
 import { makeProxy, type Proxied } from './proxy.js';
-import { serveManager } from './server.js';
+import { type ServerSettings, serveManager, type StartReport } from './server.js';
+import type { SharedRequest } from './wire.js';
 
 export interface BaseManagerOptions {
   /** Where the manager listens: `{ host, port }` (port 0: any free one) or a Unix socket path. @default a new Unix socket */
   address?: Address;
   /** The key clients must prove they hold. @default currentProcess().authkey (children inherit it) */
   authkey?: string | Uint8Array;
+  /** How long a connecting peer may take to pass the authkey handshake, in ms (the manager's Listener and this side's Client). @default 5000 */
+  handshakeTimeout?: number;
+  /** The largest message, in bytes, the manager and its clients accept; also the most one managed object may allocate (`Array('d', n)`). @default 268435456 (256 MiB) */
+  maxMessageSize?: number;
 }
 
 function toKey(authkey: string | Uint8Array | undefined): Uint8Array {
@@ -36,6 +43,32 @@ function toKey(authkey: string | Uint8Array | undefined): Uint8Array {
   if (typeof authkey === 'string') return Buffer.from(authkey, 'utf8');
   if (authkey instanceof Uint8Array) return authkey;
   throw invalidType('BaseManager: "authkey"', 'a string or a Uint8Array', authkey);
+}
+
+function toLinkOptions(options: BaseManagerOptions): LinkOptions {
+  const handshakeTimeout = checkTimeout('BaseManager: "handshakeTimeout"', options.handshakeTimeout);
+  const maxMessageSize = options.maxMessageSize == null ? undefined : checkInteger('BaseManager: "maxMessageSize"', options.maxMessageSize, 1);
+  return { ...(handshakeTimeout === undefined ? {} : { handshakeTimeout }), ...(maxMessageSize === undefined ? {} : { maxMessageSize }) };
+}
+
+function isStartReport(value: unknown): value is StartReport {
+  const address = (value as StartReport | null)?.address;
+  return typeof address === 'string' || (typeof address === 'object' && address !== null);
+}
+
+/** The address the manager process reports on its control channel; rejects if it ends first. */
+function startReport(server: Process): Promise<Address> {
+  const reported = new Promise<Address>((resolve) => {
+    server.onReport((value) => {
+      if (isStartReport(value)) resolve(value.address);
+    });
+  });
+  const ended = server.exited.then(() => {
+    throw new InvalidStateError(`BaseManager.start: the manager process ended (exit code ${server.exitCode}) before it listened.`);
+  });
+  // The manager is a daemon child, which does not keep this process alive: wait for it here.
+  const keepAlive = setInterval(() => {}, 2 ** 30);
+  return Promise.race([reported, ended]).finally(() => clearInterval(keepAlive));
 }
 
 /**
@@ -49,6 +82,7 @@ function toKey(authkey: string | Uint8Array | undefined): Uint8Array {
  */
 export class BaseManager {
   readonly #authkey: Uint8Array;
+  readonly #linkOptions: LinkOptions;
   #address: Address;
   readonly #registered: Record<string, TaskDescriptor> = {};
   #server: Process | null = null;
@@ -57,6 +91,7 @@ export class BaseManager {
   constructor(options: BaseManagerOptions = {}) {
     checkOptionsObject('BaseManager: "options"', options);
     this.#authkey = toKey(options.authkey);
+    this.#linkOptions = toLinkOptions(options ?? {});
     // By default an abstract Unix socket: no file to leave behind, even if the manager is killed.
     this.#address = options.address ?? `\0multiproc-manager-${process.pid}-${randomBytes(6).toString('hex')}`;
   }
@@ -81,19 +116,28 @@ export class BaseManager {
   /** Starts the manager process; it ends when this process does (even by SIGKILL) or at shutdown(). */
   async start(): Promise<void> {
     if (this.#server || this.#client) throw new InvalidStateError('BaseManager.start: the manager is already started or connected.');
-    // The manager reports its bound address back through a short-lived listener of our own.
-    await using reports = new ReportListener(this.#authkey);
-    const server = new Process({ target: serveManager, args: [this.#address, this.#authkey, reports.address, this.#registered], daemon: true, name: 'SyncManager', context: 'process' });
+    // The tree's clients call through this queue (its handle travels in the manager's arguments
+    // and in proxy records, never over the socket); without the addon, everyone uses the socket.
+    const requests = loadNative() ? new Queue<SharedRequest | SharedHello>() : null;
+    const settings: ServerSettings = { address: this.#address, authkey: this.#authkey, registered: this.#registered, root: receiverRoot(), requests, ...this.#linkOptions };
+    const server = new Process({ target: serveManager, args: [settings], daemon: true, name: 'SyncManager', context: 'process' });
+    const reported = startReport(server);
     server.start();
     this.#server = server;
-    this.#address = await reports.receive(server);
-    this.#client = clientFor(this.#address, this.#authkey);
+    try {
+      this.#address = await reported;
+    } catch (error) {
+      requests?.close();
+      this.#server = null;
+      throw error;
+    }
+    this.#client = clientFor(this.#address, this.#authkey, requests, this.#linkOptions);
   }
 
-  /** Connects to a manager already running at `address` (started by another program). */
+  /** Connects to a manager already running at `address` (started by another program): calls go over the socket. */
   async connect(): Promise<void> {
     if (this.#client) throw new InvalidStateError('BaseManager.connect: already started or connected.');
-    const client = clientFor(this.#address, this.#authkey);
+    const client = clientFor(this.#address, this.#authkey, null, this.#linkOptions);
     await client.call(0, 'ping', []);
     this.#client = client;
   }
@@ -132,37 +176,12 @@ export class BaseManager {
   }
 }
 
-/** A listener the manager process connects to once, to say where it listens. */
-class ReportListener {
-  readonly #listener: Listener;
-
-  constructor(authkey: Uint8Array) {
-    this.#listener = new Listener({ address: `\0multiproc-manager-report-${process.pid}-${randomBytes(6).toString('hex')}`, authkey });
-  }
-
-  get address(): Address {
-    return this.#listener.address;
-  }
-
-  /** The address the manager reports; rejects if the manager process ends first. */
-  async receive(server: Process): Promise<Address> {
-    const reported = (async () => {
-      const connection = await this.#listener.accept();
-      try {
-        return await connection.recv<Address>();
-      } finally {
-        connection.close();
-      }
-    })();
-    const ended = server.exited.then(() => {
-      throw new InvalidStateError(`BaseManager.start: the manager process ended (exit code ${server.exitCode}) before it listened.`);
-    });
-    return Promise.race([reported, ended]);
-  }
-
-  async [Symbol.asyncDispose](): Promise<void> {
-    this.#listener.close();
-  }
+/** SyncManager.Barrier's options, as Python's Barrier(parties, action, timeout). */
+export interface ManagerBarrierOptions {
+  /** Run in the manager by the last party to arrive: a registered function or a taskRef to one (it resolves only to a registered function). */
+  action?: Task<() => unknown> | null;
+  /** Default timeout of wait(), in ms. */
+  timeout?: number | null;
 }
 
 /** The proxy of an AsyncResult a manager's pool returned. */
@@ -228,14 +247,15 @@ export class SyncManager extends BaseManager {
   BoundedSemaphore(value = 1): Promise<Proxied<BoundedSemaphore>> {
     return this.create<BoundedSemaphore>('BoundedSemaphore', value);
   }
-  Condition(): Promise<Proxied<Condition>> {
-    return this.create<Condition>('Condition');
+  /** Python's `manager.Condition(manager.Lock())`: `lock` is a Lock or RLock proxy of this manager. */
+  Condition(lock?: Proxied<Lock> | Proxied<RLock>): Promise<Proxied<Condition>> {
+    return lock === undefined ? this.create<Condition>('Condition') : this.create<Condition>('Condition', lock);
   }
   Event(): Promise<Proxied<Event>> {
     return this.create<Event>('Event');
   }
-  Barrier(parties: number, timeout?: number): Promise<Proxied<Barrier>> {
-    return this.create<Barrier>('Barrier', parties, timeout);
+  Barrier(parties: number, options?: ManagerBarrierOptions | number): Promise<Proxied<Barrier>> {
+    return this.create<Barrier>('Barrier', parties, options);
   }
   /**
    * A Pool in the manager process, for registered functions. Its AsyncResults and imap

@@ -1,12 +1,17 @@
 // Proxies: objects in this process that stand for objects in a manager process. Every method
 // is a call to the manager and returns a Promise; a property of the managed object reads as an
 // async method (`await barrier.parties()`). A proxy travels to children and grandchildren as
-// its manager's address and object id, and reconnects there with the process's authkey.
+// its manager's address and object id, and reconnects there with the process's authkey; over
+// the tree's own transports its record also carries the manager's request queue, so the child
+// calls through shared memory too. To its own manager a proxy travels as its object id only
+// (client.ts); it never crosses a socket as a handle.
 
 import type { Address } from '../connection/listener.js';
 import { currentProcess } from '../process/identity.js';
-import { registerHandleType } from '../tasks/codec.js';
-import { clientFor, type ManagerClient } from './client.js';
+import { Queue } from '../queue/queue.js';
+import { encodeValue, registerHandleType } from '../tasks/codec.js';
+import { clientFor, type ManagerClient, type SharedHello } from './client.js';
+import { isObjectId, type SharedRequest } from './wire.js';
 
 /** What a proxy of a `T` offers: each method async; each property an async getter method. */
 export type Proxied<T> = {
@@ -23,6 +28,11 @@ interface ProxyState {
 export class ManagerProxy {}
 
 const states = new WeakMap<object, ProxyState>();
+
+/** The manager, object id and type id behind a proxy; null for anything else. */
+export function proxyStateOf(value: object): ProxyState | null {
+  return value instanceof ManagerProxy ? (states.get(value) ?? null) : null;
+}
 
 export function makeProxy<T>(client: ManagerClient, id: number, typeid: string): Proxied<T> {
   const state: ProxyState = { client, id, typeid };
@@ -60,17 +70,23 @@ interface ProxyRecord {
   readonly address: Address;
   readonly id: number;
   readonly typeid: string;
+  /** The manager's request queue, as its own handle record (restored before decode). */
+  readonly requests: unknown;
 }
 
 registerHandleType<ManagerProxy>({
   tag: 'manager-proxy',
   matches: (value): value is ManagerProxy => value instanceof ManagerProxy,
-  encode: (proxy): ProxyRecord => {
+  encode: (proxy, destination, where): ProxyRecord => {
     const state = states.get(proxy)!;
-    return { address: state.client.address, id: state.id, typeid: state.typeid };
+    const requests = state.client.requests;
+    return { address: state.client.address, id: state.id, typeid: state.typeid, requests: requests ? encodeValue(requests, where, destination).value : null };
   },
   decode: (data) => {
-    const { address, id, typeid } = data as ProxyRecord;
-    return makeProxy(clientFor(address, currentProcess().authkey), id, typeid) as ManagerProxy;
+    const { address, id, typeid, requests } = (data ?? {}) as ProxyRecord;
+    const isAddress = typeof address === 'string' || (address !== null && typeof address === 'object' && typeof address.host === 'string' && typeof address.port === 'number');
+    if (!isAddress || !isObjectId(id) || typeof typeid !== 'string') throw new TypeError('codec: a manager proxy record must hold an address, an object id and a type id.');
+    const queue = requests instanceof Queue ? (requests as Queue<SharedRequest | SharedHello>) : null;
+    return makeProxy(clientFor(address, currentProcess().authkey, queue), id, typeid) as ManagerProxy;
   },
 });

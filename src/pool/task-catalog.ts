@@ -15,7 +15,7 @@ export class TaskCatalog {
 
   /** A small number standing for a function. */
   functionId(descriptor: TaskDescriptor): number {
-    const key = descriptor.kind === 'module' ? `m ${descriptor.module}#${descriptor.name}` : `s ${descriptor.source}`;
+    const key = descriptor.kind === 'module' ? `m ${descriptor.registeredUnder ?? ''} ${descriptor.module}#${descriptor.name}` : `s ${descriptor.source}`;
     let id = this.#functionIds.get(key);
     if (id === undefined) {
       id = this.#descriptors.push(descriptor) - 1;

@@ -4,6 +4,7 @@
 import type { ChildHandle, ContextName } from '../backends/backend.js';
 import { backendFor, checkContextName, getStartMethod } from '../backends/start-method.js';
 import type { ProcessInit } from '../child/child-bootstrap.js';
+import { isReportMessage } from '../child/parent-report.js';
 import { InvalidStateError } from '../errors.js';
 import { captureInFlight } from '../connection/holdings.js';
 import { encodeValue } from '../tasks/codec.js';
@@ -68,6 +69,7 @@ export class Process<A extends unknown[] = unknown[]> {
   readonly #exited: Promise<void>;
   #markExited!: () => void;
   #abandonInFlight: () => void = () => {};
+  #onReport: ((value: unknown) => void) | null = null;
 
   constructor(options: ProcessOptions<A>) {
     checkOptionsObject('Process: "options"', options);
@@ -138,12 +140,22 @@ export class Process<A extends unknown[] = unknown[]> {
       target: this.#target,
       args,
     };
-    this.#handle = backend.start({ init, useSpares: true }, { message: () => {}, exit: (exitCode) => this.#onExit(exitCode) });
+    this.#handle = backend.start({ init, useSpares: true }, {
+      message: (message) => {
+        if (isReportMessage(message)) this.#onReport?.(message.value);
+      },
+      exit: (exitCode) => this.#onExit(exitCode),
+    });
     this.#state = 'started';
     this.#pid = this.#handle.pid;
     if (this.#daemon) this.#handle.unref(); // a daemon does not keep its parent alive
     children.add(this);
     installExitHook();
+  }
+
+  /** @internal What the child's target sends with reportToParent() (a manager: where it listens). */
+  onReport(handler: (value: unknown) => void): void {
+    this.#onReport = handler;
   }
 
   /** @internal Resolves when the child has ended (wait() watches it). */

@@ -1,14 +1,16 @@
 // Barrier: Python's multiprocessing.Barrier. Words: parties arrived, generation, broken flag,
 // the generation that reset() interrupted, and a signal word that every release, abort and
 // reset bumps: waiters wait on it, so no change of state can slip past a waiter about to park. The last party to arrive runs the action (in
-// its own process: a Barrier that travels needs an action that is a task reference or a
-// self-contained function), starts the next generation and wakes the others.
+// its own process: a Barrier that travels needs an action that is a task reference, and a
+// received one resolves only to a registered function, SPEC §14), starts the next generation
+// and wakes the others.
 
 import { BrokenBarrierError } from '../errors.js';
 import type { SharedBlock } from '../shared/arena.js';
 import { resolveTask } from '../tasks/resolve-task.js';
 import { type AnyFunction, describeTask, type Task, type TaskDescriptor } from '../tasks/task-ref.js';
-import { checkInteger, checkOptionsObject, checkTimeout } from '../validate.js';
+import { receiverRoot, untrustedTask } from '../tasks/task-trust.js';
+import { checkInteger, checkOptionsObject, checkTimeout, invalidValue, outOfRange } from '../validate.js';
 import { blockForNew, isAdopted, registerSharedType, type SharedWords } from './shared-words.js';
 import { waitWord, wakeWord } from './waiting.js';
 
@@ -43,12 +45,15 @@ export class Barrier implements SharedWords {
   readonly #actionDescriptor: TaskDescriptor | undefined;
 
   constructor(parties: number, options: BarrierOptions = {}) {
+    const received = rebuildingAction; // taken first: a bad record must not leave it for the next Barrier
+    rebuildingAction = undefined;
     this.#parties = checkInteger('Barrier: "parties"', parties, 1);
+    // The arrival count is a 32-bit word.
+    if (this.#parties > ALL) throw outOfRange('Barrier: "parties"', `an integer from 1 to ${ALL}`, parties);
     checkOptionsObject('Barrier: "options"', options);
     this.#timeoutMs = checkTimeout('Barrier: "timeout"', options.timeout);
-    if (rebuildingAction) {
-      this.#actionDescriptor = rebuildingAction;
-      rebuildingAction = undefined;
+    if (received) {
+      this.#actionDescriptor = received;
     } else if (options.action != null) {
       this.#actionDescriptor = describeTask('Barrier: "action"', options.action);
       this.#action = typeof options.action === 'function' ? (options.action as AnyFunction) : undefined;
@@ -154,12 +159,27 @@ export class Barrier implements SharedWords {
   }
 }
 
+/** A travelling Barrier's settings: its action only as a task reference (source never travels). */
+function settingsToSend(barrier: Barrier, where: string): Barrier['settings'] {
+  const settings = barrier.settings;
+  if (settings.action?.kind === 'source') {
+    throw invalidValue(
+      `${where}: Barrier "action"`,
+      'a task reference: a Barrier that travels needs an action that is a task reference',
+      settings.action.name ? `inline function ${settings.action.name}` : 'an inline function',
+      'Register the action (register(import.meta.url, { action })) and pass it, or taskRef(moduleUrl, name).',
+    );
+  }
+  return settings;
+}
+
 registerSharedType(
   'barrier',
   Barrier,
-  (barrier) => barrier.settings,
+  (barrier, _destination, where) => settingsToSend(barrier, where),
   ({ parties, timeoutMs, action }) => {
-    rebuildingAction = action;
+    // A record is checked like anything received: its action may only name a registered function.
+    rebuildingAction = action == null ? undefined : untrustedTask('Barrier record: "action"', action, receiverRoot());
     return new Barrier(parties, { timeout: timeoutMs });
   },
 );

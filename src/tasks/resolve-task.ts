@@ -2,8 +2,10 @@
 // function's source (once per worker), and explains a ReferenceError from an inline function.
 // While a task module is being imported, the process is "bootstrapping" (see process/identity.ts).
 
+import { invalidValue } from '../validate.js';
 import { enterBootstrap, leaveBootstrap } from '../process/identity.js';
 import { type AnyFunction, registeredFunction, type TaskDescriptor } from './task-ref.js';
+import { checkModuleUnderRoot } from './task-trust.js';
 
 const compiledSources = new Map<string, AnyFunction>();
 const importedModules = new Map<string, Promise<Record<string, unknown>>>();
@@ -19,9 +21,14 @@ export function importTaskModule(moduleUrl: string): Promise<Record<string, unkn
   return loading;
 }
 
-/** Turns a descriptor received from the parent into the function to call. */
+/**
+ * Turns a descriptor into the function to call. One from the tree resolves as SPEC §2 says; one
+ * marked `registeredUnder` (it came from outside the tree) only to a registered function of a
+ * module under that root: checked again here, since this may be a pool worker it was passed to.
+ */
 export async function resolveTask(descriptor: TaskDescriptor): Promise<AnyFunction> {
   if (descriptor.kind === 'source') return compileSource(descriptor.source, descriptor.name);
+  if (descriptor.registeredUnder !== undefined) return resolveRegistered(descriptor, descriptor.registeredUnder);
   const exports = await importTaskModule(descriptor.module);
   const found = registeredFunction(descriptor.module, descriptor.name) ?? exports[descriptor.name];
   if (typeof found !== 'function') {
@@ -31,6 +38,21 @@ export async function resolveTask(descriptor: TaskDescriptor): Promise<AnyFuncti
     );
   }
   return found as AnyFunction;
+}
+
+async function resolveRegistered(descriptor: { module: string; name: string }, root: string): Promise<AnyFunction> {
+  const where = `task "${descriptor.name}"`;
+  checkModuleUnderRoot(where, descriptor.module, descriptor.name, root);
+  await importTaskModule(descriptor.module);
+  const found = registeredFunction(descriptor.module, descriptor.name);
+  if (found) return found;
+  throw invalidValue(
+    where,
+    `a function that ${descriptor.module} register()ed`,
+    descriptor.name,
+    'A task from outside this process tree (a manager client, a Pool proxy, a Barrier record) runs only a registered function, never a mere export: ' +
+      `register(import.meta.url, { ${descriptor.name} }) in that module.`,
+  );
 }
 
 // esbuild-based loaders (tsx) may wrap nested functions in `__name(fn, "name")`; an inline

@@ -9,6 +9,8 @@ import { invalidType, invalidValue } from '../validate.js';
 export type AnyFunction = (...args: any[]) => unknown;
 
 const taskRefBrand: unique symbol = Symbol('multiproc.taskRef');
+/** Where a reference received from outside the tree must resolve (see TaskDescriptor). */
+const registeredUnderKey: unique symbol = Symbol('multiproc.registeredUnder');
 
 /**
  * A named export of a module, to run in another process or thread. `F` is the function's type,
@@ -27,9 +29,14 @@ export interface TaskRef<F extends AnyFunction = AnyFunction> {
 /** What every task method accepts: a function (registered or inline) or a TaskRef. */
 export type Task<F extends AnyFunction = AnyFunction> = F | TaskRef<F>;
 
-/** The wire form of a task: enough for a child to find or rebuild the function. */
+/**
+ * The wire form of a task: enough for a child to find or rebuild the function. A module
+ * reference that came from outside the process tree carries `registeredUnder` (the receiver's
+ * root directory): it then resolves only to a function its module register()ed, in a `file:`
+ * module under that root (task-trust.ts), wherever it is passed on to (a pool's workers).
+ */
 export type TaskDescriptor =
-  | { readonly kind: 'module'; readonly module: string; readonly name: string }
+  | { readonly kind: 'module'; readonly module: string; readonly name: string; readonly registeredUnder?: string }
   | { readonly kind: 'source'; readonly source: string; readonly name: string };
 
 /** Registered functions of this process: function -> where a child finds it again. */
@@ -82,6 +89,14 @@ export function taskRef<M = Record<string, AnyFunction>, K extends keyof M & str
   return Object.freeze({ [taskRefBrand]: true as const, module, name });
 }
 
+/**
+ * A reference that resolves only to a registered function of a `file:` module under `root`:
+ * what a receiver passes on (to a pool) when the reference came from outside its tree.
+ */
+export function registeredOnlyRef(module: string, name: string, root: string): TaskRef {
+  return Object.freeze({ [taskRefBrand]: true as const, [registeredUnderKey]: root, module, name });
+}
+
 export function isTaskRef(value: unknown): value is TaskRef {
   return typeof value === 'object' && value !== null && (value as TaskRef)[taskRefBrand] === true;
 }
@@ -93,7 +108,10 @@ export function registeredFunction(module: string, name: string): AnyFunction | 
 
 /** Builds the wire form of a task, checking it is one of the three accepted forms. */
 export function describeTask(where: string, task: unknown): TaskDescriptor {
-  if (isTaskRef(task)) return { kind: 'module', module: task.module, name: task.name };
+  if (isTaskRef(task)) {
+    const root = (task as { [registeredUnderKey]?: string })[registeredUnderKey];
+    return root === undefined ? { kind: 'module', module: task.module, name: task.name } : { kind: 'module', module: task.module, name: task.name, registeredUnder: root };
+  }
   if (typeof task !== 'function') {
     throw invalidType(where, 'a function or a taskRef(...)', task);
   }

@@ -1,0 +1,84 @@
+// Calls through shared memory, for clients inside the manager's process tree: one request
+// queue (made by the owner, passed in the manager Process's arguments, and carried in proxy
+// records), a reply pipe per client (handed over on that queue in a hello). Nothing of this is
+// reachable from a socket: a client outside the tree calls over the socket (server.ts).
+
+import type { Connection } from '../connection/connection.js';
+import type { Queue } from '../queue/queue.js';
+import type { SharedHello } from './client.js';
+import type { ObjectTable } from './object-table.js';
+import { type ManagerReply, requestProblem, replyableId, SHARED_HELLO, type SharedRequest } from './wire.js';
+
+function isHello(message: unknown): message is SharedHello {
+  return message !== null && typeof message === 'object' && (message as { hello?: unknown }).hello === SHARED_HELLO;
+}
+
+export class SharedCalls {
+  readonly #requests: Queue<SharedRequest | SharedHello>;
+  readonly #replies = new Map<string, Connection>();
+
+  constructor(requests: Queue<SharedRequest | SharedHello>) {
+    this.#requests = requests;
+  }
+
+  async serve(table: ObjectTable): Promise<void> {
+    for (;;) {
+      this.#take(table, await this.#requests.get());
+      while (!this.#requests.empty()) this.#take(table, this.#requests.getNowait());
+      // Let the answers go out before waiting again: the wait starts with a spin that would hold them.
+      await new Promise(setImmediate);
+    }
+  }
+
+  close(): void {
+    for (const replies of this.#replies.values()) replies.close();
+    this.#replies.clear();
+    this.#requests.close();
+  }
+
+  #take(table: ObjectTable, message: unknown): void {
+    if (isHello(message)) {
+      this.#welcome(message);
+      return;
+    }
+    const client = (message as { client?: unknown } | null)?.client;
+    if (typeof client !== 'string' || !this.#replies.has(client)) return; // no one to answer
+    const problem = requestProblem(message);
+    if (problem) {
+      const id = replyableId(message);
+      if (id !== null) this.#reply(client, { id, error: new TypeError(`manager: ${problem}.`) });
+      return;
+    }
+    const request = message as SharedRequest;
+    table.call(request).then(
+      (value) => this.#reply(client, { id: request.id, value }),
+      (error: unknown) => this.#reply(client, { id: request.id, error }),
+    );
+  }
+
+  #welcome(hello: SharedHello): void {
+    const { client, replies } = hello;
+    if (typeof client !== 'string' || typeof replies?.send !== 'function') return;
+    this.#replies.get(client)?.close();
+    this.#replies.set(client, replies);
+    this.#reply(client, { id: 0, value: 'welcome' });
+  }
+
+  #reply(client: string, reply: ManagerReply): void {
+    const replies = this.#replies.get(client);
+    if (!replies) return;
+    try {
+      replies.send(reply);
+      return;
+    } catch (error) {
+      // A value that cannot be sent (an object of a registered type, say): the caller learns why.
+      if ('value' in reply && !replies.closed) this.#reply(client, { id: reply.id, error });
+      else this.#forget(client);
+    }
+  }
+
+  #forget(client: string): void {
+    this.#replies.get(client)?.close();
+    this.#replies.delete(client);
+  }
+}
