@@ -58,6 +58,7 @@ export {
   type BaseManagerOptions,
   type ImapIteratorProxy,
   Manager,
+  type ManagerBarrierOptions,
   type PoolProxy,
   SyncManager,
 } from './managers/manager.js';
