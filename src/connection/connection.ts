@@ -4,6 +4,7 @@
 
 import { BufferTooShort, EOFError, InvalidStateError } from '../errors.js';
 import { checkInteger, checkTimeout, invalidType, outOfRange } from '../validate.js';
+import type { Origin } from '../tasks/codec.js';
 import { decodeMessage, encodeMessage, RecordKind } from './message.js';
 
 export { RecordKind };
@@ -17,10 +18,18 @@ export interface TransportRecord {
 export interface Transport {
   readonly readable: boolean;
   readonly writable: boolean;
+  /**
+   * Who is at the other end: 'tree' for the tree's own transports (pipes), which carry handles;
+   * 'peer' for a socket, which carries plain data only (SPEC §10, §14).
+   */
+  readonly origin: Origin;
   /** Appends one record; synchronous. Throws when the other end is gone. */
   write(kind: number, parts: readonly Uint8Array[]): void;
-  /** The next record, null when none is there yet, 'eof' when none will ever come. */
-  tryRead(): TransportRecord | null | 'eof';
+  /**
+   * The next record, null when none is there yet, 'eof' when none will ever come. A transport
+   * that reads frame headers throws a RangeError (and closes) when the next one is over `maxBytes`.
+   */
+  tryRead(maxBytes?: number): TransportRecord | null | 'eof';
   /** Whether tryRead() would return a record, 'eof', or nothing (null) now; takes nothing. */
   peek(): 'record' | 'eof' | null;
   /** Resolves when a record may have arrived or the end may have closed, or after `timeoutMs`. */
@@ -77,14 +86,15 @@ export class Connection {
   /** Sends a value (a structured clone: see "What can be sent"). Synchronous: it is in the pipe on return. */
   send(obj: unknown): void {
     const transport = this.#writableTransport('Connection.send');
-    const message = encodeMessage(obj, 'Connection.send: obj');
+    const message = encodeMessage(obj, 'Connection.send: obj', transport.origin === 'peer' ? 'peer' : 'process');
     transport.write(message.kind, message.parts);
   }
 
   /** Receives the next value; rejects with EOFError once the other end is closed and nothing is left. */
   async recv<T = unknown>(): Promise<T> {
+    const transport = this.#readableTransport('Connection.recv');
     const { kind, bytes } = await this.#nextRecord('Connection.recv');
-    return decodeMessage(kind, bytes, 'Connection.recv') as T;
+    return decodeMessage(kind, bytes, 'Connection.recv', transport.origin) as T;
   }
 
   /** Sends `size` bytes of `buf` from `offset`, as one message, without serializing them. */
@@ -106,7 +116,7 @@ export class Connection {
    */
   async recvBytes(maxLength?: number): Promise<Uint8Array> {
     const limit = maxLength === undefined ? undefined : checkInteger('Connection.recvBytes: "maxLength"', maxLength, 0);
-    const { bytes } = await this.#nextRecord('Connection.recvBytes');
+    const { bytes } = await this.#nextRecord('Connection.recvBytes', limit);
     if (limit !== undefined && bytes.byteLength > limit) {
       throw outOfRange('Connection.recvBytes', `a message of at most "maxLength" = ${limit} bytes`, `${bytes.byteLength} bytes`, 'The message was dropped.');
     }
@@ -183,10 +193,10 @@ export class Connection {
   /**
    * The next record; waits as long as it takes (a closed other end rejects with EOFError).
    */
-  async #nextRecord(where: string): Promise<TransportRecord> {
+  async #nextRecord(where: string, maxBytes?: number): Promise<TransportRecord> {
     for (let round = 0; ; round++) {
       const transport = this.#readableTransport(where);
-      const record = transport.tryRead();
+      const record = transport.tryRead(maxBytes);
       if (record === 'eof') throw new EOFError(`${where}: the other end of the ${transport.describe()} is closed, and every message it sent was received.`);
       if (record !== null) return record;
       await transport.waitForRecord(undefined, round === 0);

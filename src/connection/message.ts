@@ -5,7 +5,7 @@
 
 import { deserialize, serialize } from 'node:v8';
 import { InvalidStateError } from '../errors.js';
-import { decodeValue, encodeValue } from '../tasks/codec.js';
+import { type Destination, decodeValue, encodeValue, type Origin } from '../tasks/codec.js';
 
 /** What a record holds. */
 export const RecordKind = { Value: 0, ValueWithHandles: 1, Bytes: 2, BinaryView: 3, Number: 4, String: 5, Constant: 6 } as const;
@@ -100,8 +100,11 @@ function decodePrimitive(kind: number, bytes: Uint8Array, where: string): unknow
   throw malformed(where, bytes);
 }
 
-/** The record for `value`; throws a TypeError naming where an unsendable part sits (`where` is its path). */
-export function encodeMessage(value: unknown, where: string): Message {
+/**
+ * The record for `value`; throws a TypeError naming where an unsendable part sits (`where` is
+ * its path). For a peer outside the tree (a socket), handles are unsendable too.
+ */
+export function encodeMessage(value: unknown, where: string, destination: Destination = 'process'): Message {
   const primitive = encodePrimitive(value);
   if (primitive) return primitive;
   if (ArrayBuffer.isView(value) && value.byteLength >= BINARY_VIEW_FROM_BYTES) {
@@ -112,12 +115,15 @@ export function encodeMessage(value: unknown, where: string): Message {
       return { kind: RecordKind.BinaryView, parts: [header, new Uint8Array(value.buffer, value.byteOffset, value.byteLength)] };
     }
   }
-  const encoded = encodeValue(value, where, 'process');
+  const encoded = encodeValue(value, where, destination === 'peer' ? 'peer' : 'process');
   return { kind: encoded.hasHandles ? RecordKind.ValueWithHandles : RecordKind.Value, parts: [serialize(encoded.value)] };
 }
 
-/** The value a record holds (a record of raw bytes reads as a Buffer of them). */
-export function decodeMessage(kind: number, bytes: Uint8Array, where: string): unknown {
+/**
+ * The value a record holds (a record of raw bytes reads as a Buffer of them). From a peer, a
+ * record holding a handle is refused with a TypeError before anything is rebuilt.
+ */
+export function decodeMessage(kind: number, bytes: Uint8Array, where: string, origin: Origin = 'tree'): unknown {
   if (kind === RecordKind.Bytes) return Buffer.from(bytes);
   if (kind < RecordKind.Value || kind > RecordKind.Constant) throw malformed(where, bytes);
   if (kind === RecordKind.BinaryView) return viewOf(bytes, where);
@@ -128,7 +134,14 @@ export function decodeMessage(kind: number, bytes: Uint8Array, where: string): u
   } catch (error) {
     throw malformed(where, bytes, error);
   }
-  return kind === RecordKind.ValueWithHandles ? decodeValue(value, true) : value;
+  if (kind === RecordKind.Value && origin === 'tree') return value;
+  try {
+    return decodeValue(value, kind === RecordKind.ValueWithHandles, origin, `${where}: message`);
+  } catch (error) {
+    // Refusals and checked failures carry a code; anything else (a nesting too deep for the stack) is a malformed message.
+    if (error instanceof Error && 'code' in error) throw error;
+    throw malformed(where, bytes, error);
+  }
 }
 
 function viewOf(bytes: Uint8Array, where: string): ArrayBufferView {

@@ -40,6 +40,7 @@ interface PipeEndRecord extends PipeShape {
 }
 
 class PipeEnd implements Transport {
+  readonly origin = 'tree';
   readonly readable: boolean;
   readonly writable: boolean;
   readonly #block: SharedBlock;

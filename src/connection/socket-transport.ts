@@ -36,6 +36,8 @@ export interface HandshakeLink {
 }
 
 export class SocketTransport implements Transport, HandshakeLink {
+  /** A socket's other end is outside the tree, even when it passed the authkey handshake. */
+  readonly origin = 'peer';
   readonly readable = true;
   readonly writable = true;
   readonly #socket: Socket;

@@ -1,14 +1,25 @@
 // The codec for every value that crosses to another process or thread (SPEC §10): arguments,
 // results, messages. Values are structured-cloned by the transport; this module only checks
 // that they can be (naming where a bad one sits) and swaps the objects that travel as handles
-// (errors now; locks, queues, shared memory later) for tagged records, through one extension
-// point: registerHandleType(). A value with no handle inside is passed through uncopied.
+// (errors, locks, queues, shared memory...) for tagged records, through one extension point:
+// registerHandleType(). A value with no handle inside is passed through uncopied.
+//
+// The trust boundary (SPEC §10, §14) lives here too, in one check each way: handles travel
+// only within one process tree. Sent to a peer (a socket Connection), a handle is refused like
+// a function; received from a peer, a handle record is refused before anything is rebuilt from
+// it. Only errors, which are plain data, cross to and from peers.
 
 
-import { type ErrorRecord, errorToRecord, recordToError } from './error-codec.js';
+import { errorToRecord, recordToError } from './error-codec.js';
 
-/** Where a value is going: a process needs bytes; a thread can share SharedArrayBuffers. */
-export type Destination = 'process' | 'thread';
+/**
+ * Where a value is going: a process of this tree needs bytes; a thread can share
+ * SharedArrayBuffers; a peer outside the tree (over a socket) gets plain data only, no handles.
+ */
+export type Destination = 'process' | 'thread' | 'peer';
+
+/** Who sent a value: a process or thread of this tree (trusted), or a peer outside it (a socket). */
+export type Origin = 'tree' | 'peer';
 
 /** An object that travels as a handle to the same underlying resource. */
 export interface HandleType<T extends object> {
@@ -18,6 +29,8 @@ export interface HandleType<T extends object> {
   /** Returns structured-clonable data; may throw a TypeError when `destination` cannot take it. */
   encode(value: T, destination: Destination, where: string): unknown;
   decode(data: unknown): T;
+  /** Plain data that may cross to and from peers outside the tree (errors); absent: tree only. */
+  readonly crossesPeers?: boolean;
 }
 
 /** An encoded value, and whether it holds handles (the receiver decodes only then). */
@@ -70,13 +83,18 @@ class Unsendable {
   constructor(
     readonly what: string,
     readonly fix: string,
+    readonly to = 'to another process or thread',
   ) {}
 }
 
-function unsendableError(where: string, reason: Unsendable): TypeError {
-  const error = new TypeError(`${where}: ${reason.what} cannot be sent to another process or thread. ${reason.fix}`);
+function codedTypeError(message: string): TypeError {
+  const error = new TypeError(message);
   Object.defineProperty(error, 'code', { value: 'ERR_INVALID_ARG_VALUE', enumerable: true });
   return error;
+}
+
+function unsendableError(where: string, reason: Unsendable): TypeError {
+  return codedTypeError(`${where}: ${reason.what} cannot be sent ${reason.to}. ${reason.fix}`);
 }
 
 const FUNCTION = new Unsendable(
@@ -89,14 +107,31 @@ const SHARED_BUFFER = new Unsendable(
   'It is shared only between threads of one process: use the thread context, or SharedMemory / SharedArray to share memory with a process.',
 );
 
+const FORGED_RECORD = new Unsendable(
+  `an object with the key ${JSON.stringify(HANDLE_TAG)}`,
+  'That key marks multiproc\'s own handle records: a received record is data, never re-sent as a handle. Rename the key.',
+);
+
+/** Why a handle of this type cannot go to `destination`, or null. */
+function handleReason(type: HandleType<object>, value: object, destination: Destination): Unsendable | null {
+  if (destination !== 'peer' || type.crossesPeers) return null;
+  return new Unsendable(
+    `a ${value.constructor?.name ?? type.tag} (a handle to a resource of this process tree)`,
+    'Handles travel only within one process tree (Pipe, Queue, a Process\'s or a pool\'s arguments); send plain data instead.',
+    'over a socket Connection (Listener/Client) to a peer outside this process tree',
+  );
+}
+
 /** Why this one value (not its contents) cannot be sent, or null. */
 function unsendableReason(value: unknown, destination: Destination): Unsendable | null {
   if (typeof value === 'function') return FUNCTION;
   if (typeof value === 'symbol') return SYMBOL;
   if (typeof value !== 'object' || value === null) return null;
   if (value instanceof SharedArrayBuffer) return destination === 'thread' ? null : SHARED_BUFFER;
-  if (Array.isArray(value) || value instanceof Map || value instanceof Set || isPlainObject(value)) return null;
-  if (isCloneableLeaf(value) || handleTypeOf(value)) return null;
+  if (isPlainObject(value)) return Object.hasOwn(value, HANDLE_TAG) ? FORGED_RECORD : null;
+  if (Array.isArray(value) || value instanceof Map || value instanceof Set || isCloneableLeaf(value)) return null;
+  const type = handleTypeOf(value);
+  if (type) return handleReason(type, value, destination);
   const name = value.constructor?.name ?? 'unknown';
   return new Unsendable(
     `an instance of class ${name}`,
@@ -128,6 +163,7 @@ function check(value: unknown, destination: Destination, seen: Set<object>): boo
   if (isPlainObject(value)) {
     let hasHandles = false;
     for (const key of Object.keys(value)) {
+      if (key === HANDLE_TAG) throw FORGED_RECORD;
       if (check((value as Record<string, unknown>)[key], destination, seen)) hasHandles = true;
     }
     return hasHandles;
@@ -137,10 +173,10 @@ function check(value: unknown, destination: Destination, seen: Set<object>): boo
     for (const entry of value) if (check(entry, destination, seen)) hasHandles = true;
     return hasHandles;
   }
-  if (handleTypeOf(value)) return true;
-  const reason = unsendableReason(value, destination);
+  const type = handleTypeOf(value);
+  const reason = type ? handleReason(type, value, destination) : unsendableReason(value, destination);
   if (reason) throw reason;
-  return false;
+  return type !== undefined;
 }
 
 /** The slow pass, run only after a failure: finds where the unsendable part sits. */
@@ -250,9 +286,73 @@ export function encodeItems(items: unknown[], where: (index: number) => string, 
   return hasHandles ? { value: rewrite(items, destination, where(0), new Map()), hasHandles } : { value: items, hasHandles };
 }
 
-/** Restores a received value: tagged records become their objects again. */
-export function decodeValue(value: unknown, hasHandles: boolean): unknown {
+/**
+ * Restores a received value: tagged records become their objects again. From a peer, a record
+ * of a handle is refused first (a TypeError naming where it sits, `where` being the root's
+ * path), before anything is rebuilt: nothing a peer sends can make a lock, run a Barrier's
+ * action or map memory.
+ */
+export function decodeValue(value: unknown, hasHandles: boolean, origin: Origin = 'tree', where = 'value'): unknown {
+  if (origin === 'peer') refusePeerHandles(value, where);
   return hasHandles ? restore(value, new Map()) : value;
+}
+
+/** A handle record found where a peer's value may hold none: its tag, and its path (built on the way out). */
+interface FoundRecord {
+  readonly tag: string;
+  path: string;
+}
+
+function refusePeerHandles(value: unknown, where: string): void {
+  if (typeof value !== 'object' || value === null) return;
+  const found = findPeerHandle(value, new Set());
+  if (!found) return;
+  throw codedTypeError(
+    `${where}${found.path}: a handle record (${JSON.stringify(found.tag)}) arrived from a peer outside this process tree and was refused; nothing was rebuilt from it. Handles travel only within one process tree; a socket Connection carries plain data. The connection stays usable.`,
+  );
+}
+
+/** The first record, in `value`, of a handle that may not come from a peer; null when there is none. */
+function findPeerHandle(value: object, seen: Set<object>): FoundRecord | null {
+  if (seen.has(value)) return null;
+  seen.add(value);
+  const children: Iterable<[string | (() => string), unknown]> = childrenOf(value);
+  for (const [key, item] of children) {
+    if (typeof item !== 'object' || item === null) continue;
+    const found = findPeerHandle(item, seen);
+    if (found) {
+      found.path = `${typeof key === 'function' ? key() : key}${found.path}`;
+      return found;
+    }
+  }
+  if (!isPlainObject(value) || !Object.hasOwn(value, HANDLE_TAG)) return null;
+  const tag = (value as Record<string, unknown>)[HANDLE_TAG];
+  if (typeof tag === 'string' && handleTypesByTag.get(tag)?.crossesPeers) return null;
+  return { tag: String(tag), path: '' };
+}
+
+/** The entries of a container, keyed by their path step (computed only when needed). */
+function* childrenOf(value: object): Generator<[string | (() => string), unknown]> {
+  if (Array.isArray(value)) {
+    for (let index = 0; index < value.length; index++) yield [() => `[${index}]`, value[index]];
+  } else if (value instanceof Map) {
+    let index = 0;
+    for (const [key, item] of value) {
+      const at = index++;
+      yield [() => `<key ${at}>`, key];
+      yield [() => `<value ${at}>`, item];
+    }
+  } else if (value instanceof Set) {
+    let index = 0;
+    for (const item of value) {
+      const at = index++;
+      yield [() => `<item ${at}>`, item];
+    }
+  } else if (isPlainObject(value)) {
+    for (const key of Object.keys(value)) {
+      yield [() => (/^[A-Za-z_$][\w$]*$/.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`), (value as Record<string, unknown>)[key]];
+    }
+  }
 }
 
 function restore(value: unknown, memo: Map<object, unknown>): unknown {
@@ -282,7 +382,7 @@ function restore(value: unknown, memo: Map<object, unknown>): unknown {
   const tag = record[HANDLE_TAG];
   if (typeof tag === 'string') {
     const type = handleTypesByTag.get(tag);
-    if (!type) throw new TypeError(`codec: received a handle of unknown type "${tag}"; is multiproc the same version on both sides?`);
+    if (!type) throw codedTypeError(`codec: received a handle of unknown type ${JSON.stringify(tag)}; is multiproc the same version on both sides?`);
     const restored = type.decode(restore(record.data, memo));
     memo.set(value, restored);
     return restored;
@@ -300,5 +400,6 @@ registerHandleType<Error>({
   tag: 'error',
   matches: (value): value is Error => value instanceof Error,
   encode: (error) => errorToRecord(error),
-  decode: (data) => recordToError(data as ErrorRecord),
+  decode: (data) => recordToError(data),
+  crossesPeers: true,
 });

@@ -2,7 +2,12 @@
 // class with the child's stack; thrown by a task they are re-thrown in the parent as Python
 // does: same class, name and message, with the child's stack kept in a RemoteError `cause`.
 
-import { errorClasses, RemoteError } from '../errors.js';
+import { errorClasses, InvalidStateError, RemoteError } from '../errors.js';
+
+/** How many errors deep a `cause` chain travels; deeper causes are dropped (a peer may send any depth). */
+export const MAX_CAUSE_DEPTH = 8;
+/** The longest `name` kept: names pick a class, they are never long. */
+const MAX_NAME_LENGTH = 256;
 
 /** The wire form of an error. */
 export interface ErrorRecord {
@@ -39,7 +44,7 @@ export function errorToRecord(thrown: unknown, depth = 0): ErrorRecord {
   }
   const cause = thrown.cause;
   let causeRecord: ErrorRecord['cause'];
-  if (cause instanceof Error && depth < 8) causeRecord = errorToRecord(cause, depth + 1);
+  if (cause instanceof Error && depth < MAX_CAUSE_DEPTH) causeRecord = errorToRecord(cause, depth + 1);
   else if (isPrimitive(cause) && typeof cause !== 'bigint') causeRecord = cause;
   return {
     name: thrown.name,
@@ -73,11 +78,64 @@ function construct(record: ErrorRecord, options?: ErrorOptions): Error {
 
 function causeOf(record: ErrorRecord): unknown {
   const cause = record.cause;
-  return cause !== null && typeof cause === 'object' ? recordToError(cause) : cause;
+  return cause !== null && typeof cause === 'object' ? checkedToError(cause) : cause;
 }
 
-/** An error received as data: the same class, with the child's own stack. */
-export function recordToError(record: ErrorRecord): Error {
+function malformedRecord(where: string, what: string): InvalidStateError {
+  return new InvalidStateError(`${where}: a malformed error record arrived (${what}) and was dropped; the sender wrote something that is not a multiproc error.`);
+}
+
+function isRecordObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+/**
+ * Checks that received data has an error record's shape (strings where strings belong,
+ * primitive props only) and returns a clean copy, its `cause` chain cut at MAX_CAUSE_DEPTH.
+ * Throws InvalidStateError naming `where` otherwise.
+ */
+export function checkErrorRecord(data: unknown, where: string, depth = 0): ErrorRecord {
+  if (!isRecordObject(data)) return fail(where, 'not an object');
+  const { name, message, stack, cause, props } = data;
+  if (typeof name !== 'string' || name.length > MAX_NAME_LENGTH) return fail(where, '"name" is not a short string');
+  if (typeof message !== 'string') return fail(where, '"message" is not a string');
+  if (stack !== undefined && typeof stack !== 'string') return fail(where, '"stack" is not a string');
+  let checkedCause: ErrorRecord['cause'];
+  if (cause === undefined || cause === null || typeof cause === 'string' || typeof cause === 'number' || typeof cause === 'boolean') checkedCause = cause;
+  else if (depth + 1 < MAX_CAUSE_DEPTH) checkedCause = checkErrorRecord(cause, where, depth + 1);
+  else if (!isRecordObject(cause)) return fail(where, '"cause" is neither an error record nor a primitive');
+  return {
+    name,
+    message,
+    ...(stack !== undefined && { stack }),
+    ...(checkedCause !== undefined && { cause: checkedCause }),
+    ...(props !== undefined && { props: checkProps(props, where) }),
+  };
+}
+
+function checkProps(props: unknown, where: string): Record<string, Primitive> {
+  if (!isRecordObject(props)) return fail(where, '"props" is not an object');
+  const checked: Record<string, Primitive> = {};
+  for (const key of Object.keys(props)) {
+    const value = props[key];
+    if (!isPrimitive(value)) return fail(where, `"props.${key}" is not a primitive`);
+    if (key !== '__proto__') checked[key] = value;
+  }
+  return checked;
+}
+
+function fail(where: string, what: string): never {
+  throw malformedRecord(where, what);
+}
+
+/** An error received as data: the same class, with the child's own stack. The record is checked first. */
+export function recordToError(record: unknown): Error {
+  return checkedToError(checkErrorRecord(record, 'a received error'));
+}
+
+function checkedToError(record: ErrorRecord): Error {
   const options = record.cause !== undefined ? { cause: causeOf(record) } : undefined;
   const error = construct(record, options);
   if (record.stack !== undefined) error.stack = record.stack;
@@ -85,7 +143,8 @@ export function recordToError(record: ErrorRecord): Error {
 }
 
 /** An error thrown by a task, to re-throw in the parent (Python's RemoteTraceback as `cause`). */
-export function remoteTaskError(record: ErrorRecord): Error {
+export function remoteTaskError(received: unknown): Error {
+  const record = checkErrorRecord(received, 'a task\'s error');
   const remoteOptions = record.cause !== undefined ? { cause: causeOf(record) } : undefined;
   const remote = new RemoteError(`\n"""\n${record.stack ?? `${record.name}: ${record.message}`}\n"""`, remoteOptions);
   return construct(record, { cause: remote });
