@@ -54,7 +54,7 @@ export class ObjectTable {
     const member = (held.object as Record<string, unknown>)[method];
     if (typeof member !== 'function') return member; // a property reads as a method
     const args = this.#fromClient(request.args, `${held.typeid}.${method}: args`, false) as unknown[];
-    const result: unknown = await member.apply(held.object, args);
+    const result: unknown = member.apply(held.object, args); // not awaited yet: an AsyncResult is a thenable
     // A pool's AsyncResult or imap iterator cannot travel: it stays here, and a proxy goes back.
     if (result instanceof AsyncResult) return this.#keep(result, 'AsyncResult');
     if (result instanceof StreamJob) return this.#keep(result, 'ImapIterator');

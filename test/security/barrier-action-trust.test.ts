@@ -6,11 +6,14 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { Barrier, Lock, Pipe, Process } from 'multiproc';
+import { serialize } from 'node:v8';
+import { Barrier, type Connection, Pipe, Process } from 'multiproc';
 import { encodeValue } from '../../dist/tasks/codec.js';
 import { loadNative } from '../../src/native/loader.ts';
-import { markBarrierAction, waitOnBarrier } from '../fixtures/trust-tasks.ts';
+import { markBarrierAction, receiveBarrierAndWait, waitOnBarrier } from '../fixtures/trust-tasks.ts';
 
+/** The record kind of a message holding handles (src/connection/message.ts). */
+const RECORD_WITH_HANDLES = 1;
 const skip = loadNative() ? false : 'the native addon is not built here';
 
 function scratch(t: { after(fn: () => void): void }): string {
@@ -38,6 +41,19 @@ test('a Barrier with an inline action cannot be sent: TypeError at the send, nam
   left.send(new Barrier(2, { action: markBarrierAction })); // a registered action travels
 });
 
+/** Writes a message as a sender's codec would, skipping its checks: a forger on the tree's own transport. */
+function sendRaw(connection: Connection, value: unknown): void {
+  (connection as unknown as { transport: { write(kind: number, parts: Uint8Array[]): void } }).transport.write(RECORD_WITH_HANDLES, [serialize(value)]);
+}
+
+function forgedActions(marker: string): unknown[] {
+  return [
+    { kind: 'source', name: 'evil', source: `() => require('node:fs').writeFileSync(${JSON.stringify(marker)}, 'ran')` },
+    { kind: 'module', module: `data:text/javascript,import { writeFileSync } from 'node:fs'; export function run() { writeFileSync(${JSON.stringify(marker)}, 'ran'); }`, name: 'run' },
+    { kind: 'module', module: 'node:child_process', name: 'execSync' },
+  ];
+}
+
 test('a forged Barrier record with a source action or a data: module action is refused by the receiver, and nothing runs', { skip }, async (t) => {
   const marker = join(scratch(t), 'marker');
   const [left, right] = Pipe();
@@ -45,11 +61,8 @@ test('a forged Barrier record with a source action or a data: module action is r
     left.close();
     right.close();
   });
-  const source = { kind: 'source', name: 'evil', source: `() => require('node:fs').writeFileSync(${JSON.stringify(marker)}, 'ran')` };
-  const dataModule = { kind: 'module', module: `data:text/javascript,import { writeFileSync } from 'node:fs'; export function run() { writeFileSync(${JSON.stringify(marker)}, 'ran'); }`, name: 'run' };
-  for (const action of [source, dataModule, { kind: 'module', module: 'node:child_process', name: 'execSync' }]) {
-    // A real handle beside it makes the receiver decode the message, as any message with handles.
-    left.send([new Lock(), forgedBarrierRecord(action)]);
+  for (const action of forgedActions(marker)) {
+    sendRaw(left, [forgedBarrierRecord(action)]);
     await assert.rejects(right.recv(), { name: 'TypeError', code: 'ERR_INVALID_ARG_VALUE', message: /Barrier record/ });
   }
   left.send('still usable');
@@ -57,13 +70,20 @@ test('a forged Barrier record with a source action or a data: module action is r
   assert.equal(existsSync(marker), false, 'a forged action ran');
 });
 
-test('a child given a forged Barrier record in its arguments refuses it and runs nothing', { skip }, async (t) => {
+test('a child sent a forged Barrier record refuses it and runs nothing', { skip }, async (t) => {
   const marker = join(scratch(t), 'marker');
-  const source = { kind: 'source', name: 'evil', source: `() => require('node:fs').writeFileSync(${JSON.stringify(marker)}, 'ran')` };
-  const child = new Process({ target: waitOnBarrier, args: [forgedBarrierRecord(source), new Lock()] as unknown as [Barrier] });
-  t.after(() => child.kill());
-  child.start();
-  await child.join();
-  assert.equal(child.exitCode, 1);
+  for (const action of forgedActions(marker)) {
+    const [left, right] = Pipe();
+    const child = new Process({ target: receiveBarrierAndWait, args: [right] });
+    t.after(() => {
+      child.kill();
+      left.close();
+    });
+    child.start();
+    right.close();
+    sendRaw(left, [forgedBarrierRecord(action)]);
+    await child.join();
+    assert.equal(child.exitCode, 1);
+  }
   assert.equal(existsSync(marker), false, 'a forged action ran');
 });
