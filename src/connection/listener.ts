@@ -1,15 +1,17 @@
 // Listener and Client: Python's multiprocessing.connection.Listener and Client, over TCP or a
 // unix socket. Each accepted or connected socket is a Connection (socket-transport.ts frames
 // its records). With an authkey, both sides run Python's challenge handshake (auth.ts) before
-// either may read a message; without one, none runs (both ends must agree).
+// either may read a message; without one, none runs (both ends must agree). Connections come
+// in through admission.ts (bounded, concurrent handshakes with a deadline).
 
 import { lstatSync, unlinkSync } from 'node:fs';
 import { type AddressInfo, connect, createServer, isIPv6, type Server, type Socket } from 'node:net';
-import { InvalidStateError } from '../errors.js';
+import { InvalidStateError, TimeoutError } from '../errors.js';
 import { checkInteger, checkOptionsObject, invalidType, invalidValue, outOfRange } from '../validate.js';
-import { authenticateClientSide, authenticateListenerSide } from './auth.js';
+import { Admission } from './admission.js';
+import { authenticateClientSide } from './auth.js';
 import { Connection } from './connection.js';
-import { SocketTransport } from './socket-transport.js';
+import { DEFAULT_MAX_MESSAGE_BYTES, MAX_FRAME_BYTES, socketTransport } from './socket-transport.js';
 
 /** A TCP address (Python's `(host, port)` tuple). */
 export interface InetAddress {
@@ -38,6 +40,32 @@ export interface ListenerOptions {
   family?: AddressFamily;
   /** The kernel's queue of connections not accepted yet (Node's default when absent). */
   backlog?: number;
+  /**
+   * Milliseconds a connecting peer has to pass the authkey handshake (default 5000); a peer
+   * still silent then is dropped, without accept() ever seeing it.
+   */
+  handshakeTimeout?: number;
+  /** The longest message, in bytes, sent or received on an accepted connection (default 2**28, 256 MiB). */
+  maxMessageSize?: number;
+}
+
+/** The options every socket end shares, checked. */
+interface SocketLimits {
+  readonly handshakeTimeoutMs: number;
+  readonly maxMessageBytes: number;
+}
+
+const DEFAULT_HANDSHAKE_TIMEOUT_MS = 5000;
+/** The longest timer Node keeps (a longer one fires at once). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+function parseLimits(where: string, options: Record<string, unknown>): SocketLimits {
+  const { handshakeTimeout, maxMessageSize } = options;
+  const handshakeTimeoutMs = handshakeTimeout === undefined ? DEFAULT_HANDSHAKE_TIMEOUT_MS : checkInteger(`${where}: "handshakeTimeout"`, handshakeTimeout, 1);
+  if (handshakeTimeoutMs > MAX_TIMER_MS) throw outOfRange(`${where}: "handshakeTimeout"`, `milliseconds from 1 to ${MAX_TIMER_MS}`, handshakeTimeout);
+  const maxMessageBytes = maxMessageSize === undefined ? DEFAULT_MAX_MESSAGE_BYTES : checkInteger(`${where}: "maxMessageSize"`, maxMessageSize, 1);
+  if (maxMessageBytes > MAX_FRAME_BYTES) throw outOfRange(`${where}: "maxMessageSize"`, `bytes from 1 to ${MAX_FRAME_BYTES} (2**32 - 1, the most a frame header can say)`, maxMessageSize);
+  return { handshakeTimeoutMs, maxMessageBytes };
 }
 
 export interface ClientOptions {
@@ -47,6 +75,10 @@ export interface ClientOptions {
   authkey?: Authkey;
   /** Inferred from `address` when absent. */
   family?: AddressFamily;
+  /** Milliseconds the listener has to complete the authkey handshake (default 5000); then Client rejects with TimeoutError. */
+  handshakeTimeout?: number;
+  /** The longest message, in bytes, sent or received on this connection (default 2**28, 256 MiB). */
+  maxMessageSize?: number;
 }
 
 type Endpoint = { readonly family: 'AF_INET'; readonly host: string; readonly port: number } | { readonly family: 'AF_UNIX'; readonly path: string };
@@ -106,12 +138,6 @@ function describeEndpoint(endpoint: Endpoint): string {
 /** Sockets are served by the transport's own listeners; this one covers the moments before it exists. */
 function ignoreSocketError(): void {}
 
-/** The transport of a new socket: no Nagle delay on TCP (messages are often small requests and replies). */
-function transportOf(socket: Socket, name: string, isHandshaking: boolean): SocketTransport {
-  if (socket.remoteAddress !== undefined) socket.setNoDelay(true);
-  return new SocketTransport(socket, name, isHandshaking);
-}
-
 function isAbstract(path: string): boolean {
   return path.startsWith('\0');
 }
@@ -155,11 +181,6 @@ function refuseExistingPath(path: string): void {
   throw Object.assign(error, { code: 'EADDRINUSE' });
 }
 
-interface Waiter {
-  resolve(socket: Socket): void;
-  reject(error: Error): void;
-}
-
 /**
  * Accepts connections on a TCP address or a unix socket (Python's `Listener`).
  *
@@ -167,6 +188,9 @@ interface Waiter {
  * is final at once; a TCP address is bound a moment later (its host is looked up first): its
  * `address` is the requested one until then, except that with port 0 (any free port) it
  * throws until bound: `await listener.listening` first. `accept()` waits for the binding itself.
+ *
+ * Handshakes run as connections arrive, many at once, each within `handshakeTimeout`:
+ * accept() yields connections in the order they passed, so a silent peer keeps nobody out.
  *
  * @example
  * const listener = new Listener({ address: { host: '127.0.0.1', port: 0 }, authkey: 'secret' });
@@ -180,13 +204,8 @@ export class Listener {
   readonly listening: Promise<void>;
   readonly #server: Server;
   readonly #endpoint: Endpoint;
-  readonly #authkey: Uint8Array | null;
-  /** Connections taken by the server and not by accept() yet. */
-  readonly #arrived: Socket[] = [];
-  /** accept() calls waiting for a connection. */
-  readonly #waiting: Waiter[] = [];
-  /** Transports of accept() calls in the middle of the handshake (closed with the listener). */
-  readonly #handshaking = new Set<SocketTransport>();
+  /** Connections between the server and accept(): their handshakes and the ones that passed. */
+  readonly #admission: Admission<Address>;
   #bound: Address | null = null;
   #failure: Error | null = null;
   #isClosed = false;
@@ -195,7 +214,8 @@ export class Listener {
   constructor(options: ListenerOptions) {
     const checked = checkOptions('Listener', options);
     this.#endpoint = parseEndpoint('Listener', checked.address, checked.family, 0);
-    this.#authkey = parseAuthkey('Listener', checked.authkey);
+    const authkey = parseAuthkey('Listener', checked.authkey);
+    this.#admission = new Admission({ authkey, ...parseLimits('Listener', checked) });
     const backlog = checked.backlog === undefined ? undefined : checkInteger('Listener: "backlog"', checked.backlog, 0);
     if (this.#endpoint.family === 'AF_UNIX' && !isAbstract(this.#endpoint.path)) refuseExistingPath(this.#endpoint.path);
     this.#server = createServer((socket) => this.#arrive(socket));
@@ -239,31 +259,30 @@ export class Listener {
   }
 
   /**
-   * The next connection. With an authkey, resolves once the client passed the handshake, and
-   * rejects with AuthenticationError when it fails (the listener goes on: accept again).
-   * Rejects with InvalidStateError once the listener is closed.
+   * The next connection, in the order connections passed the authkey handshake (without an
+   * authkey, the order they arrived). Rejects with AuthenticationError when a peer failed the
+   * handshake (a wrong key: the listener goes on, accept again); peers that stay silent past
+   * `handshakeTimeout` or leave are dropped unseen. Rejects with InvalidStateError once the
+   * listener is closed.
    */
   async accept(): Promise<Connection> {
-    const socket = await this.#nextSocket();
-    const endpoint = this.#endpoint;
-    const peer: Address = endpoint.family === 'AF_UNIX' ? endpoint.path : Object.freeze({ host: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 });
-    this.#lastAcceptedFrom = peer;
-    const name = typeof peer === 'string' ? `unix socket ${peer}` : `socket to ${hostPort(peer.host, peer.port)}`;
-    const transport = transportOf(socket, name, this.#authkey !== null);
-    if (this.#authkey !== null) await this.#authenticate(transport, this.#authkey);
-    return new Connection(transport);
+    if (this.#isClosed) throw this.#closedError();
+    if (this.#failure !== null) throw this.#failure;
+    const { connection, from } = await this.#admission.next();
+    this.#lastAcceptedFrom = from;
+    return connection;
   }
 
-  /** Stops listening (a unix socket's file is removed); connections already accepted stay open. Idempotent. */
+  /**
+   * Stops listening (a unix socket's file is removed); connections not accepted yet are closed,
+   * connections already accepted stay open. Idempotent.
+   */
   close(): void {
     if (this.#isClosed) return;
     this.#isClosed = true;
     this.#server.close();
     if (this.#endpoint.family === 'AF_UNIX') liveSocketFiles.delete(this.#endpoint.path);
-    for (const socket of this.#arrived.splice(0)) socket.destroy();
-    const error = this.#closedError();
-    for (const waiter of this.#waiting.splice(0)) waiter.reject(error);
-    for (const transport of this.#handshaking) transport.close();
+    this.#admission.close(this.#closedError());
   }
 
   [Symbol.dispose](): void {
@@ -299,7 +318,7 @@ export class Listener {
       Object.assign(this.#failure, { code: (error as NodeJS.ErrnoException).code });
       reject(this.#failure);
     }
-    for (const waiter of this.#waiting.splice(0)) waiter.reject(this.#failure ?? error);
+    this.#admission.rejectWaiting(this.#failure ?? error);
   }
 
   #closedError(): InvalidStateError {
@@ -308,35 +327,11 @@ export class Listener {
 
   #arrive(socket: Socket): void {
     socket.on('error', ignoreSocketError);
-    if (this.#isClosed) {
-      socket.destroy();
-      return;
-    }
-    const waiter = this.#waiting.shift();
-    if (waiter) waiter.resolve(socket);
-    else this.#arrived.push(socket);
-  }
-
-  #nextSocket(): Promise<Socket> {
-    if (this.#isClosed) return Promise.reject(this.#closedError());
-    if (this.#failure !== null) return Promise.reject(this.#failure);
-    const socket = this.#arrived.shift();
-    if (socket) return Promise.resolve(socket);
-    return new Promise((resolve, reject) => this.#waiting.push({ resolve, reject }));
-  }
-
-  async #authenticate(transport: SocketTransport, authkey: Uint8Array): Promise<void> {
-    this.#handshaking.add(transport);
-    try {
-      await authenticateListenerSide(transport, authkey, 'Listener.accept');
-      transport.authenticated();
-    } catch (error) {
-      transport.close();
-      if (this.#isClosed) throw new InvalidStateError('Listener.accept: the listener was closed during the authkey handshake.', { cause: error });
-      throw error;
-    } finally {
-      this.#handshaking.delete(transport);
-    }
+    const endpoint = this.#endpoint;
+    const from: Address = endpoint.family === 'AF_UNIX' ? endpoint.path : Object.freeze({ host: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 });
+    const name = typeof from === 'string' ? `unix socket ${from}` : `socket to ${hostPort(from.host, from.port)}`;
+    if (this.#isClosed) socket.destroy();
+    else this.#admission.arrive(socket, name, from);
   }
 }
 
@@ -368,16 +363,27 @@ export async function Client(options: ClientOptions): Promise<Connection> {
   const checked = checkOptions('Client', options);
   const endpoint = parseEndpoint('Client', checked.address, checked.family, 1);
   const authkey = parseAuthkey('Client', checked.authkey);
+  const { handshakeTimeoutMs, maxMessageBytes } = parseLimits('Client', checked);
   const socket = await connectTo(endpoint);
-  const transport = transportOf(socket, describeEndpoint(endpoint), authkey !== null);
-  if (authkey !== null) {
-    try {
-      await authenticateClientSide(transport, authkey, 'Client');
-      transport.authenticated();
-    } catch (error) {
-      transport.close();
-      throw error;
-    }
+  const transport = socketTransport(socket, describeEndpoint(endpoint), authkey !== null, maxMessageBytes);
+  if (authkey === null) return new Connection(transport);
+  let isLate = false;
+  const deadline = setTimeout(() => {
+    isLate = true;
+    transport.close();
+  }, handshakeTimeoutMs);
+  try {
+    await authenticateClientSide(transport, authkey, 'Client');
+    transport.authenticated();
+  } catch (error) {
+    transport.close();
+    if (!isLate) throw error;
+    throw new TimeoutError(
+      `Client: the listener at the ${describeEndpoint(endpoint)} did not complete the authkey handshake within "handshakeTimeout" = ${handshakeTimeoutMs} ms; the socket was closed. Is it a multiproc Listener with an authkey, and not overloaded?`,
+      { cause: error },
+    );
+  } finally {
+    clearTimeout(deadline);
   }
   return new Connection(transport);
 }

@@ -7,6 +7,11 @@
 // process allocate more than that (and the socket stops reading while unparsed bytes pile up).
 // A broken frame (unknown kind, too long, cut by the end of the stream) never throws from a
 // socket event: the transport fails, closes the socket, and the next read throws.
+//
+// A frame's length is checked at its header, against `maxMessageSize` (and a recvBytes()
+// `maxLength`), before anything is allocated for it; a frame under the limit is not allocated
+// at once either: its buffer grows with the bytes that actually arrive, so a peer that claims
+// a long frame and sends little costs little.
 
 import type { Socket } from 'node:net';
 import { EOFError, InvalidStateError } from '../errors.js';
@@ -20,7 +25,12 @@ const LAST_MESSAGE_KIND = Math.max(...Object.values(RecordKind));
 export const HANDSHAKE_KIND = 255;
 /** The longest frame accepted before authentication (Python's `recv_bytes(256)`). */
 export const HANDSHAKE_MAX_BYTES = 256;
-const MAX_FRAME_BYTES = 2 ** 32 - 1;
+/** The longest frame the header can describe, and the largest `maxMessageSize`. */
+export const MAX_FRAME_BYTES = 2 ** 32 - 1;
+/** The default `maxMessageSize` of Listener and Client (SPEC §14): 256 MiB. */
+export const DEFAULT_MAX_MESSAGE_BYTES = 2 ** 28;
+/** The first buffer of a frame too long for one received chunk; it doubles as bytes arrive. */
+const FIRST_BODY_BYTES = 64 * 1024;
 /** The longest a waitForRecord() lasts. */
 const MAX_WAIT_MS = 1000;
 /** Unparsed bytes above which the socket stops reading until a reader takes some. */
@@ -33,6 +43,12 @@ export interface HandshakeLink {
   sendHandshake(bytes: Uint8Array): void;
   receiveHandshake(): Promise<Uint8Array>;
   describe(): string;
+}
+
+/** The transport of a new socket: no Nagle delay on TCP (messages are often small requests and replies). */
+export function socketTransport(socket: Socket, name: string, isHandshaking: boolean, maxMessageBytes: number): SocketTransport {
+  if (socket.remoteAddress !== undefined) socket.setNoDelay(true);
+  return new SocketTransport(socket, name, isHandshaking, maxMessageBytes);
 }
 
 export class SocketTransport implements Transport, HandshakeLink {
@@ -48,10 +64,14 @@ export class SocketTransport implements Transport, HandshakeLink {
   #chunkBytes = 0;
   readonly #header = Buffer.alloc(HEADER_BYTES);
   #headerFilled = 0;
-  /** The frame being filled once its header is read; null between frames. */
+  readonly #maxMessageBytes: number;
+  /** The frame being filled once its header is read (its buffer may be shorter than the frame); null between frames. */
   #body: Buffer | null = null;
+  #bodyLength = 0;
   #bodyFilled = 0;
   #bodyKind = 0;
+  /** The longest frame the current read takes (a recvBytes() maxLength); set only during tryRead(). */
+  #readLimit = Number.POSITIVE_INFINITY;
   /** A parsed record not taken yet (peek() parses one ahead). */
   #ready: TransportRecord | null = null;
   #failure: Error | null = null;
@@ -62,7 +82,20 @@ export class SocketTransport implements Transport, HandshakeLink {
   /**
    * @param name For messages: "socket to 127.0.0.1:4000".
    * @param isHandshaking True when an authkey handshake must run before any message is read.
+   * @param maxMessageBytes The longest frame sent or received (checked at its header).
    */
+  constructor(socket: Socket, name: string, isHandshaking: boolean, maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES) {
+    this.#socket = socket;
+    this.#name = name;
+    this.#maxMessageBytes = maxMessageBytes;
+    this.#phase = isHandshaking ? 'handshake' : 'open';
+    socket.on('data', (chunk: Buffer) => this.#receive(chunk));
+    socket.on('end', () => this.#end());
+    socket.on('close', () => this.#end());
+    // A reset or a failed write ends the stream: reads return what arrived, then EOF.
+    socket.on('error', () => this.#end());
+  }
+
   /**
    * Whether the open socket keeps the process alive (Node's ref/unref): a manager's client keeps
    * its connection open between calls, but only a call in progress should hold the process.
@@ -72,20 +105,11 @@ export class SocketTransport implements Transport, HandshakeLink {
     else this.#socket.unref();
   }
 
-  constructor(socket: Socket, name: string, isHandshaking: boolean) {
-    this.#socket = socket;
-    this.#name = name;
-    this.#phase = isHandshaking ? 'handshake' : 'open';
-    socket.on('data', (chunk: Buffer) => this.#receive(chunk));
-    socket.on('end', () => this.#end());
-    socket.on('close', () => this.#end());
-    // A reset or a failed write ends the stream: reads return what arrived, then EOF.
-    socket.on('error', () => this.#end());
-  }
-
   write(kind: number, parts: readonly Uint8Array[]): void {
     const length = parts.reduce((sum, part) => sum + part.byteLength, 0);
-    if (length > MAX_FRAME_BYTES) throw outOfRange('Connection.send', `a message of at most ${MAX_FRAME_BYTES} bytes`, `${length} bytes`);
+    if (length > this.#maxMessageBytes && kind !== HANDSHAKE_KIND) {
+      throw outOfRange('Connection.send', `a message of at most "maxMessageSize" = ${this.#maxMessageBytes} bytes`, `${length} bytes`, 'Nothing was sent; raise "maxMessageSize" on both ends, or send the data in parts.');
+    }
     if (this.#isClosed || this.#failure !== null || !this.#socket.writable) {
       throw Object.assign(new Error(`Connection.send: the ${this.#name} is closed; nobody can receive this message (broken pipe).`), { code: 'EPIPE' });
     }
@@ -96,8 +120,9 @@ export class SocketTransport implements Transport, HandshakeLink {
     this.#socket.write(Buffer.concat([header, ...parts]));
   }
 
-  tryRead(): TransportRecord | null | 'eof' {
-    this.#advance();
+  tryRead(maxBytes?: number): TransportRecord | null | 'eof' {
+    if (maxBytes !== undefined) this.#takeAtMost(maxBytes);
+    else this.#advance();
     const record = this.#ready;
     if (record !== null) {
       this.#ready = null;
@@ -128,6 +153,28 @@ export class SocketTransport implements Transport, HandshakeLink {
       timer.unref();
       this.#wakers.add(done);
     });
+  }
+
+  /** Parses the next frame if it is at most `maxBytes` long; fails (closing the socket) when it is longer. */
+  #takeAtMost(maxBytes: number): void {
+    this.#readLimit = maxBytes;
+    try {
+      this.#advance();
+    } finally {
+      this.#readLimit = Number.POSITIVE_INFINITY;
+    }
+    // A frame parsed or begun before this read (by poll()) was checked against maxMessageSize only.
+    const length = this.#ready?.bytes.byteLength ?? (this.#body !== null ? this.#bodyLength : 0);
+    if (length > maxBytes) this.#fail(this.#tooLong(length, maxBytes, '"maxLength"'));
+  }
+
+  #tooLong(length: number, limit: number, option: string): RangeError {
+    return outOfRange(
+      `Connection.recv: the ${this.#name}`,
+      `a message of at most ${option} = ${limit} bytes`,
+      `a frame header announcing ${length} bytes`,
+      'Nothing was allocated for it, and the connection was closed (the rest of the stream cannot be read past it).',
+    );
   }
 
   /** Sends what was written, then closes the socket; the peer reads EOF after the last message. */
@@ -213,6 +260,7 @@ export class SocketTransport implements Transport, HandshakeLink {
       return false;
     }
     this.#bodyKind = kind;
+    this.#bodyLength = length;
     this.#bodyFilled = 0;
     const head = this.#chunks[0];
     // The whole frame is in one chunk, 8-byte aligned (a typed array may be a view of it): no copy.
@@ -222,25 +270,32 @@ export class SocketTransport implements Transport, HandshakeLink {
       this.#consume(length);
       return true;
     }
-    return this.#allocateBody(length);
+    return this.#reserve(Math.min(length, FIRST_BODY_BYTES));
   }
 
-  #allocateBody(length: number): boolean {
+  /** Makes the frame's buffer at least `bytes` long (never longer than the frame), keeping what it holds. */
+  #reserve(bytes: number): boolean {
+    const body = this.#body;
+    if (body !== null && body.length >= bytes) return true;
+    const capacity = Math.min(this.#bodyLength, Math.max(bytes, (body?.length ?? 0) * 2));
     try {
-      this.#body = Buffer.allocUnsafe(length);
+      const grown = Buffer.allocUnsafe(capacity);
+      if (body !== null) grown.set(body.subarray(0, this.#bodyFilled));
+      this.#body = grown;
       return true;
     } catch (error) {
-      this.#fail(new InvalidStateError(`${this.#name}: a ${length}-byte message arrived but no memory could be allocated for it; the socket was closed.`, { cause: error }));
+      this.#fail(new InvalidStateError(`${this.#name}: a ${this.#bodyLength}-byte message arrived but no memory could be allocated for it; the socket was closed.`, { cause: error }));
       return false;
     }
   }
 
-  /** Fills the current frame; true once it is whole (it is then #ready). */
+  /** Fills the current frame with the bytes that arrived; true once it is whole (it is then #ready). */
   #takeBody(): boolean {
+    if (!this.#reserve(Math.min(this.#bodyLength, this.#bodyFilled + this.#chunkBytes))) return false;
     const body = this.#body!;
     this.#bodyFilled += this.#copyInto(body, this.#bodyFilled);
-    if (this.#bodyFilled < body.length) return false;
-    this.#ready = { kind: this.#bodyKind, bytes: body };
+    if (this.#bodyFilled < this.#bodyLength) return false;
+    this.#ready = { kind: this.#bodyKind, bytes: body.length === this.#bodyLength ? body : body.subarray(0, this.#bodyLength) };
     this.#body = null;
     return true;
   }
@@ -263,6 +318,8 @@ export class SocketTransport implements Transport, HandshakeLink {
     if (kind > LAST_MESSAGE_KIND) {
       return new InvalidStateError(`${name}: a malformed frame arrived (record kind ${kind}, which no Connection sends): the peer does not speak multiproc's protocol, so the socket was closed.`);
     }
+    if (length > this.#maxMessageBytes) return this.#tooLong(length, this.#maxMessageBytes, '"maxMessageSize"');
+    if (length > this.#readLimit) return this.#tooLong(length, this.#readLimit, '"maxLength"');
     return null;
   }
 
@@ -272,7 +329,7 @@ export class SocketTransport implements Transport, HandshakeLink {
     if (this.#headerFilled > 0) {
       this.#fail(new EOFError(`${this.#name}: the peer closed the socket in the middle of a message header (${this.#headerFilled} of ${HEADER_BYTES} bytes came).`));
     } else if (this.#body !== null) {
-      this.#fail(new EOFError(`${this.#name}: the peer closed the socket in the middle of a message (${this.#bodyFilled} of ${this.#body.length} bytes came); it was dropped.`));
+      this.#fail(new EOFError(`${this.#name}: the peer closed the socket in the middle of a message (${this.#bodyFilled} of ${this.#bodyLength} bytes came); it was dropped.`));
     }
   }
 

@@ -116,7 +116,7 @@ const FORGED_RECORD = new Unsendable(
 function handleReason(type: HandleType<object>, value: object, destination: Destination): Unsendable | null {
   if (destination !== 'peer' || type.crossesPeers) return null;
   return new Unsendable(
-    `a ${value.constructor?.name ?? type.tag} (a handle to a resource of this process tree)`,
+    `a ${value.constructor?.name?.replace(/^bound /, '') || type.tag} (a handle to a resource of this process tree)`,
     'Handles travel only within one process tree (Pipe, Queue, a Process\'s or a pool\'s arguments); send plain data instead.',
     'over a socket Connection (Listener/Client) to a peer outside this process tree',
   );
