@@ -6,7 +6,7 @@
 // closes that one connection), a call that throws is that call's error.
 
 import type { Connection } from '../connection/connection.js';
-import { type Address, Listener, type ListenerOptions } from '../connection/listener.js';
+import { type Address, Listener } from '../connection/listener.js';
 import { reportToParent } from '../child/parent-report.js';
 import type { Queue } from '../queue/queue.js';
 import { register, type TaskDescriptor } from '../tasks/task-ref.js';
@@ -72,8 +72,7 @@ async function serveConnection(connection: Connection, table: ObjectTable): Prom
 /** The manager process's main: listens, reports where to its owner, serves until a shutdown call. */
 export async function serveManager(settings: ServerSettings): Promise<void> {
   const { address, authkey, handshakeTimeout, maxMessageSize = DEFAULT_MAX_MESSAGE_SIZE } = settings;
-  const options: ListenerOptions & LinkOptions = { address, authkey, maxMessageSize, ...(handshakeTimeout === undefined ? {} : { handshakeTimeout }) };
-  const listener = new Listener(options);
+  const listener = new Listener({ address, authkey, maxMessageSize, ...(handshakeTimeout === undefined ? {} : { handshakeTimeout }) });
   await listener.listening;
   const table = new ObjectTable(settings.registered, { root: settings.root, maxBytes: maxMessageSize });
   const shared = settings.requests ? new SharedCalls(settings.requests) : null;

@@ -16,6 +16,7 @@ function isHello(message: unknown): message is SharedHello {
 export class SharedCalls {
   readonly #requests: Queue<SharedRequest | SharedHello>;
   readonly #replies = new Map<string, Connection>();
+  #isClosed = false;
 
   constructor(requests: Queue<SharedRequest | SharedHello>) {
     this.#requests = requests;
@@ -23,14 +24,20 @@ export class SharedCalls {
 
   async serve(table: ObjectTable): Promise<void> {
     for (;;) {
-      this.#take(table, await this.#requests.get());
-      while (!this.#requests.empty()) this.#take(table, this.#requests.getNowait());
+      try {
+        this.#take(table, await this.#requests.get());
+        while (!this.#requests.empty()) this.#take(table, this.#requests.getNowait());
+      } catch {
+        if (this.#isClosed) return;
+        await new Promise(setImmediate); // a message that could not be read: the next one may be fine
+      }
       // Let the answers go out before waiting again: the wait starts with a spin that would hold them.
       await new Promise(setImmediate);
     }
   }
 
   close(): void {
+    this.#isClosed = true;
     for (const replies of this.#replies.values()) replies.close();
     this.#replies.clear();
     this.#requests.close();
