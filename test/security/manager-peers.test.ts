@@ -6,9 +6,9 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { test } from 'node:test';
-import { serialize } from 'node:v8';
+import { deserialize, serialize } from 'node:v8';
 import { Client, type Connection, Manager } from 'multiproc';
-import { createRandom, frameOf, fuzzFrames, Kind, type Random, randomValue, rawClientHandshake } from '../helpers/fuzz-frames.ts';
+import { createRandom, frameOf, fuzzFrames, HEADER_BYTES, Kind, type Random, randomValue, rawClientHandshake } from '../helpers/fuzz-frames.ts';
 
 const authkey = 'peers-secret';
 
@@ -20,6 +20,7 @@ function residentBytes(pid: number): number {
 function openSocket(address: { host: string; port: number }): Promise<Socket> {
   return new Promise((resolve, reject) => {
     const socket = connect(address.port, address.host, () => resolve(socket));
+    socket.setNoDelay(true); // a small frame then a ping: no waiting on Nagle's algorithm
     socket.once('error', reject);
   });
 }
@@ -72,20 +73,80 @@ function* hostileRequests(seed: number, count: number): Generator<Uint8Array> {
   }
 }
 
-/** Frames one authenticated session writes before the next session takes over. */
-const FRAMES_PER_SESSION = 25;
-
-/** An authenticated raw socket that drops whatever the manager answers. */
-async function hostileSession(address: { host: string; port: number }): Promise<Socket> {
-  const socket = await openSocket(address);
-  socket.on('error', () => {});
-  await rawClientHandshake(socket, authkey);
-  socket.resume();
-  return socket;
+/** Whether `bytes` is a whole number of frames (else the manager waits for the rest of one). */
+function endsOnFrameBoundary(bytes: Uint8Array): boolean {
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let at = 0;
+  while (at < buffer.length) {
+    if (buffer.length - at < HEADER_BYTES) return false;
+    at += HEADER_BYTES + buffer.readUInt32BE(at);
+  }
+  return at === buffer.length;
 }
 
-function write(socket: Socket, frame: Uint8Array): Promise<void> {
-  return new Promise((resolve) => socket.write(frame, () => resolve()));
+/**
+ * An authenticated raw socket. After each hostile frame it sends a ping and waits for its answer
+ * or for the manager to close the socket, so every frame is read before the next one goes; a
+ * frame cut short is sent last, then the socket ends (the manager must drop it).
+ */
+class HostileSession {
+  readonly #socket: Socket;
+  #received = Buffer.alloc(0);
+  #waiting: { id: number; done: () => void } | null = null;
+  #isClosed = false;
+
+  private constructor(socket: Socket) {
+    this.#socket = socket;
+    socket.on('data', (chunk: Buffer) => this.#onData(chunk));
+    socket.on('close', () => {
+      this.#isClosed = true;
+      this.#waiting?.done();
+    });
+  }
+
+  static async open(address: { host: string; port: number }): Promise<HostileSession> {
+    const socket = await openSocket(address);
+    socket.on('error', () => {});
+    await rawClientHandshake(socket, authkey);
+    return new HostileSession(socket);
+  }
+
+  get isClosed(): boolean {
+    return this.#isClosed;
+  }
+
+  /** Sends a frame; resolves once the manager has dealt with it (answered the ping behind it, or closed). */
+  send(frame: Uint8Array, pingId: number): Promise<void> {
+    if (!endsOnFrameBoundary(frame)) {
+      this.#socket.end(frame);
+      this.#isClosed = true;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      this.#waiting = { id: pingId, done: resolve };
+      this.#socket.write(Buffer.concat([frame, frameOf(Kind.Value, serialize({ id: pingId, target: 0, method: 'ping', args: [] }))]));
+      if (this.#isClosed) resolve();
+    });
+  }
+
+  destroy(): void {
+    this.#socket.destroy();
+  }
+
+  #onData(chunk: Buffer): void {
+    this.#received = Buffer.concat([this.#received, chunk]);
+    while (this.#received.length >= HEADER_BYTES) {
+      const length = this.#received.readUInt32BE(0);
+      if (this.#received.length < HEADER_BYTES + length) return;
+      const body = this.#received.subarray(HEADER_BYTES, HEADER_BYTES + length);
+      this.#received = this.#received.subarray(HEADER_BYTES + length);
+      let reply: { id?: unknown } | null = null;
+      try {
+        reply = deserialize(body) as { id?: unknown };
+      } catch {} // an error reply's record: not the ping's
+      if (this.#waiting && reply?.id === this.#waiting.id) this.#waiting.done();
+    }
+  }
 }
 
 test('an authenticated client sending 10,000 random and mutated requests neither stops the manager nor grows its memory without bound; others are served throughout', async (t) => {
@@ -110,21 +171,18 @@ test('an authenticated client sending 10,000 random and mutated requests neither
     return calls;
   })();
 
-  const sessions = new Set<Socket>();
+  const sessions = new Set<HostileSession>();
   t.after(() => {
     for (const session of sessions) session.destroy();
   });
-  let session: Socket | null = null;
-  let written = 0;
+  let session: HostileSession | null = null;
+  let pingId = 1_000_000;
   for (const frame of hostileRequests(seed, 10_000)) {
-    if (session === null || session.destroyed || written === FRAMES_PER_SESSION) {
-      session?.destroy();
-      session = await hostileSession(address);
+    if (session === null || session.isClosed) {
+      session = await HostileSession.open(address);
       sessions.add(session);
-      written = 0;
     }
-    await write(session, frame);
-    written++;
+    await session.send(frame, pingId++);
   }
   session?.destroy();
   isFuzzing = false;
