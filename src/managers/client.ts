@@ -110,7 +110,7 @@ export class ManagerClient {
 
   /** Calls `method` on object `target` (0: the manager) in the manager process. */
   async call(target: number, method: string, args: unknown[]): Promise<unknown> {
-    const wireArgs = this.#toWire(args, method);
+    const wireArgs = this.#toWire(args, `${method}: args`);
     const link = await this.#connect();
     const id = this.#nextId++;
     const reply = new Promise((resolve, reject) => this.#pending.set(id, { resolve, reject }));
@@ -123,6 +123,12 @@ export class ManagerClient {
     }
     if (!this.#isReceiving) void this.#receive(link);
     return reply;
+  }
+
+  /** Creates an object of type `typeid` in the manager; returns its object id. Errors name `<typeid>: args[i]`. */
+  async create(typeid: string, args: unknown[]): Promise<number> {
+    const wireArgs = this.#toWire(args, `${typeid}: args`); // markers pass through call()'s own walk unchanged
+    return (await this.call(0, 'create', [typeid, wireArgs])) as number;
   }
 
   close(): void {
@@ -140,13 +146,13 @@ export class ManagerClient {
    * it up, Python's RebuildProxy), a function its task descriptor; a proxy of another manager
    * is refused here, naming where it sits.
    */
-  #toWire(args: unknown[], method: string): unknown[] {
-    return replaceDeep(args, `${method}: args`, (node, where) => {
-      if (typeof node === 'function' || isTaskRef(node)) return { [TASK_MARK]: describeTask(where, node) };
+  #toWire(args: unknown[], where: string): unknown[] {
+    return replaceDeep(args, where, (node, at) => {
+      if (typeof node === 'function' || isTaskRef(node)) return { [TASK_MARK]: describeTask(at, node) };
       const state = proxyStateOf(node);
       if (!state) return DESCEND;
       if (state.client !== this) {
-        throw invalidValue(where, `a proxy of the manager at ${JSON.stringify(this.address)}`, String(node), 'A proxy can only be sent to its own manager; send its value instead.');
+        throw invalidValue(at, `a proxy of the manager at ${JSON.stringify(this.address)}`, String(node), 'A proxy can only be sent to its own manager; send its value instead.');
       }
       return markProxy(state.id, state.typeid);
     }) as unknown[];

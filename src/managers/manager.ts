@@ -145,7 +145,7 @@ export class BaseManager {
   /** Creates an object of type `typeid` in the manager and returns its proxy. */
   async create<T = Record<string, unknown>>(typeid: string, ...args: unknown[]): Promise<Proxied<T>> {
     const client = this.#usable('BaseManager.create');
-    const id = (await client.call(0, 'create', [typeid, args])) as number;
+    const id = await client.create(typeid, args);
     return makeProxy<T>(client, id, typeid);
   }
 

@@ -45,6 +45,6 @@ test('a proxy of another manager is refused with a TypeError naming where it sit
   const dict = await manager.dict();
   const foreign = await other.list();
   await assert.rejects(dict.set('y', { inner: [foreign] }), { name: 'TypeError', code: 'ERR_INVALID_ARG_VALUE', message: /set: args\[1\]\.inner\[0\]/ });
-  await assert.rejects(manager.Condition(await other.Lock()), { name: 'TypeError', code: 'ERR_INVALID_ARG_VALUE', message: /create: args\[1\]\[0\]/ });
+  await assert.rejects(manager.Condition(await other.Lock()), { name: 'TypeError', code: 'ERR_INVALID_ARG_VALUE', message: /Condition: args\[0\]/ });
   assert.equal(await dict.size(), 0);
 });
