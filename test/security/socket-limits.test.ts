@@ -24,6 +24,11 @@ async function rawConnect(port: number): Promise<Socket> {
   return socket;
 }
 
+/** Resolves when the socket is closed, by an end or a reset (once() would reject on the reset's 'error'). */
+function closedOf(socket: Socket): Promise<void> {
+  return new Promise((resolve) => socket.on('close', () => resolve()));
+}
+
 /** A header alone, announcing `length` bytes of kind Bytes. */
 function headerOnly(length: number): Buffer {
   return frameOf(Kind.Bytes, new Uint8Array(0), length).subarray(0, HEADER_BYTES);
@@ -37,7 +42,7 @@ describe('silent peers', () => {
     t.after(() => {
       for (const peer of peers) peer.destroy();
     });
-    const closed = peers.map((peer) => once(peer, 'close').then(() => true));
+    const closed = peers.map((peer) => closedOf(peer).then(() => true));
     let stillConnected = true;
     void Promise.race(closed).then(() => (stillConnected = false));
     peers[3]!.write(headerOnly(40).subarray(0, 3)); // a handshake frame begun, never finished
@@ -64,7 +69,7 @@ describe('maxMessageSize and recvBytes(maxLength)', () => {
     const before = receiver.residentBytes();
     const peer = await rawConnect(receiver.port);
     t.after(() => peer.destroy());
-    const peerClosed = once(peer, 'close');
+    const peerClosed = closedOf(peer);
     peer.write(frameOf(Kind.Value, serialize('first')));
     peer.write(headerOnly(2 ** 32 - 1));
     const refusal = await receiver.next((event) => event.event === 'recv-error');
@@ -99,7 +104,7 @@ describe('maxMessageSize and recvBytes(maxLength)', () => {
     t.after(() => receiver.stop());
     const peer = await rawConnect(receiver.port);
     t.after(() => peer.destroy());
-    const peerClosed = once(peer, 'close');
+    const peerClosed = closedOf(peer);
     peer.write(frameOf(Kind.Bytes, Buffer.alloc(1025)));
     const refusal = await receiver.next((event) => event.event === 'recv-error');
     assert.equal(refusal.code, 'ERR_OUT_OF_RANGE');
@@ -120,7 +125,7 @@ describe('maxMessageSize and recvBytes(maxLength)', () => {
     t.after(() => peer.destroy());
     const server = await listener.accept();
     t.after(() => server.close());
-    const peerClosed = once(peer, 'close');
+    const peerClosed = closedOf(peer);
     peer.write(frameOf(Kind.Bytes, Buffer.from('short enough')));
     peer.write(headerOnly(200 * MiB));
     assert.equal(Buffer.from(await server.recvBytes(100)).toString(), 'short enough');
