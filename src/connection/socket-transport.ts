@@ -170,9 +170,9 @@ export class SocketTransport implements Transport, HandshakeLink {
 
   #tooLong(length: number, limit: number, option: string): RangeError {
     return outOfRange(
-      `Connection.recv: the ${this.#name}`,
-      `a message of at most ${option} = ${limit} bytes`,
-      `a frame header announcing ${length} bytes`,
+      `Connection.recv: the length that the next frame from the ${this.#name} announces`,
+      `at most ${option} = ${limit} bytes`,
+      length,
       'Nothing was allocated for it, and the connection was closed (the rest of the stream cannot be read past it).',
     );
   }

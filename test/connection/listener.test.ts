@@ -438,6 +438,53 @@ describe('Listener lifecycle and arguments', () => {
     await assert.rejects(Client({ address: { host: '', port: 1 } }), { code: 'ERR_INVALID_ARG_TYPE', message: /"address\.host"/ });
   });
 
+  test('handshakeTimeout and maxMessageSize are checked as the Listener and Client are made', async () => {
+    const address = { host: '127.0.0.1', port: 1 };
+    assert.throws(() => new Listener({ address: LOOPBACK, handshakeTimeout: '5s' as never }), { code: 'ERR_INVALID_ARG_TYPE', message: /Listener: "handshakeTimeout"/ });
+    assert.throws(() => new Listener({ address: LOOPBACK, handshakeTimeout: 0 }), { code: 'ERR_OUT_OF_RANGE', message: /Listener: "handshakeTimeout"/ });
+    assert.throws(() => new Listener({ address: LOOPBACK, handshakeTimeout: 2 ** 31 }), { code: 'ERR_OUT_OF_RANGE', message: /Listener: "handshakeTimeout" must be milliseconds from 1 to 2147483647/ });
+    assert.throws(() => new Listener({ address: LOOPBACK, maxMessageSize: 1.5 }), { code: 'ERR_OUT_OF_RANGE', message: /Listener: "maxMessageSize"/ });
+    assert.throws(() => new Listener({ address: LOOPBACK, maxMessageSize: 2 ** 32 }), { code: 'ERR_OUT_OF_RANGE', message: /Listener: "maxMessageSize" must be bytes from 1 to 4294967295/ });
+    await assert.rejects(Client({ address, handshakeTimeout: -1 }), { code: 'ERR_OUT_OF_RANGE', message: /Client: "handshakeTimeout"/ });
+    await assert.rejects(Client({ address, maxMessageSize: null as never }), { code: 'ERR_INVALID_ARG_TYPE', message: /Client: "maxMessageSize"/ });
+  });
+
+  test('accept() yields connections in the order they pass the handshake, not the order they arrive', async () => {
+    using listener = await tcpListener('secret');
+    using silent = await RawPeer.connect(inetAddress(listener)); // arrives first, never answers
+    await silent.nextFrame(); // its handshake is under way
+    const accepted = listener.accept();
+    using client = await Client({ address: listener.address, authkey: 'secret' });
+    using server = await accepted;
+    client.send('second to arrive, first to pass');
+    assert.equal(await server.recv(), 'second to arrive, first to pass');
+  });
+
+  test('a silent peer is dropped after handshakeTimeout without accept() seeing it', async () => {
+    const listener = new Listener({ address: LOOPBACK, authkey: 'secret', handshakeTimeout: 50 });
+    using _ = listener;
+    await listener.listening;
+    const accepted = listener.accept();
+    using silent = await RawPeer.connect(inetAddress(listener));
+    await silent.closed;
+    using client = await Client({ address: listener.address, authkey: 'secret' });
+    using server = await accepted;
+    client.send('the only one');
+    assert.equal(await server.recv(), 'the only one');
+  });
+
+  test('Client rejects with TimeoutError when the listener does not finish the handshake within handshakeTimeout', async () => {
+    using listener = await tcpListener(); // no authkey: it never sends a challenge
+    await assert.rejects(Client({ address: listener.address, authkey: 'secret', handshakeTimeout: 50 }), {
+      name: 'TimeoutError',
+      code: 'ERR_MP_TIMEOUT',
+      message: /Client: the listener at the socket to 127\.0\.0\.1:\d+ did not complete the authkey handshake within "handshakeTimeout" = 50 ms/,
+    });
+    const stray = await listener.accept(); // the client's socket arrived; it was closed
+    await assert.rejects(stray.recv(), EOFError);
+    stray.close();
+  });
+
   test('accept() and Client() give Connections', async () => {
     using listener = await tcpListener();
     using pair = await connectedPair(listener);
