@@ -165,7 +165,7 @@ export class Channel {
     const offset = offsetOf(tail);
     let chunk = this.#chunks.open(number);
     if (!chunk) {
-      if (offset !== 0) throw this.#chunks.corrupted(`the tail points to offset ${offset} of chunk ${number}, which does not exist`);
+      if (offset !== 0) throw this.#chunks.corrupted(`the tail points to offset ${offset} of chunk ${number}, which does not exist (or is another user's)`);
       chunk = this.#chunks.create(number, chunkBytes(need, FIRST_CHUNK_BYTES));
     }
     this.#checkOffset(chunk, offset, 'tail');
@@ -231,7 +231,7 @@ export class Channel {
 
   #readChunk(number: number, offset: number): Chunk {
     const chunk = this.#chunks.open(number);
-    if (!chunk) throw this.#chunks.corrupted(`the head points to chunk ${number}, which does not exist`);
+    if (!chunk) throw this.#chunks.corrupted(`the head points to chunk ${number}, which does not exist (or is another user's)`);
     this.#checkOffset(chunk, offset, 'head');
     return chunk;
   }

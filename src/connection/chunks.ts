@@ -58,7 +58,7 @@ export class Chunks {
     return `/${this.#channel}-${number}`;
   }
 
-  /** Chunk `number`, mapped; null when it does not exist. */
+  /** Chunk `number`, mapped; null when it does not exist or is another user's (which is never used). */
   open(number: number): Chunk | null {
     const known = this.#mapped.get(number);
     if (known) return known;
@@ -67,9 +67,12 @@ export class Chunks {
       fd = this.#native.shmOpen(this.#segmentName(number), false, false, 0);
     } catch (error) {
       const code = (error as { code?: string }).code;
-      if (code === 'ENOENT') return null;
-      if (code === 'EACCES') throw this.corrupted(`chunk ${number} belongs to another user`);
+      if (code === 'ENOENT' || code === 'EACCES') return null;
       throw error;
+    }
+    if (fstatSync(fd).uid !== process.geteuid?.()) {
+      this.#native.closeFd(fd);
+      return null;
     }
     return this.#map(number, fd);
   }
@@ -120,7 +123,6 @@ export class Chunks {
   #map(number: number, fd: number): Chunk {
     try {
       const status = fstatSync(fd);
-      if (status.uid !== process.geteuid?.()) throw this.corrupted(`chunk ${number} belongs to user ${status.uid}, not to this one`);
       if (status.size < 16 || status.size % 8 !== 0) throw this.corrupted(`chunk ${number} is ${status.size} bytes long`);
       const buffer = this.#native.mapShared(fd, status.size, true);
       const chunk = { number, bytes: new Uint8Array(buffer), words: new Int32Array(buffer) };

@@ -1,0 +1,174 @@
+// A corrupted channel (SPEC §14): a chunk shrunk by someone else's ftruncate, a record header or
+// an end-of-chunk marker overwritten, a chunk name taken by another user. The reader fails with
+// InvalidStateError naming the channel: never SIGBUS, never garbage, never stuck.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { test } from 'node:test';
+import { Pipe, Process, Queue } from 'multiproc';
+import { encodeValue } from '../../dist/tasks/codec.js';
+import { loadNative } from '../../src/native/loader.ts';
+import { type Outcome, reportGets } from '../fixtures/record-tasks.ts';
+
+const skip = loadNative() ? false : 'the native addon is not built here';
+
+/** A queue's channel name (its chunks are /dev/shm/<name>-<number>); the copy made to learn it is given back. */
+function channelNameOf(queue: Queue<unknown>): string {
+  const { data } = encodeValue(queue, 'queue', 'process').value as { data: { name: string; copy: unknown } };
+  (queue as unknown as { received(copy: unknown): void }).received(data.copy);
+  return data.name;
+}
+
+/** Chunks of this test's channel only (other programs may use /dev/shm meanwhile). */
+function chunksOf(name: string): string[] {
+  return readdirSync('/dev/shm').filter((entry) => entry.startsWith(`${name}-`));
+}
+
+function removeChunks(name: string): void {
+  for (const chunk of chunksOf(name)) rmSync(`/dev/shm/${chunk}`, { force: true });
+}
+
+/** A new queue whose chunks are removed after the test, whatever happens. */
+function scratchQueue(t: { after(fn: () => unknown): void }): { queue: Queue<unknown>; name: string } {
+  const queue = new Queue<unknown>();
+  const name = channelNameOf(queue);
+  t.after(() => {
+    queue.close();
+    removeChunks(name);
+  });
+  return { queue, name };
+}
+
+/** Writes 32-bit words at a byte offset of a chunk, as anyone of this user can. */
+function overwriteWords(chunk: string, byteOffset: number, words: number[]): void {
+  const bytes = readFileSync(chunk);
+  for (const [index, word] of words.entries()) bytes.writeInt32LE(word, byteOffset + index * 4);
+  writeFileSync(chunk, bytes);
+}
+
+/** A child that gets from `queue` on request and reports each outcome; stopped and joined after the test. */
+function startGetter(t: { after(fn: () => unknown): void }, queue: Queue<unknown>): { get(): Promise<Outcome>; stop(): Promise<number | null> } {
+  const [control, childControl] = Pipe();
+  const child = new Process({ target: reportGets, args: [queue, childControl] });
+  child.start();
+  t.after(async () => {
+    if (child.exitCode === null) child.kill();
+    await child.join();
+    control.close();
+    childControl.close();
+  });
+  return {
+    get: async () => {
+      control.send('get');
+      return (await control.recv()) as Outcome;
+    },
+    stop: async () => {
+      control.send('stop');
+      await child.join();
+      return child.exitCode;
+    },
+  };
+}
+
+function assertCorrupted(outcome: Outcome, name: string, reason: RegExp): void {
+  assert.ok('error' in outcome, `expected InvalidStateError, the child got ${JSON.stringify(outcome)}`);
+  assert.equal(outcome.error.name, 'InvalidStateError');
+  assert.equal(outcome.error.code, 'ERR_MP_INVALID_STATE');
+  assert.match(outcome.error.message, new RegExp(`channel "${name}" is corrupted: ${reason.source}`));
+}
+
+test('a chunk cut short after the child mapped it fails the child\'s get with InvalidStateError naming the channel, and the child exits normally', { skip }, async (t) => {
+  const { queue, name } = scratchQueue(t);
+  await queue.put('first');
+  await queue.put('second');
+  const getter = startGetter(t, queue);
+  assert.deepEqual(await getter.get(), { ok: 'first' }); // the child has the chunk mapped now
+  truncateSync(`/dev/shm/${name}-1`, 0);
+  assertCorrupted(await getter.get(), name, /chunk 1 was cut short/);
+  assert.equal(await getter.stop(), 0); // alive until asked to stop: no SIGBUS
+  // This process had the chunk mapped too: its writer fails the same way instead of losing the item.
+  await assert.rejects(queue.put('third'), { name: 'InvalidStateError', message: new RegExp(`channel "${name}" is corrupted`) });
+});
+
+test('a chunk cut short before a reader maps it is refused when the reader maps it', { skip }, async (t) => {
+  const { queue, name } = scratchQueue(t);
+  await queue.put('first');
+  truncateSync(`/dev/shm/${name}-1`, 8);
+  const getter = startGetter(t, queue);
+  assertCorrupted(await getter.get(), name, /chunk 1 is 8 bytes long/);
+  assert.equal(await getter.stop(), 0);
+});
+
+test('a chunk removed before a reader maps it fails the reader with InvalidStateError naming the channel', { skip }, async (t) => {
+  const { queue, name } = scratchQueue(t);
+  await queue.put('first');
+  rmSync(`/dev/shm/${name}-1`);
+  const getter = startGetter(t, queue);
+  assertCorrupted(await getter.get(), name, /the head points to chunk 1, which does not exist/);
+  assert.equal(await getter.stop(), 0);
+});
+
+test('record headers overwritten with impossible lengths fail the reader with InvalidStateError, never a hang', { skip }, async (t) => {
+  for (const [what, length] of [
+    ['longer than the chunk', 0x7fff_fff0],
+    ['negative', -5],
+  ] as const) {
+    await t.test(what, async (t) => {
+      const { queue, name } = scratchQueue(t);
+      await queue.put('hello');
+      overwriteWords(`/dev/shm/${name}-1`, 0, [length]);
+      await assert.rejects(queue.get(), { name: 'InvalidStateError', code: 'ERR_MP_INVALID_STATE', message: new RegExp(`channel "${name}" is corrupted: the record at offset 0 of chunk 1 claims ${length} bytes`) });
+    });
+  }
+});
+
+test('an end-of-chunk marker sending readers backwards fails the reader with InvalidStateError', { skip }, async (t) => {
+  const { queue, name } = scratchQueue(t);
+  await queue.put('hello');
+  overwriteWords(`/dev/shm/${name}-1`, 0, [-1, 0]); // "go on to chunk 0"
+  await assert.rejects(queue.get(), { name: 'InvalidStateError', message: new RegExp(`channel "${name}" is corrupted: the end of chunk 1 sends readers on to chunk 0`) });
+});
+
+const isRoot = process.getuid?.() === 0;
+const hasSetpriv = (() => {
+  try {
+    execFileSync('setpriv', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+const foreignSkip = skip || (!isRoot ? 'needs root, to create a segment as user nobody' : !hasSetpriv ? 'needs setpriv (util-linux)' : false);
+
+/** Creates /dev/shm/<name> as user nobody, readable and writable by all, holding `marker`. */
+function createAsNobody(name: string, marker: string): void {
+  execFileSync('setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', 'sh', '-c', `umask 0; printf %s "$1" > "/dev/shm/$2"`, 'sh', marker, name]);
+}
+
+test('chunk names another user took are skipped: the channel works, the foreign segments are untouched', { skip: foreignSkip }, async (t) => {
+  const { queue, name } = scratchQueue(t);
+  const taken = [`${name}-1`, `${name}-3`];
+  for (const segment of taken) createAsNobody(segment, `belongs to nobody: ${segment}`);
+  t.after(() => {
+    for (const segment of taken) rmSync(`/dev/shm/${segment}`, { force: true });
+  });
+  const owner = statSync(`/dev/shm/${taken[0]}`).uid;
+  assert.notEqual(owner, 0);
+
+  const big = new Uint8Array(700_000).fill(7); // two of them overflow the first chunk (1 MiB)
+  await queue.put('first');
+  await queue.put(big);
+  await queue.put(big);
+  await queue.put('last');
+  assert.equal(await queue.get(), 'first');
+  assert.equal(((await queue.get()) as Uint8Array).byteLength, big.byteLength);
+  assert.equal(((await queue.get()) as Uint8Array)[699_999], 7);
+  assert.equal(await queue.get(), 'last');
+  queue.close();
+  for (const segment of taken) {
+    assert.equal(existsSync(`/dev/shm/${segment}`), true, `${segment} was removed`);
+    assert.equal(statSync(`/dev/shm/${segment}`).uid, owner);
+    assert.equal(readFileSync(`/dev/shm/${segment}`, 'utf8'), `belongs to nobody: ${segment}`);
+  }
+  assert.deepEqual(chunksOf(name).sort(), [...taken].sort()); // ours are gone, theirs stay
+});
