@@ -131,7 +131,10 @@ export class Channel {
     this.#lock(WRITE_LOCK);
     try {
       const tail = Atomics.load(this.#positions, TAIL);
-      let { chunk, offset } = this.#tailChunk(tail, need);
+      const tailNumber = this.#checkedChunkNumber(tail, 'tail');
+      let offset = offsetOf(tail);
+      let chunk = this.#tailChunk(tailNumber, offset, need);
+      const isMovedStart = chunk.number !== tailNumber;
       if (offset + need + RECORD_HEADER_BYTES > chunk.bytes.byteLength) {
         const next = this.#chunks.create(chunk.number + 1, chunkBytes(need, Math.min(LARGEST_CHUNK_BYTES, 2 * chunk.bytes.byteLength)));
         chunk.words[offset >> 2] = END_OF_CHUNK;
@@ -147,7 +150,9 @@ export class Channel {
         at += part.byteLength;
       }
       this.#chunks.checkIntact(chunk); // a record written into a chunk cut short is lost: fail, never commit it
-      this.#commit(tail, position(chunk.number, offset + need));
+      const next = position(chunk.number, offset + need);
+      if (isMovedStart) this.#commitMovedStart(tail, next);
+      else Atomics.store(this.#positions, TAIL, next); // the commit
       Atomics.add(this.#block.words, this.#base + COUNT, 1);
     } finally {
       this.#unlock(WRITE_LOCK);
@@ -159,29 +164,23 @@ export class Channel {
     this.#forgetPassedChunks();
   }
 
-  /** The tail's chunk and offset, checked; the first write creates the chunk. */
-  #tailChunk(tail: bigint, need: number): { chunk: Chunk; offset: number } {
-    const number = this.#checkedChunkNumber(tail, 'tail');
-    const offset = offsetOf(tail);
+  /** The tail's chunk, checked; the first write creates the chunk (under another number when another user took its name). */
+  #tailChunk(number: number, offset: number, need: number): Chunk {
     let chunk = this.#chunks.open(number);
     if (!chunk) {
       if (offset !== 0) throw this.#chunks.corrupted(`the tail points to offset ${offset} of chunk ${number}, which does not exist (or is another user's)`);
       chunk = this.#chunks.create(number, chunkBytes(need, FIRST_CHUNK_BYTES));
     }
     this.#checkOffset(chunk, offset, 'tail');
-    return { chunk, offset };
+    return chunk;
   }
 
   /**
-   * Publishes a written record. When another user's segment took the name of an empty channel's
-   * first chunk, the channel starts at the chunk created instead: head and tail move together,
-   * under the read lock, so no reader sees one without the other.
+   * Publishes the first record of an empty channel whose first chunk had to take another number
+   * (another user's segment holds the name): head and tail move together, under the read lock,
+   * so no reader sees one without the other.
    */
-  #commit(tail: bigint, next: bigint): void {
-    if (chunkOf(next) === chunkOf(tail) || offsetOf(tail) !== 0) {
-      Atomics.store(this.#positions, TAIL, next);
-      return;
-    }
+  #commitMovedStart(tail: bigint, next: bigint): void {
     this.#lock(READ_LOCK);
     try {
       if (Atomics.load(this.#positions, HEAD) === tail) Atomics.store(this.#positions, HEAD, position(chunkOf(next), 0));

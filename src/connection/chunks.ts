@@ -136,17 +136,21 @@ export class Chunks {
   /**
    * Throws when a chunk was cut short: called after reading or writing `chunk`. `[from, to)` is a
    * record's payload, read here one byte a page so that a cut in it faults now, not later
-   * while the caller decodes it.
+   * while the caller decodes it. Hot: one plain load when nothing faulted (the count is written
+   * by the signal handler on this very thread, before the faulting access completes).
    */
   checkIntact(chunk: Chunk, from = 0, to = 0): void {
-    for (let at = from; at < to; at += PAGE_BYTES) void chunk.bytes[at];
-    if (to > from) void chunk.bytes[to - 1];
-    const faults = Atomics.load(this.#faults, 0);
-    if (faults !== this.#faultsSeen) {
-      this.#faultsSeen = faults;
-      for (const mapped of this.#mapped.values()) {
-        if (this.#native.hasFaulted(mapped.bytes.buffer as SharedArrayBuffer)) this.#cutChunk ??= mapped.number;
-      }
+    if (to > from) {
+      for (let at = from + PAGE_BYTES; at < to; at += PAGE_BYTES) void chunk.bytes[at];
+      void chunk.bytes[to - 1];
+    }
+    if (this.#faults[0] !== this.#faultsSeen || this.#cutChunk !== null) this.#findCut();
+  }
+
+  #findCut(): void {
+    this.#faultsSeen = Atomics.load(this.#faults, 0);
+    for (const mapped of this.#mapped.values()) {
+      if (this.#native.hasFaulted(mapped.bytes.buffer as SharedArrayBuffer)) this.#cutChunk ??= mapped.number;
     }
     if (this.#cutChunk !== null) throw this.corrupted(`chunk ${this.#cutChunk} was cut short (ftruncate) while in use`);
   }

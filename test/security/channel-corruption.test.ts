@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { Pipe, Process, Queue } from 'multiproc';
+import { type Connection, Pipe, Process, Queue } from 'multiproc';
 import { encodeValue } from '../../dist/tasks/codec.js';
 import { loadNative } from '../../src/native/loader.ts';
 import { type Outcome, reportGets } from '../fixtures/record-tasks.ts';
@@ -46,8 +46,8 @@ function overwriteWords(chunk: string, byteOffset: number, words: number[]): voi
   writeFileSync(chunk, bytes);
 }
 
-/** A child that gets from `queue` on request and reports each outcome; stopped and joined after the test. */
-function startGetter(t: { after(fn: () => unknown): void }, queue: Queue<unknown>): { get(): Promise<Outcome>; stop(): Promise<number | null> } {
+/** A child that gets from `queue` (or receives from a pipe end) on request and reports each outcome; stopped and joined after the test. */
+function startGetter(t: { after(fn: () => unknown): void }, queue: Queue<unknown> | Connection): { get(): Promise<Outcome>; stop(): Promise<number | null> } {
   const [control, childControl] = Pipe();
   const child = new Process({ target: reportGets, args: [queue, childControl] });
   child.start();
@@ -88,6 +88,26 @@ test('a chunk cut short after the child mapped it fails the child\'s get with In
   assert.equal(await getter.stop(), 0); // alive until asked to stop: no SIGBUS
   // This process had the chunk mapped too: its writer fails the same way instead of losing the item.
   await assert.rejects(queue.put('third'), { name: 'InvalidStateError', message: new RegExp(`channel "${name}" is corrupted`) });
+});
+
+test('a pipe chunk cut short under the receiving child fails its recv with InvalidStateError, and the sender\'s next send too', { skip }, async (t) => {
+  const [receiving, sending] = Pipe(false);
+  const { data } = encodeValue(sending, 'end', 'process').value as { data: { name: string; copy: unknown } };
+  (sending.transport as unknown as { received(copy: unknown): void }).received(data.copy);
+  const chunk = `${data.name}-0-1`; // a one-way pipe has one channel, 0
+  t.after(() => {
+    receiving.close();
+    sending.close();
+    rmSync(`/dev/shm/${chunk}`, { force: true });
+  });
+  sending.send('first');
+  sending.send('second');
+  const getter = startGetter(t, receiving);
+  assert.deepEqual(await getter.get(), { ok: 'first' });
+  truncateSync(`/dev/shm/${chunk}`, 0);
+  assertCorrupted(await getter.get(), `${data.name}-0`, /chunk 1 was cut short/);
+  assert.equal(await getter.stop(), 0);
+  assert.throws(() => sending.send('third'), { name: 'InvalidStateError', message: new RegExp(`channel "${data.name}-0" is corrupted`) });
 });
 
 test('a chunk cut short before a reader maps it is refused when the reader maps it', { skip }, async (t) => {
