@@ -90,10 +90,15 @@ export class Chunks {
         this.#native.resize(fd, bytes);
       } catch (error) {
         this.#native.closeFd(fd);
+        this.unlink(candidate); // nothing of a chunk that could not be made stays behind
+        throw error;
+      }
+      try {
+        return this.#map(candidate, fd);
+      } catch (error) {
         this.unlink(candidate);
         throw error;
       }
-      return this.#map(candidate, fd);
     }
     throw this.corrupted(`chunk names ${number} to ${number + MAX_SKIPPED - 1} are all taken by another user`);
   }
