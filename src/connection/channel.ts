@@ -16,12 +16,11 @@
 // over when the holder died); readers wait on a sequence word with futexes (any process).
 
 import { randomBytes } from 'node:crypto';
-import { threadId } from 'node:worker_threads';
 import type { NativeBinding } from '../native/binding.js';
 import type { SharedBlock } from '../shared/arena.js';
 import { ensureTracker } from '../shared/tracker.js';
-import { isThreadAlive } from '../process/thread-liveness.js';
-import { isProcessAlive, type WaitOutcome, waitWord, wakeWord } from '../sync/waiting.js';
+import { type WaitOutcome, waitWord, wakeWord } from '../sync/waiting.js';
+import { ChannelLocks } from './channel-locks.js';
 import { type Chunk, Chunks, MAX_SKIPPED } from './chunks.js';
 
 /** A channel's first chunk; each next one doubles, up to LARGEST_CHUNK_BYTES: busy channels map memory less often. */
@@ -42,12 +41,9 @@ const COUNT = 6;
 const DATA_SEQ = 7;
 const READERS_WAITING = 8;
 const LOCK_WAITERS = 9;
-/** Beside each lock word, the holder's thread id + 1 (0: not written yet), 6 words further on. */
-const LOCK_THREAD_DISTANCE = 6;
+// 10 and 11: the thread words beside the two locks (channel-locks.ts).
 
 const ALL = 2 ** 31 - 1;
-const LOCK_SPINS = 2_000;
-const LOCK_LIVENESS_CHECK_MS = 100;
 
 /** What a reader takes: the record's kind and a view of its bytes (valid as long as it is referenced). */
 export interface ChannelRecord {
@@ -91,21 +87,21 @@ export function isChannelName(name: unknown): name is string {
 }
 
 export class Channel {
-  readonly #native: NativeBinding;
   readonly #block: SharedBlock;
   /** This channel's words within the block start here. */
   readonly #base: number;
   readonly #positions: BigInt64Array;
   /** Chunks mapped by this thread. */
   readonly #chunks: Chunks;
+  readonly #locks: ChannelLocks;
 
   /** The channel whose header starts at word `base` (a multiple of 2) of `block`. */
   constructor(native: NativeBinding, block: SharedBlock, base: number, name: string) {
-    this.#native = native;
     this.#block = block;
     this.#base = base;
     this.#positions = new BigInt64Array(block.buffer, block.byteOffset + base * 4, 2);
     this.#chunks = new Chunks(native, name);
+    this.#locks = new ChannelLocks(native, block, base + LOCK_WAITERS);
     if (Atomics.load(this.#positions, TAIL) === 0n) {
       // A new channel starts at chunk 1, created by its first write.
       Atomics.compareExchange(this.#positions, HEAD, 0n, position(1, 0));
@@ -128,7 +124,7 @@ export class Channel {
     for (const part of parts) length += part.byteLength;
     if (length > MAX_RECORD_BYTES) throw new RangeError(`a message of ${length} bytes is larger than the ${MAX_RECORD_BYTES} bytes a channel can carry`);
     const need = align8(RECORD_HEADER_BYTES + length);
-    this.#lock(WRITE_LOCK);
+    this.#locks.take(this.#base + WRITE_LOCK);
     try {
       const tail = Atomics.load(this.#positions, TAIL);
       const tailNumber = this.#checkedChunkNumber(tail, 'tail');
@@ -155,7 +151,7 @@ export class Channel {
       else Atomics.store(this.#positions, TAIL, next); // the commit
       Atomics.add(this.#block.words, this.#base + COUNT, 1);
     } finally {
-      this.#unlock(WRITE_LOCK);
+      this.#locks.release(this.#base + WRITE_LOCK);
     }
     const words = this.#block.words;
     Atomics.add(words, this.#base + DATA_SEQ, 1);
@@ -181,19 +177,19 @@ export class Channel {
    * so no reader sees one without the other.
    */
   #commitMovedStart(tail: bigint, next: bigint): void {
-    this.#lock(READ_LOCK);
+    this.#locks.take(this.#base + READ_LOCK);
     try {
       if (Atomics.load(this.#positions, HEAD) === tail) Atomics.store(this.#positions, HEAD, position(chunkOf(next), 0));
       Atomics.store(this.#positions, TAIL, next);
     } finally {
-      this.#unlock(READ_LOCK);
+      this.#locks.release(this.#base + READ_LOCK);
     }
   }
 
   /** Takes the next record, or returns null when there is none. */
   tryRead(): ChannelRecord | null {
     if (!this.hasRecord()) return null;
-    this.#lock(READ_LOCK);
+    this.#locks.take(this.#base + READ_LOCK);
     try {
       const head = Atomics.load(this.#positions, HEAD);
       if (head === Atomics.load(this.#positions, TAIL)) return null;
@@ -223,7 +219,7 @@ export class Channel {
       Atomics.sub(this.#block.words, this.#base + COUNT, 1);
       return { kind, bytes };
     } finally {
-      this.#unlock(READ_LOCK);
+      this.#locks.release(this.#base + READ_LOCK);
       this.#forgetPassedChunks();
     }
   }
@@ -293,53 +289,5 @@ export class Channel {
     const head = chunkOf(Atomics.load(this.#positions, HEAD));
     const tail = chunkOf(Atomics.load(this.#positions, TAIL));
     for (const number of mapped.keys()) if (number !== head && number !== tail) this.#chunks.forget(number);
-  }
-
-  /**
-   * Takes a lock word (the holder's pid). Held only while copying one record, so waiting blocks
-   * the thread: a spin, then futex waits that check the holder is alive.
-   */
-  #lock(which: number): void {
-    const words = this.#block.words;
-    const index = this.#base + which;
-    for (let spin = 0; ; spin++) {
-      const holder = Atomics.compareExchange(words, index, 0, process.pid);
-      if (holder === 0) {
-        Atomics.store(words, index + LOCK_THREAD_DISTANCE, threadId + 1);
-        return;
-      }
-      if (spin < LOCK_SPINS) continue;
-      if (this.#releaseIfHolderDied(index, holder)) continue;
-      Atomics.add(words, this.#base + LOCK_WAITERS, 1);
-      this.#native.futexWait(this.#block.buffer, this.#block.byteOffset + index * 4, holder, LOCK_LIVENESS_CHECK_MS);
-      Atomics.sub(words, this.#base + LOCK_WAITERS, 1);
-    }
-  }
-
-  /**
-   * Frees a lock whose holder died: a process (its pid is gone) or a thread of this process
-   * (terminated mid-copy; its pid lives on). Of several waiters that see the same dead thread,
-   * only the one that clears its thread word frees the lock.
-   */
-  #releaseIfHolderDied(index: number, holder: number): boolean {
-    const words = this.#block.words;
-    if (holder !== process.pid) {
-      if (isProcessAlive(holder)) return false;
-      Atomics.compareExchange(words, index, holder, 0);
-      return true;
-    }
-    const thread = Atomics.load(words, index + LOCK_THREAD_DISTANCE);
-    if (thread === 0 || isThreadAlive(thread - 1)) return false;
-    if (Atomics.compareExchange(words, index + LOCK_THREAD_DISTANCE, thread, 0) === thread) Atomics.store(words, index, 0);
-    return true;
-  }
-
-  #unlock(which: number): void {
-    const words = this.#block.words;
-    Atomics.store(words, this.#base + which + LOCK_THREAD_DISTANCE, 0);
-    Atomics.store(words, this.#base + which, 0);
-    if (Atomics.load(words, this.#base + LOCK_WAITERS) > 0) {
-      this.#native.futexWake(this.#block.buffer, this.#block.byteOffset + (this.#base + which) * 4, ALL);
-    }
   }
 }
