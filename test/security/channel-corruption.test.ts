@@ -3,21 +3,47 @@
 // InvalidStateError naming the channel: never SIGBUS, never garbage, never stuck.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { type Connection, Pipe, Process, Queue } from 'multiproc';
 import { encodeValue } from '../../dist/tasks/codec.js';
 import { loadNative } from '../../src/native/loader.ts';
 import { type Outcome, reportGets } from '../fixtures/record-tasks.ts';
 
-const skip = loadNative() ? false : 'the native addon is not built here';
+const native = loadNative();
+const skip = native ? false : 'the native addon is not built here';
 
-/** A queue's channel name (its chunks are /dev/shm/<name>-<number>); the copy made to learn it is given back. */
-function channelNameOf(queue: Queue<unknown>): string {
-  const { data } = encodeValue(queue, 'queue', 'process').value as { data: { name: string; copy: unknown } };
-  (queue as unknown as { received(copy: unknown): void }).received(data.copy);
-  return data.name;
+interface QueueRecord {
+  name: string;
+  copy: unknown;
+  block: { fd: number; bytes: number; byteOffset: number };
 }
+
+/** A queue's record, as it travels; the copy made to learn it is given back. */
+function recordOf(queue: Queue<unknown>): QueueRecord {
+  const { data } = encodeValue(queue, 'queue', 'process').value as { data: QueueRecord };
+  (queue as unknown as { received(copy: unknown): void }).received(data.copy);
+  return data;
+}
+
+/** A queue's channel name (its chunks are /dev/shm/<name>-<number>). */
+function channelNameOf(queue: Queue<unknown>): string {
+  return recordOf(queue).name;
+}
+
+/** The channel words of a queue (its head and tail first), mapped a second time, as any tree member could. */
+function channelWordsOf(queue: Queue<unknown>): { positions: BigInt64Array; words: Int32Array } {
+  const { block } = recordOf(queue);
+  const fd = openSync(`/proc/self/fd/${block.fd}`, 'r+');
+  try {
+    const buffer = native!.mapShared(fd, block.bytes);
+    return { positions: new BigInt64Array(buffer, block.byteOffset, 2), words: new Int32Array(buffer, block.byteOffset, 12) };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+const position = (chunk: number, offset: number) => (BigInt(chunk) << 32n) | BigInt(offset);
 
 /** Chunks of this test's channel only (other programs may use /dev/shm meanwhile). */
 function chunksOf(name: string): string[] {
@@ -147,6 +173,39 @@ test('an end-of-chunk marker sending readers backwards fails the reader with Inv
   await queue.put('hello');
   overwriteWords(`/dev/shm/${name}-1`, 0, [-1, 0]); // "go on to chunk 0"
   await assert.rejects(queue.get(), { name: 'InvalidStateError', message: new RegExp(`channel "${name}" is corrupted: the end of chunk 1 sends readers on to chunk 0`) });
+});
+
+test('head and tail overwritten in a queue\'s shared words fail the reader with InvalidStateError, never a hang', { skip }, async (t) => {
+  const cases: Array<[string, (positions: BigInt64Array) => void, RegExp]> = [
+    ['a misaligned head', (positions) => (positions[0] = position(1, 12)), /the head points to offset 12 of chunk 1/],
+    ['a head past its chunk', (positions) => (positions[0] = position(1, 2 ** 31)), /the head points to offset 2147483648 of chunk 1/],
+    ['a head in a chunk that does not exist', (positions) => (positions[0] = position(7, 0)), /the head points to chunk 7, which does not exist/],
+    ['a head in chunk 0', (positions) => (positions[0] = position(0, 0)), /the head points to chunk 0/],
+    ['a negative head', (positions) => (positions[0] = -1n), /the head points to chunk -1/],
+  ];
+  for (const [what, corrupt, reason] of cases) {
+    await t.test(what, async (t) => {
+      const { queue, name } = scratchQueue(t);
+      await queue.put('hello');
+      corrupt(channelWordsOf(queue).positions);
+      await assert.rejects(queue.get(), { name: 'InvalidStateError', code: 'ERR_MP_INVALID_STATE', message: new RegExp(`channel "${name}" is corrupted: ${reason.source}`) });
+    });
+  }
+  await t.test('a tail past its chunk fails the writer', async (t) => {
+    const { queue, name } = scratchQueue(t);
+    await queue.put('hello');
+    channelWordsOf(queue).positions[1] = position(1, 2 ** 30);
+    await assert.rejects(queue.put('more'), { name: 'InvalidStateError', message: new RegExp(`channel "${name}" is corrupted: the tail points to offset ${2 ** 30} of chunk 1`) });
+  });
+});
+
+test('lock words overwritten with something that is no pid do not stall readers or writers', { skip }, async (t) => {
+  const { queue } = scratchQueue(t);
+  const { words } = channelWordsOf(queue);
+  words[4] = -5; // the write lock: "held" by a process group
+  words[5] = 2 ** 30; // the read lock: "held" by a pid Linux never gives
+  await queue.put('still works');
+  assert.equal(await queue.get(), 'still works');
 });
 
 const isRoot = process.getuid?.() === 0;
