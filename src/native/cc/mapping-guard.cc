@@ -36,6 +36,8 @@ Watched watched[WATCHED_SLOTS];
 alignas(8) std::atomic<int32_t> faultCount{0};
 struct sigaction previousAction;
 std::once_flag installed;
+// Read once, outside the handler (sysconf is not on the async-signal-safe list).
+uintptr_t pageSize = 4096;
 
 void CallPrevious(int signal, siginfo_t* info, void* context) {
   if ((previousAction.sa_flags & SA_SIGINFO) != 0 && previousAction.sa_sigaction != nullptr) {
@@ -52,7 +54,6 @@ void CallPrevious(int signal, siginfo_t* info, void* context) {
 
 void OnBusError(int signal, siginfo_t* info, void* context) {
   uintptr_t address = reinterpret_cast<uintptr_t>(info->si_addr);
-  uintptr_t pageSize = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
   for (Watched& slot : watched) {
     uintptr_t start = slot.start.load(std::memory_order_acquire);
     if (start == 0) continue;
@@ -70,6 +71,7 @@ void OnBusError(int signal, siginfo_t* info, void* context) {
 }
 
 void Install() {
+  pageSize = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
   struct sigaction action = {};
   action.sa_sigaction = OnBusError;
   action.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
