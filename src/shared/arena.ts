@@ -136,7 +136,7 @@ function checkRecord(record: unknown, what: string): BlockRecord {
  * The block a record names, mapped into this process (once per segment). `what` names the
  * object for errors ("Received lock"); `minimumBytes` is what the object needs of the block.
  */
-export function blockFromRecord(record: unknown, what: string, minimumBytes = 0): SharedBlock {
+export function blockFromRecord(record: unknown, what = 'Received handle', minimumBytes = 0): SharedBlock {
   const checked = checkRecord(record, what);
   if (checked.byteLength < minimumBytes) throw refused(what, `it is ${checked.byteLength} bytes long where ${minimumBytes} are needed`);
   if (checked.kind === 'local') return blockOf(checked.buffer, checked.byteOffset, checked.byteLength, false);
