@@ -5,6 +5,7 @@
       "sources": [
         "src/native/cc/addon.cc",
         "src/native/cc/shared-memory.cc",
+        "src/native/cc/mapping-guard.cc",
         "src/native/cc/futex.cc",
         "src/native/cc/futex-async.cc",
         "src/native/cc/process.cc",

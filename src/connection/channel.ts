@@ -5,7 +5,9 @@
 // size, so a record lives in memory that outlives the process that wrote it (a child may put and
 // exit before its parent reads: nothing waits for a reader, unlike CPython's feeder thread, so
 // that classic join deadlock cannot happen). A record is [length][kind][bytes], 8-byte aligned;
-// a length of -1 sends the reader on to the next chunk, which it unlinks once it has left it.
+// a length of -1 sends the reader on to the chunk whose number follows it, and unlinks the one left.
+// Chunks are shared memory anyone of this user can write: each position and record header is
+// checked before use, so a corrupted channel fails with InvalidStateError (chunks.ts).
 //
 // The head (next record to read) and tail (where the next is written) are each one 64-bit word,
 // chunk number << 32 | offset, so a writer commits a record and a reader takes one with a single
@@ -14,12 +16,12 @@
 // over when the holder died); readers wait on a sequence word with futexes (any process).
 
 import { randomBytes } from 'node:crypto';
-import { threadId } from 'node:worker_threads';
 import type { NativeBinding } from '../native/binding.js';
 import type { SharedBlock } from '../shared/arena.js';
-import { ensureTracker, trackSegment, untrackSegment } from '../shared/tracker.js';
-import { isThreadAlive } from '../process/thread-liveness.js';
-import { isProcessAlive, type WaitOutcome, waitWord, wakeWord } from '../sync/waiting.js';
+import { ensureTracker } from '../shared/tracker.js';
+import { type WaitOutcome, waitWord, wakeWord } from '../sync/waiting.js';
+import { ChannelLocks } from './channel-locks.js';
+import { type Chunk, Chunks, MAX_SKIPPED } from './chunks.js';
 
 /** A channel's first chunk; each next one doubles, up to LARGEST_CHUNK_BYTES: busy channels map memory less often. */
 const FIRST_CHUNK_BYTES = 1 << 20;
@@ -39,12 +41,9 @@ const COUNT = 6;
 const DATA_SEQ = 7;
 const READERS_WAITING = 8;
 const LOCK_WAITERS = 9;
-/** Beside each lock word, the holder's thread id + 1 (0: not written yet), 6 words further on. */
-const LOCK_THREAD_DISTANCE = 6;
+// 10 and 11: the thread words beside the two locks (channel-locks.ts).
 
 const ALL = 2 ** 31 - 1;
-const LOCK_SPINS = 2_000;
-const LOCK_LIVENESS_CHECK_MS = 100;
 
 /** What a reader takes: the record's kind and a view of its bytes (valid as long as it is referenced). */
 export interface ChannelRecord {
@@ -52,10 +51,9 @@ export interface ChannelRecord {
   readonly bytes: Uint8Array;
 }
 
-/** A mapped chunk, as bytes and as 32-bit words (record headers). */
-interface Chunk {
-  readonly bytes: Uint8Array;
-  readonly words: Int32Array;
+/** The size of a new chunk: `preferred`, or more when one record of `need` bytes (and an end marker) needs it. */
+function chunkBytes(need: number, preferred: number): number {
+  return Math.max(preferred, align8(need + RECORD_HEADER_BYTES));
 }
 
 function align8(bytes: number): number {
@@ -80,23 +78,30 @@ export function newChannelName(native: NativeBinding): string {
   return `mpc-${randomBytes(8).toString('hex')}`;
 }
 
+/** What newChannelName makes: only such names are opened or unlinked when they arrive in a record. */
+const CHANNEL_NAME = /^mpc-[0-9a-f]{16}$/;
+
+/** True for a channel name newChannelName could have made. */
+export function isChannelName(name: unknown): name is string {
+  return typeof name === 'string' && CHANNEL_NAME.test(name);
+}
+
 export class Channel {
-  readonly #native: NativeBinding;
   readonly #block: SharedBlock;
   /** This channel's words within the block start here. */
   readonly #base: number;
   readonly #positions: BigInt64Array;
-  readonly #name: string;
-  /** Chunks mapped by this thread, by number. */
-  readonly #chunks = new Map<number, Chunk>();
+  /** Chunks mapped by this thread. */
+  readonly #chunks: Chunks;
+  readonly #locks: ChannelLocks;
 
   /** The channel whose header starts at word `base` (a multiple of 2) of `block`. */
   constructor(native: NativeBinding, block: SharedBlock, base: number, name: string) {
-    this.#native = native;
     this.#block = block;
     this.#base = base;
     this.#positions = new BigInt64Array(block.buffer, block.byteOffset + base * 4, 2);
-    this.#name = name;
+    this.#chunks = new Chunks(native, name);
+    this.#locks = new ChannelLocks(native, block, base + LOCK_WAITERS);
     if (Atomics.load(this.#positions, TAIL) === 0n) {
       // A new channel starts at chunk 1, created by its first write.
       Atomics.compareExchange(this.#positions, HEAD, 0n, position(1, 0));
@@ -119,16 +124,19 @@ export class Channel {
     for (const part of parts) length += part.byteLength;
     if (length > MAX_RECORD_BYTES) throw new RangeError(`a message of ${length} bytes is larger than the ${MAX_RECORD_BYTES} bytes a channel can carry`);
     const need = align8(RECORD_HEADER_BYTES + length);
-    this.#lock(WRITE_LOCK);
+    this.#locks.take(this.#base + WRITE_LOCK);
     try {
       const tail = Atomics.load(this.#positions, TAIL);
-      let chunkNumber = chunkOf(tail);
+      const tailNumber = this.#checkedChunkNumber(tail, 'tail');
       let offset = offsetOf(tail);
-      let chunk = this.#chunk(chunkNumber, need);
+      let chunk = this.#tailChunk(tailNumber, offset, need);
+      const isMovedStart = chunk.number !== tailNumber;
       if (offset + need + RECORD_HEADER_BYTES > chunk.bytes.byteLength) {
-        const next = this.#createChunk(chunkNumber + 1, need, Math.min(LARGEST_CHUNK_BYTES, 2 * chunk.bytes.byteLength));
+        const next = this.#chunks.create(chunk.number + 1, chunkBytes(need, Math.min(LARGEST_CHUNK_BYTES, 2 * chunk.bytes.byteLength)));
         chunk.words[offset >> 2] = END_OF_CHUNK;
-        [chunkNumber, offset, chunk] = [chunkNumber + 1, 0, next];
+        chunk.words[(offset >> 2) + 1] = next.number;
+        this.#chunks.checkIntact(chunk);
+        [chunk, offset] = [next, 0];
       }
       chunk.words[offset >> 2] = length;
       chunk.words[(offset >> 2) + 1] = kind;
@@ -137,42 +145,102 @@ export class Channel {
         chunk.bytes.set(part, at);
         at += part.byteLength;
       }
-      Atomics.store(this.#positions, TAIL, position(chunkNumber, offset + need)); // the commit
+      this.#chunks.checkIntact(chunk); // a record written into a chunk cut short is lost: fail, never commit it
+      const next = position(chunk.number, offset + need);
+      if (isMovedStart) this.#commitMovedStart(tail, next);
+      else Atomics.store(this.#positions, TAIL, next); // the commit
       Atomics.add(this.#block.words, this.#base + COUNT, 1);
     } finally {
-      this.#unlock(WRITE_LOCK);
+      this.#locks.release(this.#base + WRITE_LOCK);
     }
     const words = this.#block.words;
     Atomics.add(words, this.#base + DATA_SEQ, 1);
-    if (Atomics.load(words, this.#base + READERS_WAITING) > 0) wakeWord(this.#block, this.#base + DATA_SEQ, ALL);
+    // Not "> 0": a count someone overwrote with a negative number must not leave readers asleep.
+    if (Atomics.load(words, this.#base + READERS_WAITING) !== 0) wakeWord(this.#block, this.#base + DATA_SEQ, ALL);
     this.#forgetPassedChunks();
+  }
+
+  /** The tail's chunk, checked; the first write creates the chunk (under another number when another user took its name). */
+  #tailChunk(number: number, offset: number, need: number): Chunk {
+    let chunk = this.#chunks.open(number);
+    if (!chunk) {
+      if (offset !== 0) throw this.#chunks.corrupted(`the tail points to offset ${offset} of chunk ${number}, which does not exist (or is another user's)`);
+      chunk = this.#chunks.create(number, chunkBytes(need, FIRST_CHUNK_BYTES));
+    }
+    this.#checkOffset(chunk, offset, 'tail');
+    return chunk;
+  }
+
+  /**
+   * Publishes the first record of an empty channel whose first chunk had to take another number
+   * (another user's segment holds the name): head and tail move together, under the read lock,
+   * so no reader sees one without the other.
+   */
+  #commitMovedStart(tail: bigint, next: bigint): void {
+    this.#locks.take(this.#base + READ_LOCK);
+    try {
+      if (Atomics.load(this.#positions, HEAD) === tail) Atomics.store(this.#positions, HEAD, position(chunkOf(next), 0));
+      Atomics.store(this.#positions, TAIL, next);
+    } finally {
+      this.#locks.release(this.#base + READ_LOCK);
+    }
   }
 
   /** Takes the next record, or returns null when there is none. */
   tryRead(): ChannelRecord | null {
     if (!this.hasRecord()) return null;
-    this.#lock(READ_LOCK);
+    this.#locks.take(this.#base + READ_LOCK);
     try {
       const head = Atomics.load(this.#positions, HEAD);
       if (head === Atomics.load(this.#positions, TAIL)) return null;
-      let chunkNumber = chunkOf(head);
+      let chunkNumber = this.#checkedChunkNumber(head, 'head');
       let offset = offsetOf(head);
-      let chunk = this.#chunk(chunkNumber, 0);
+      let chunk = this.#readChunk(chunkNumber, offset);
       if (chunk.words[offset >> 2] === END_OF_CHUNK) {
-        Atomics.store(this.#positions, HEAD, position(chunkNumber + 1, 0)); // move on first: a kill here leaks, never corrupts
-        this.#unlinkChunk(chunkNumber);
-        [chunkNumber, offset] = [chunkNumber + 1, 0];
-        chunk = this.#chunk(chunkNumber, 0);
+        const next = chunk.words[(offset >> 2) + 1]!;
+        this.#chunks.checkIntact(chunk);
+        if (!(next > chunkNumber && next <= chunkNumber + MAX_SKIPPED)) {
+          throw this.#chunks.corrupted(`the end of chunk ${chunkNumber} sends readers on to chunk ${next}`);
+        }
+        Atomics.store(this.#positions, HEAD, position(next, 0)); // move on first: a kill here leaks, never corrupts
+        this.#chunks.unlink(chunkNumber);
+        [chunkNumber, offset] = [next, 0];
+        chunk = this.#readChunk(chunkNumber, offset);
       }
       const length = chunk.words[offset >> 2]!;
       const kind = chunk.words[(offset >> 2) + 1]!;
-      const bytes = new Uint8Array(chunk.bytes.buffer, offset + RECORD_HEADER_BYTES, length);
+      const from = offset + RECORD_HEADER_BYTES;
+      if (length < 0 || length > chunk.bytes.byteLength - from) {
+        throw this.#chunks.corrupted(`the record at offset ${offset} of chunk ${chunkNumber} claims ${length} bytes, in a chunk of ${chunk.bytes.byteLength}`);
+      }
+      this.#chunks.checkIntact(chunk, from, from + length);
+      const bytes = new Uint8Array(chunk.bytes.buffer, from, length);
       Atomics.store(this.#positions, HEAD, position(chunkNumber, offset + align8(RECORD_HEADER_BYTES + length))); // the take
       Atomics.sub(this.#block.words, this.#base + COUNT, 1);
       return { kind, bytes };
     } finally {
-      this.#unlock(READ_LOCK);
+      this.#locks.release(this.#base + READ_LOCK);
       this.#forgetPassedChunks();
+    }
+  }
+
+  #readChunk(number: number, offset: number): Chunk {
+    const chunk = this.#chunks.open(number);
+    if (!chunk) throw this.#chunks.corrupted(`the head points to chunk ${number}, which does not exist (or is another user's)`);
+    this.#checkOffset(chunk, offset, 'head');
+    return chunk;
+  }
+
+  #checkedChunkNumber(at: bigint, which: string): number {
+    const number = chunkOf(at);
+    if (number < 1) throw this.#chunks.corrupted(`the ${which} points to chunk ${number}`);
+    return number;
+  }
+
+  /** A position's offset must leave room for a record header inside its chunk. */
+  #checkOffset(chunk: Chunk, offset: number, which: string): void {
+    if (offset % 8 !== 0 || offset + RECORD_HEADER_BYTES > chunk.bytes.byteLength) {
+      throw this.#chunks.corrupted(`the ${which} points to offset ${offset} of chunk ${chunk.number}, which is ${chunk.bytes.byteLength} bytes long`);
     }
   }
 
@@ -209,118 +277,17 @@ export class Channel {
   destroy(): void {
     const first = chunkOf(Atomics.load(this.#positions, HEAD));
     const last = chunkOf(Atomics.load(this.#positions, TAIL));
-    for (let chunk = first; chunk <= last + 1; chunk++) this.#unlinkChunk(chunk); // +1: a chunk a killed writer left
+    if (first < 1 || last < first || last - first > 1 << 16) return; // corrupted positions: leave the rest to the tracker
+    for (let chunk = first; chunk <= last + 1; chunk++) this.#chunks.unlink(chunk); // +1: a chunk a killed writer left
     this.#chunks.clear();
-  }
-
-  #segmentName(chunk: number): string {
-    return `/${this.#name}-${chunk}`;
-  }
-
-  /** Chunk `number`, mapped; a writer creates it when it does not exist yet (room for `need` bytes). */
-  #chunk(number: number, need: number): Chunk {
-    const known = this.#chunks.get(number);
-    if (known) return known;
-    let fd: number;
-    try {
-      fd = this.#native.shmOpen(this.#segmentName(number), false, false, 0);
-    } catch (error) {
-      if ((error as { code?: string }).code !== 'ENOENT' || need === 0) throw error;
-      return this.#createChunk(number, need);
-    }
-    return this.#map(number, fd);
-  }
-
-  #createChunk(number: number, need: number, size = FIRST_CHUNK_BYTES): Chunk {
-    const bytes = Math.max(size, align8(need + RECORD_HEADER_BYTES));
-    const name = this.#segmentName(number);
-    let fd: number;
-    try {
-      fd = this.#native.shmOpen(name, true, true, 0o600);
-    } catch (error) {
-      if ((error as { code?: string }).code !== 'EEXIST') throw error;
-      this.#native.shmUnlink(name); // left by a writer killed before it linked it in
-      fd = this.#native.shmOpen(name, true, true, 0o600);
-    }
-    trackSegment(this.#native, name.slice(1));
-    this.#native.resize(fd, bytes);
-    return this.#map(number, fd);
-  }
-
-  #map(number: number, fd: number): Chunk {
-    try {
-      const buffer = this.#native.mapShared(fd, this.#native.sizeOf(fd));
-      const chunk = { bytes: new Uint8Array(buffer), words: new Int32Array(buffer) };
-      this.#chunks.set(number, chunk);
-      return chunk;
-    } finally {
-      this.#native.closeFd(fd);
-    }
-  }
-
-  #unlinkChunk(number: number): void {
-    this.#chunks.delete(number);
-    try {
-      this.#native.shmUnlink(this.#segmentName(number));
-      untrackSegment(this.#native, this.#segmentName(number).slice(1));
-    } catch {
-      // already gone
-    }
   }
 
   /** Drops this thread's mappings of chunks every reader has left (the memory goes with the last one). */
   #forgetPassedChunks(): void {
-    if (this.#chunks.size < 2) return;
+    const mapped = this.#chunks.mapped;
+    if (mapped.size < 2) return;
     const head = chunkOf(Atomics.load(this.#positions, HEAD));
     const tail = chunkOf(Atomics.load(this.#positions, TAIL));
-    for (const number of this.#chunks.keys()) if (number !== head && number !== tail) this.#chunks.delete(number);
-  }
-
-  /**
-   * Takes a lock word (the holder's pid). Held only while copying one record, so waiting blocks
-   * the thread: a spin, then futex waits that check the holder is alive.
-   */
-  #lock(which: number): void {
-    const words = this.#block.words;
-    const index = this.#base + which;
-    for (let spin = 0; ; spin++) {
-      const holder = Atomics.compareExchange(words, index, 0, process.pid);
-      if (holder === 0) {
-        Atomics.store(words, index + LOCK_THREAD_DISTANCE, threadId + 1);
-        return;
-      }
-      if (spin < LOCK_SPINS) continue;
-      if (this.#releaseIfHolderDied(index, holder)) continue;
-      Atomics.add(words, this.#base + LOCK_WAITERS, 1);
-      this.#native.futexWait(this.#block.buffer, this.#block.byteOffset + index * 4, holder, LOCK_LIVENESS_CHECK_MS);
-      Atomics.sub(words, this.#base + LOCK_WAITERS, 1);
-    }
-  }
-
-  /**
-   * Frees a lock whose holder died: a process (its pid is gone) or a thread of this process
-   * (terminated mid-copy; its pid lives on). Of several waiters that see the same dead thread,
-   * only the one that clears its thread word frees the lock.
-   */
-  #releaseIfHolderDied(index: number, holder: number): boolean {
-    const words = this.#block.words;
-    if (holder !== process.pid) {
-      if (isProcessAlive(holder)) return false;
-      Atomics.compareExchange(words, index, holder, 0);
-      return true;
-    }
-    const thread = Atomics.load(words, index + LOCK_THREAD_DISTANCE);
-    if (thread === 0 || isThreadAlive(thread - 1)) return false;
-    if (Atomics.compareExchange(words, index + LOCK_THREAD_DISTANCE, thread, 0) === thread) Atomics.store(words, index, 0);
-    return true;
-  }
-
-  #unlock(which: number): void {
-    const words = this.#block.words;
-    Atomics.store(words, this.#base + which + LOCK_THREAD_DISTANCE, 0);
-    Atomics.store(words, this.#base + which, 0);
-    if (Atomics.load(words, this.#base + LOCK_WAITERS) > 0) {
-      this.#native.futexWake(this.#block.buffer, this.#block.byteOffset + (this.#base + which) * 4, ALL);
-    }
+    for (const number of mapped.keys()) if (number !== head && number !== tail) this.#chunks.forget(number);
   }
 }

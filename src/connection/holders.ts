@@ -21,6 +21,13 @@ export interface InFlight {
   readonly token: number;
 }
 
+/** Whether a received record's `copy` field is an InFlight (its pid and token are matched, never trusted). */
+export function isInFlight(copy: unknown): copy is InFlight {
+  if (typeof copy !== 'object' || copy === null) return false;
+  const { pid, token } = copy as Record<string, unknown>;
+  return Number.isInteger(pid) && Number.isInteger(token);
+}
+
 export interface HolderTableLayout {
   /** Word index of the table's first word; the first word counts adoptions by other holders. */
   readonly start: number;

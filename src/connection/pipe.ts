@@ -5,12 +5,12 @@
 
 import type { NativeBinding } from '../native/binding.js';
 import { requireNative } from '../native/loader.js';
-import { allocateBlock, type BlockRecord, blockFromRecord, blockToRecord, type SharedBlock } from '../shared/arena.js';
+import { allocateBlock, type BlockRecord, blockFromRecord, blockToRecord, refusedRecord, type SharedBlock } from '../shared/arena.js';
 import { registerHandleType } from '../tasks/codec.js';
-import { invalidType } from '../validate.js';
-import { Channel, CHANNEL_WORDS, newChannelName } from './channel.js';
+import { describeValue, invalidType } from '../validate.js';
+import { Channel, CHANNEL_WORDS, isChannelName, newChannelName } from './channel.js';
 import { Connection, type Transport, type TransportRecord } from './connection.js';
-import { HolderTable, holderTableWords, type InFlight } from './holders.js';
+import { HolderTable, holderTableWords, type InFlight, isInFlight } from './holders.js';
 import { hold, letGo, noteInFlight } from './holdings.js';
 
 type End = 0 | 1;
@@ -173,6 +173,18 @@ export function Pipe(duplex = true): [Connection, Connection] {
   return [connectionOf(new PipeEnd(native, block, shape, 0, true)), connectionOf(new PipeEnd(native, block, shape, 1, true))];
 }
 
+const RECEIVED = 'Received pipe end';
+
+/** The plain fields of a received pipe end, checked before anything is opened (the block is checked by arena.ts). */
+function checkPipeEndRecord(data: unknown): PipeEndRecord {
+  const record = (typeof data === 'object' && data !== null ? data : {}) as Record<string, unknown>;
+  if (!isChannelName(record.name)) throw refusedRecord(RECEIVED, `"name" must be a pipe's name ("mpc-" and 16 hex digits), received ${describeValue(record.name)}`);
+  if (typeof record.duplex !== 'boolean') throw refusedRecord(RECEIVED, `"duplex" must be a boolean, received ${describeValue(record.duplex)}`);
+  if (record.end !== 0 && record.end !== 1) throw refusedRecord(RECEIVED, `"end" must be 0 or 1, received ${describeValue(record.end)}`);
+  if (!isInFlight(record.copy)) throw refusedRecord(RECEIVED, `"copy" must be { pid, token } integers, received ${describeValue(record.copy)}`);
+  return record as unknown as PipeEndRecord;
+}
+
 registerHandleType<Connection>({
   tag: 'connection',
   matches: (value): value is Connection => value instanceof Connection,
@@ -185,8 +197,9 @@ registerHandleType<Connection>({
     return transport.toRecord(where);
   },
   decode: (data) => {
-    const record = data as PipeEndRecord;
-    const end = new PipeEnd(requireNative('Pipe'), blockFromRecord(record.block), record, record.end, false);
+    const record = checkPipeEndRecord(data);
+    const block = blockFromRecord(record.block, RECEIVED, PIPE_WORDS * 4);
+    const end = new PipeEnd(requireNative('Pipe'), block, record, record.end, false);
     end.received(record.copy);
     return connectionOf(end);
   },

@@ -16,9 +16,21 @@ export interface NativeBinding {
   resize(fd: number, bytes: number): void;
   /** A segment's size in bytes (fstat). */
   sizeOf(fd: number): number;
+  /** Forbids making a memfd smaller, ever (F_SEAL_SHRINK with F_SEAL_SEAL). */
+  sealAgainstShrinking(fd: number): void;
+  /** A shared-memory file's seals (F_GET_SEALS); -1 for a file that cannot carry seals (not shared memory). */
+  sealsOf(fd: number): number;
   closeFd(fd: number): void;
-  /** Maps a segment MAP_SHARED as a SharedArrayBuffer; unmapped when garbage-collected. */
-  mapShared(fd: number, bytes: number): SharedArrayBuffer;
+  /**
+   * Maps a segment MAP_SHARED as a SharedArrayBuffer; unmapped when garbage-collected. A guarded
+   * mapping cut short by someone else's ftruncate does not kill the process (SIGBUS): the pages
+   * past the cut read as zeros, and hasFaulted(buffer) and mappingFaults() tell.
+   */
+  mapShared(fd: number, bytes: number, guarded?: boolean): SharedArrayBuffer;
+  /** A one-word view of how many faults guarded mappings of this process caught so far. */
+  mappingFaults(): Int32Array;
+  /** True when a fault was caught in the guarded mapping behind this buffer. */
+  hasFaulted(buffer: SharedArrayBuffer): boolean;
   /** Blocks this thread while the 32-bit word at byteOffset equals `expected` (timeout < 0: forever). */
   futexWait(buffer: SharedArrayBuffer, byteOffset: number, expected: number, timeoutMs: number): FutexWaitResult;
   /**

@@ -6,16 +6,16 @@
 // consumer killed while waiting, or even while taking, loses nothing that was not handed to it.
 
 import { Empty, Full, InvalidStateError } from '../errors.js';
-import { Channel, CHANNEL_WORDS, newChannelName } from '../connection/channel.js';
+import { Channel, CHANNEL_WORDS, isChannelName, newChannelName } from '../connection/channel.js';
 import type { TransportRecord } from '../connection/connection.js';
 import { decodeMessage, encodeMessage, type Message } from '../connection/message.js';
-import { HolderTable, holderTableWords, type InFlight } from '../connection/holders.js';
+import { HolderTable, holderTableWords, type InFlight, isInFlight } from '../connection/holders.js';
 import { hold, letGo, noteInFlight } from '../connection/holdings.js';
 import { requireNative } from '../native/loader.js';
-import { allocateBlock, type BlockRecord, blockFromRecord, blockToRecord, type SharedBlock } from '../shared/arena.js';
+import { allocateBlock, type BlockRecord, blockFromRecord, blockToRecord, refusedRecord, type SharedBlock } from '../shared/arena.js';
 import { waitWord, wakeWord } from '../sync/waiting.js';
 import { registerHandleType } from '../tasks/codec.js';
-import { checkInteger, checkOptionsObject, checkTimeout, invalidType } from '../validate.js';
+import { checkInteger, checkOptionsObject, checkTimeout, describeValue, invalidType } from '../validate.js';
 
 /** Items put and not yet taken (what maxsize bounds; Python's semaphore). */
 const ITEMS = CHANNEL_WORDS;
@@ -336,14 +336,28 @@ export class SimpleQueue<T = unknown> extends SharedQueue<T> {
 }
 
 const constructors = { queue: Queue, joinable: JoinableQueue, simple: SimpleQueue } as const;
+const RECEIVED = 'Received queue';
+
+/** The plain fields of a received queue, checked before anything is opened (the block is checked by arena.ts). */
+function checkQueueRecord(data: unknown): QueueRecord {
+  const record = (typeof data === 'object' && data !== null ? data : {}) as Record<string, unknown>;
+  if (!Object.hasOwn(constructors, record.kind as string)) throw refusedRecord(RECEIVED, `"kind" must be "queue", "joinable" or "simple", received ${describeValue(record.kind)}`);
+  if (!isChannelName(record.name)) throw refusedRecord(RECEIVED, `"name" must be a queue's name ("mpc-" and 16 hex digits), received ${describeValue(record.name)}`);
+  const maxsize = record.maxsize;
+  if (typeof maxsize !== 'number' || !Number.isInteger(maxsize) || maxsize < 0 || maxsize > 2 ** 31 - 1) {
+    throw refusedRecord(RECEIVED, `"maxsize" must be an integer from 0 to 2**31-1, received ${describeValue(maxsize)}`);
+  }
+  if (!isInFlight(record.copy)) throw refusedRecord(RECEIVED, `"copy" must be { pid, token } integers, received ${describeValue(record.copy)}`);
+  return record as unknown as QueueRecord;
+}
 
 registerHandleType<SharedQueue<unknown>>({
   tag: 'queue',
   matches: (value): value is SharedQueue<unknown> => value instanceof SharedQueue,
   encode: (queue, _destination, where) => queue.toRecord(where),
   decode: (data) => {
-    const record = data as QueueRecord;
-    adopting = { block: blockFromRecord(record.block), name: record.name };
+    const record = checkQueueRecord(data);
+    adopting = { block: blockFromRecord(record.block, RECEIVED, QUEUE_WORDS * 4), name: record.name };
     try {
       const queue = record.kind === 'simple' ? new SimpleQueue() : new constructors[record.kind](record.maxsize);
       queue.received(record.copy);

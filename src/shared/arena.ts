@@ -1,12 +1,17 @@
 // Blocks of shared memory for synchronization objects (a lock is a few 32-bit words) and shared
 // values and arrays. With the native addon, blocks come from memfd segments (never leaked: they vanish with their
 // last mapping) that another process maps through /proc/<pid>/fd/<fd> of the process sending
-// the object. Without it, blocks are plain SharedArrayBuffers, shared by threads only.
+// the object. Without it, blocks are plain SharedArrayBuffers, shared by threads only. A
+// received record is checked field by field before anything is mapped (foreign-segment.ts
+// checks what it leads to), so a forged one fails with InvalidStateError, never a crash.
 
-import { openSync } from 'node:fs';
+import { constants as bufferConstants } from 'node:buffer';
+import { InvalidStateError } from '../errors.js';
 import type { NativeBinding } from '../native/binding.js';
 import { loadNative, nativeUnavailableReason } from '../native/loader.js';
 import type { Destination } from '../tasks/codec.js';
+import { describeValue } from '../validate.js';
+import { descriptorOf, mapSegmentOf, noteOwnSegment, RefusedSegment, SEGMENT_NAME } from './foreign-segment.js';
 
 const SEGMENT_BYTES = 64 * 1024;
 /** Larger blocks (big shared arrays) get a segment of their own. */
@@ -31,22 +36,24 @@ export type BlockRecord =
 
 interface Segment {
   readonly buffer: SharedArrayBuffer;
-  /** This process's open fd of the segment (kept open so children can map it through /proc). */
-  readonly fd: number;
   used: number;
 }
 
 let current: Segment | null = null;
-/** Segments this process mapped, by buffer and by "<pid>:<fd>" of their sender. */
-const fdOfBuffer = new WeakMap<SharedArrayBuffer, number>();
-const attached = new Map<string, SharedArrayBuffer>();
 
 function newSegment(native: NativeBinding, bytes: number): Segment {
-  const fd = native.memfdCreate('multiproc-shared');
-  native.resize(fd, bytes);
-  const buffer = native.mapShared(fd, bytes);
-  fdOfBuffer.set(buffer, fd);
-  return { buffer, fd, used: 0 };
+  const fd = native.memfdCreate(SEGMENT_NAME);
+  try {
+    native.resize(fd, bytes);
+    native.sealAgainstShrinking(fd);
+    const buffer = native.mapShared(fd, bytes);
+    // This process's fd stays open: other processes map the segment through /proc/<pid>/fd.
+    noteOwnSegment(buffer, fd);
+    return { buffer, used: 0 };
+  } catch (error) {
+    native.closeFd(fd);
+    throw error;
+  }
 }
 
 function blockOf(buffer: SharedArrayBuffer, byteOffset: number, byteLength: number, isNative: boolean): SharedBlock {
@@ -81,32 +88,64 @@ export function blockToRecord(block: SharedBlock, destination: Destination, wher
     }
     return { kind: 'local', buffer: block.buffer, byteOffset, byteLength };
   }
-  const fd = fdOfBuffer.get(block.buffer)!;
+  const fd = descriptorOf(block.buffer)!;
   return { kind: 'native', pid: process.pid, fd, bytes: block.buffer.byteLength, byteOffset, byteLength };
 }
 
-/** The block a record names, mapped into this process (once per segment). */
-export function blockFromRecord(record: BlockRecord): SharedBlock {
-  if (record.kind === 'local') return blockOf(record.buffer, record.byteOffset, record.byteLength, false);
-  const buffer = record.pid === process.pid ? bufferOfOwnFd(record) : attach(record);
-  return blockOf(buffer, record.byteOffset, record.byteLength, true);
+/** An error for a handle record that cannot be used: what it was for ("Received lock"), and why. */
+export function refusedRecord(what: string, reason: string): InvalidStateError {
+  return new InvalidStateError(`${what}: the record is refused: ${reason}. A process of this tree sent a corrupted or forged handle.`);
 }
 
-function bufferOfOwnFd(record: Extract<BlockRecord, { kind: 'native' }>): SharedArrayBuffer {
-  // A thread of the same process: the segment is already mapped here (same fd table).
-  return attached.get(`${record.pid}:${record.fd}`) ?? attach(record);
+function refused(what: string, reason: string): InvalidStateError {
+  return refusedRecord(what, `its shared block: ${reason}`);
 }
 
-function attach(record: Extract<BlockRecord, { kind: 'native' }>): SharedArrayBuffer {
-  const key = `${record.pid}:${record.fd}`;
-  const known = attached.get(key);
-  if (known) return known;
+function isCount(value: unknown, max: number): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= max;
+}
+
+/**
+ * The record's shape, checked field by field: kind, integers in range, the block 8-byte aligned
+ * and inside the segment or buffer it names.
+ */
+function checkRecord(record: unknown, what: string): BlockRecord {
+  if (typeof record !== 'object' || record === null) throw refused(what, `expected a block record, received ${describeValue(record)}`);
+  const fields = record as Record<string, unknown>;
+  const { kind, byteOffset, byteLength } = fields;
+  let bytes: unknown;
+  if (kind === 'native') {
+    bytes = fields.bytes;
+    if (!isCount(fields.pid, 2 ** 22) || fields.pid === 0) throw refused(what, `"pid" must be a process id, received ${describeValue(fields.pid)}`);
+    if (!isCount(fields.fd, 2 ** 31 - 1)) throw refused(what, `"fd" must be a descriptor number, received ${describeValue(fields.fd)}`);
+    if (!isCount(bytes, bufferConstants.MAX_LENGTH) || bytes === 0) throw refused(what, `"bytes" must be a segment size, received ${describeValue(bytes)}`);
+  } else if (kind === 'local') {
+    if (!(fields.buffer instanceof SharedArrayBuffer)) throw refused(what, `"buffer" must be a SharedArrayBuffer, received ${describeValue(fields.buffer)}`);
+    bytes = fields.buffer.byteLength;
+  } else {
+    throw refused(what, `"kind" must be "native" or "local", received ${describeValue(kind)}`);
+  }
+  if (!isCount(byteOffset, bytes as number) || byteOffset % 8 !== 0) throw refused(what, `"byteOffset" must be a multiple of 8 within the segment, received ${describeValue(byteOffset)}`);
+  if (!isCount(byteLength, (bytes as number) - byteOffset)) {
+    throw refused(what, `"byteLength" must fit in the ${bytes} bytes of the segment after offset ${byteOffset}, received ${describeValue(byteLength)}`);
+  }
+  return record as BlockRecord;
+}
+
+/**
+ * The block a record names, mapped into this process (once per segment). `what` names the
+ * object for errors ("Received lock"); `minimumBytes` is what the object needs of the block.
+ */
+export function blockFromRecord(record: unknown, what = 'Received handle', minimumBytes = 0): SharedBlock {
+  const checked = checkRecord(record, what);
+  if (checked.byteLength < minimumBytes) throw refused(what, `it is ${checked.byteLength} bytes long where ${minimumBytes} are needed`);
+  if (checked.kind === 'local') return blockOf(checked.buffer, checked.byteOffset, checked.byteLength, false);
   const native = loadNative();
-  if (!native) throw new Error(`A synchronization object arrived from process ${record.pid}, but the native addon is unavailable here: ${nativeUnavailableReason()}.`);
-  // The sender's fd, opened through /proc: the same memory, now with an fd of our own.
-  const fd = openSync(`/proc/${record.pid}/fd/${record.fd}`, 'r+');
-  const buffer = native.mapShared(fd, record.bytes);
-  fdOfBuffer.set(buffer, fd);
-  attached.set(key, buffer);
-  return buffer;
+  if (!native) throw new InvalidStateError(`${what}: it arrived from process ${checked.pid}, but the native addon is unavailable here: ${nativeUnavailableReason()}.`);
+  try {
+    return blockOf(mapSegmentOf(native, checked.pid, checked.fd, checked.bytes), checked.byteOffset, checked.byteLength, true);
+  } catch (error) {
+    if (error instanceof RefusedSegment) throw refused(what, error.message);
+    throw error;
+  }
 }

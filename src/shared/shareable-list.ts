@@ -8,9 +8,10 @@
 
 import { InvalidStateError } from '../errors.js';
 import { registerHandleType } from '../tasks/codec.js';
-import { checkOptionsObject, invalidType, invalidValue, outOfRange } from '../validate.js';
+import { checkOptionsObject, describeValue, invalidType, invalidValue, outOfRange } from '../validate.js';
 import { withIndexes } from './indexing.js';
-import { SharedMemory } from './shared-memory.js';
+import { isSegmentName, SharedMemory } from './shared-memory.js';
+import { refusedRecord } from './arena.js';
 
 /** What a ShareableList item may hold. */
 export type ShareableItem = number | bigint | boolean | string | Uint8Array | null;
@@ -63,6 +64,8 @@ export class ShareableList {
   [index: number]: ShareableItem;
   readonly #memory: SharedMemory;
   readonly #view: DataView;
+  /** The item count, read once: the segment is shared, and a count changed later must not move reads out of it. */
+  readonly #length: number;
 
   constructor(sequence: Iterable<ShareableItem> | null, options: ShareableListOptions = {}) {
     checkOptionsObject('ShareableList: "options"', options);
@@ -73,6 +76,10 @@ export class ShareableList {
       this.#memory = ShareableList.#create(sequence, options.name ?? null);
     }
     this.#view = new DataView(this.#memory.buf.buffer, this.#memory.buf.byteOffset, this.#memory.size);
+    this.#length = this.#memory.size >= HEADER_BYTES ? this.#view.getUint32(0, true) : -1;
+    if (this.#length < 0 || HEADER_BYTES + this.#length * ENTRY_BYTES > this.#memory.size) {
+      throw new InvalidStateError(`ShareableList: segment "${this.#memory.name}" (${this.#memory.size} bytes) is too small for the item count in its header; it is not a ShareableList.`);
+    }
     // biome-ignore lint/correctness/noConstructorReturn: indexes are served by the proxy (SPEC §7: list[i])
     return withIndexes(this);
   }
@@ -106,7 +113,7 @@ export class ShareableList {
   }
 
   get length(): number {
-    return this.#view.getUint32(0, true);
+    return this.#length;
   }
 
   /** Item `index`; negative indexes count from the end. */
@@ -152,10 +159,23 @@ function sameItem(item: ShareableItem, value: ShareableItem): boolean {
   return Object.is(item, value);
 }
 
-function readItem(view: DataView, bytes: Uint8Array, index: number): ShareableItem {
+/** Where item `index` lives, checked to be inside the segment: its entry is shared memory anyone attached may have written. */
+function slotOf(view: DataView, index: number): { capacity: number; offset: number; length: number } {
   const entry = HEADER_BYTES + index * ENTRY_BYTES;
+  const capacity = view.getUint32(entry + 4, true);
   const offset = view.getUint32(entry + 8, true);
   const length = view.getUint32(entry + 12, true);
+  if (capacity < 8 || length > capacity || offset + capacity > view.byteLength) {
+    throw new InvalidStateError(
+      `ShareableList: item ${index} claims ${capacity} bytes at offset ${offset} (length ${length}), outside the segment's ${view.byteLength} bytes; the segment is not a ShareableList, or was overwritten.`,
+    );
+  }
+  return { capacity, offset, length };
+}
+
+function readItem(view: DataView, bytes: Uint8Array, index: number): ShareableItem {
+  const entry = HEADER_BYTES + index * ENTRY_BYTES;
+  const { offset, length } = slotOf(view, index);
   switch (view.getUint8(entry) as Kind) {
     case Kind.Null:
       return null;
@@ -176,8 +196,7 @@ function readItem(view: DataView, bytes: Uint8Array, index: number): ShareableIt
 function writeItem(view: DataView, bytes: Uint8Array, index: number, value: ShareableItem, where: string): void {
   const kind = kindOf(where, value);
   const entry = HEADER_BYTES + index * ENTRY_BYTES;
-  const capacity = view.getUint32(entry + 4, true);
-  const offset = view.getUint32(entry + 8, true);
+  const { capacity, offset } = slotOf(view, index);
   const encoded = kind === Kind.String ? encoder.encode(value as string) : kind === Kind.Bytes ? (value as Uint8Array) : null;
   if (encoded && encoded.length > capacity) {
     throw outOfRange(where, `at most ${capacity} bytes (the size of the item this slot was made for)`, value);
@@ -194,5 +213,8 @@ registerHandleType<ShareableList>({
   tag: 'shareable-list',
   matches: (value): value is ShareableList => value instanceof ShareableList,
   encode: (list) => list.shm.name,
-  decode: (name) => new ShareableList(null, { name: name as string }),
+  decode: (name) => {
+    if (!isSegmentName(name)) throw refusedRecord('Received ShareableList', `its name must match SharedMemory's name pattern, received ${describeValue(name)}`);
+    return new ShareableList(null, { name });
+  },
 });

@@ -9,7 +9,7 @@ import type { RLock } from '../sync/rlock.js';
 import { bytesForNew, isAdopted, registerSharedType, type SharedWords } from '../sync/shared-words.js';
 import { encodeValue } from '../tasks/codec.js';
 import { withIndexes } from './indexing.js';
-import { checkInteger, checkOptionsObject, invalidType, outOfRange } from '../validate.js';
+import { checkInteger, checkOptionsObject, describeValue, invalidType, outOfRange } from '../validate.js';
 import type { SharedBlock } from './arena.js';
 import { bytesPerElement, checkTypecode, type ElementOf, fromStored, type Typecode, type TypedView, toStored, viewOf } from './typecodes.js';
 import { lockFromOption, type ValueOptions } from './value.js';
@@ -157,6 +157,9 @@ registerSharedType(
     raw: array instanceof RawArray,
     lock: array.lockOrNull ? encodeValue(array.lockOrNull, `${where}.lock`, destination).value : false,
   }),
-  ({ typecode, length, raw, lock }) =>
-    raw ? new RawArray(typecode, length) : new SharedArray(typecode, length, { lock: lock as Lock | RLock | false }),
+  ({ typecode, length, raw, lock }) => {
+    // A length arrives as data: only a count is taken (a string or a list would be an initializer).
+    if (!Number.isInteger(length) || length < 0) throw new RangeError(`"length" must be an integer >= 0, received ${describeValue(length)}.`);
+    return raw ? new RawArray(typecode, length) : new SharedArray(typecode, length, { lock: lock as Lock | RLock | false });
+  },
 );

@@ -3,12 +3,14 @@
 // seen by the others without a copy. The resource tracker unlinks it if the process tree that
 // created it ends without doing so. It travels to children as its name (a codec handle).
 
+import { constants as bufferConstants } from 'node:buffer';
 import { randomBytes } from 'node:crypto';
 import { InvalidStateError } from '../errors.js';
 import type { NativeBinding } from '../native/binding.js';
 import { requireNative } from '../native/loader.js';
 import { registerHandleType } from '../tasks/codec.js';
-import { checkInteger, checkOptionsObject, invalidType, invalidValue } from '../validate.js';
+import { checkInteger, checkOptionsObject, describeValue, invalidType, invalidValue, outOfRange } from '../validate.js';
+import { refusedRecord } from './arena.js';
 import { trackSegment, untrackSegment } from './tracker.js';
 
 export interface SharedMemoryOptions {
@@ -21,6 +23,20 @@ export interface SharedMemoryOptions {
 }
 
 const NAME_PATTERN = /^\/?[A-Za-z0-9._-]{1,200}$/;
+
+/** A name the constructor accepts (the pattern, and not "." or ".."): checked before any open or unlink. */
+export function isSegmentName(name: unknown): name is string {
+  return typeof name === 'string' && NAME_PATTERN.test(name) && !/^\/?\.{1,2}$/.test(name);
+}
+
+/** The size of a new segment: one this Node can view as a buffer, checked before any system call. */
+function checkSize(size: unknown): number {
+  const bytes = checkInteger('SharedMemory: "size"', size, 1);
+  if (bytes > bufferConstants.MAX_LENGTH) {
+    throw outOfRange('SharedMemory: "size"', `at most ${bufferConstants.MAX_LENGTH} bytes (buffer.constants.MAX_LENGTH, the largest buffer this Node can view)`, size);
+  }
+  return bytes;
+}
 
 function systemName(name: string): string {
   return name.startsWith('/') ? name : `/${name}`;
@@ -57,14 +73,17 @@ export class SharedMemory {
     if (name === null) {
       throw invalidValue('SharedMemory: "name"', 'the name of an existing segment', name, 'Pass { create: true, size } to make a new one.');
     }
-    if (typeof name !== 'string' || !NAME_PATTERN.test(name)) {
-      throw invalidValue('SharedMemory: "name"', 'up to 200 letters, digits, ".", "_" or "-" (an optional leading "/")', name);
+    if (!isSegmentName(name)) {
+      throw invalidValue('SharedMemory: "name"', 'up to 200 letters, digits, ".", "_" or "-" (an optional leading "/"), not "." or ".."', name);
     }
     this.#name = name;
-    const fd = create ? this.#create(name, checkInteger('SharedMemory: "size"', options.size, 1)) : this.#open(name);
+    const fd = create ? this.#create(name, checkSize(options.size)) : this.#open(name);
     try {
       this.#size = this.#native.sizeOf(fd);
       this.#buffer = new Uint8Array(this.#native.mapShared(fd, this.#size));
+    } catch (error) {
+      if (create) this.#removeFailed(name);
+      throw error;
     } finally {
       this.#native.closeFd(fd);
     }
@@ -78,18 +97,41 @@ export class SharedMemory {
       if ((error as { code?: string }).code !== 'EEXIST') throw error;
       throw withCode(error, `SharedMemory: a segment named "${name}" already exists; attach to it with { name } or choose another name.`);
     }
-    trackSegment(this.#native, name); // before anything else can fail or be killed
-    this.#native.resize(fd, size);
-    return fd;
+    try {
+      trackSegment(this.#native, name); // before anything else can fail or be killed
+      this.#native.resize(fd, size);
+      return fd;
+    } catch (error) {
+      this.#native.closeFd(fd);
+      this.#removeFailed(name);
+      throw error;
+    }
+  }
+
+  /** A segment created here that could not be sized or mapped: nothing of it may stay behind. */
+  #removeFailed(name: string): void {
+    try {
+      this.#native.shmUnlink(systemName(name));
+    } catch {
+      // already gone: nothing to remove
+    }
+    untrackSegment(this.#native, name);
   }
 
   #open(name: string): number {
+    let fd: number;
     try {
-      return this.#native.shmOpen(systemName(name), false, false, 0);
+      fd = this.#native.shmOpen(systemName(name), false, false, 0);
     } catch (error) {
       if ((error as { code?: string }).code !== 'ENOENT') throw error;
       throw withCode(error, `SharedMemory: no segment named "${name}" exists; create it with { name, create: true, size }.`);
     }
+    // Only shared memory carries seals: a FIFO or anything else someone put in /dev/shm does not.
+    if (this.#native.sealsOf(fd) < 0) {
+      this.#native.closeFd(fd);
+      throw new InvalidStateError(`SharedMemory: "${name}" is not a shared-memory segment; attach only to segments made by SharedMemory.`);
+    }
+    return fd;
   }
 
   /** The memory itself; a write is seen by every process that attached the segment. */
@@ -129,5 +171,8 @@ registerHandleType<SharedMemory>({
   tag: 'shared-memory',
   matches: (value): value is SharedMemory => value instanceof SharedMemory,
   encode: (memory) => memory.name,
-  decode: (name) => new SharedMemory({ name: name as string }),
+  decode: (name) => {
+    if (!isSegmentName(name)) throw refusedRecord('Received SharedMemory', `its name must match SharedMemory's name pattern, received ${describeValue(name)}`);
+    return new SharedMemory({ name });
+  },
 });

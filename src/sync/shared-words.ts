@@ -3,23 +3,35 @@
 // type so it travels as a reference to the same words (plus a few plain settings).
 
 import { allocateBlock, allocateBytes, type BlockRecord, blockFromRecord, blockToRecord, type SharedBlock } from '../shared/arena.js';
+import { InvalidStateError } from '../errors.js';
 import { type Destination, registerHandleType } from '../tasks/codec.js';
 
 let adopting: SharedBlock | null = null;
+/** What is being rebuilt ("Received lock"), for errors. */
+let adoptingWhat = '';
 const adoptedBlocks = new WeakSet<SharedBlock>();
+
+/** The adopted block while decoding (checked to hold `byteLength` bytes), else null. */
+function adoptedBlock(byteLength: number): SharedBlock | null {
+  const block = adopting;
+  adopting = null;
+  // The record's settings (a length, a typecode) say how much the object uses: the block must hold it.
+  if (block && block.byteLength < byteLength) {
+    throw new InvalidStateError(
+      `${adoptingWhat}: its settings need ${byteLength} bytes of shared memory, but the block it names has ${block.byteLength}. A process of this tree sent a corrupted or forged handle.`,
+    );
+  }
+  return block;
+}
 
 /** The block a constructor should use: the adopted one while decoding, else a new one. */
 export function blockForNew(wordCount: number): SharedBlock {
-  const block = adopting ?? allocateBlock(wordCount);
-  adopting = null;
-  return block;
+  return adoptedBlock(wordCount * 4) ?? allocateBlock(wordCount);
 }
 
 /** Like blockForNew, for a block measured in bytes (a shared value or array). */
 export function bytesForNew(byteLength: number): SharedBlock {
-  const block = adopting ?? allocateBytes(byteLength);
-  adopting = null;
-  return block;
+  return adoptedBlock(byteLength) ?? allocateBytes(byteLength);
 }
 
 /** True for a block that arrived from elsewhere: its words hold live state, not initial values. */
@@ -55,11 +67,18 @@ export function registerSharedType<T extends SharedWords, Settings>(
       settings: settingsOf(object, destination, where),
     }),
     decode: (data) => {
-      const { block, settings } = data as SharedRecord<Settings>;
-      adopting = blockFromRecord(block);
+      const what = `Received ${tag}`;
+      const { block, settings } = (typeof data === 'object' && data !== null ? data : {}) as Partial<SharedRecord<Settings>>;
+      adopting = blockFromRecord(block, what);
+      adoptingWhat = what;
       adoptedBlocks.add(adopting);
       try {
-        return rebuild(settings);
+        return rebuild(settings as Settings);
+      } catch (error) {
+        // Settings that do not fit the block (an unknown typecode, a negative length) are data
+        // from another process: refuse the record, whatever the constructor threw.
+        if (error instanceof InvalidStateError) throw error;
+        throw new InvalidStateError(`${what}: its settings are refused: ${(error as Error).message} A process of this tree sent a corrupted or forged handle.`, { cause: error });
       } finally {
         adopting = null;
       }

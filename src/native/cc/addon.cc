@@ -23,6 +23,10 @@ NODE_MODULE_INIT(/* exports, module, context */) {
   Export(exports, context, "shmUnlink", ShmUnlink);
   Export(exports, context, "resize", Resize);
   Export(exports, context, "sizeOf", SizeOf);
+  Export(exports, context, "sealAgainstShrinking", SealAgainstShrinking);
+  Export(exports, context, "sealsOf", SealsOf);
+  Export(exports, context, "mappingFaults", MappingFaults);
+  Export(exports, context, "hasFaulted", HasFaulted);
   Export(exports, context, "closeFd", CloseFd);
   Export(exports, context, "mapShared", MapShared);
   Export(exports, context, "futexWait", FutexWait);

@@ -13,6 +13,7 @@
 
 #include "errors.h"
 #include "functions.h"
+#include "mapping-guard.h"
 
 namespace multiproc {
 
@@ -27,10 +28,11 @@ static std::string Utf8(Isolate* isolate, Local<Value> value) {
 }
 
 // memfdCreate(name): a new anonymous segment's fd; it lives as long as an fd or a mapping does.
+// Sealing is allowed so that its creator can forbid shrinking it (sealAgainstShrinking).
 void MemfdCreate(const FunctionCallbackInfo<Value>& info) {
   Isolate* isolate = info.GetIsolate();
   std::string name = Utf8(isolate, info[0]);
-  int fd = memfd_create(name.c_str(), MFD_CLOEXEC);
+  int fd = memfd_create(name.c_str(), MFD_CLOEXEC | MFD_ALLOW_SEALING);
   if (fd < 0) return ThrowErrno(isolate, "memfd_create", errno, name);
   info.GetReturnValue().Set(fd);
 }
@@ -60,6 +62,8 @@ void Resize(const FunctionCallbackInfo<Value>& info) {
   Isolate* isolate = info.GetIsolate();
   int fd = info[0]->Int32Value(isolate->GetCurrentContext()).FromMaybe(-1);
   double bytes = info[1]->NumberValue(isolate->GetCurrentContext()).FromMaybe(-1);
+  // A double past off_t's range would convert to anything: refuse it as the kernel would.
+  if (!(bytes >= 0 && bytes < 9.2e18)) return ThrowErrno(isolate, "ftruncate", EINVAL, std::to_string(fd));
   if (ftruncate(fd, static_cast<off_t>(bytes)) != 0) return ThrowErrno(isolate, "ftruncate", errno, std::to_string(fd));
 }
 
@@ -70,6 +74,24 @@ void SizeOf(const FunctionCallbackInfo<Value>& info) {
   struct stat status;
   if (fstat(fd, &status) != 0) return ThrowErrno(isolate, "fstat", errno, std::to_string(fd));
   info.GetReturnValue().Set(static_cast<double>(status.st_size));
+}
+
+// sealAgainstShrinking(fd): no one may ever make a memfd smaller (F_SEAL_SHRINK), nor add seals:
+// a process that maps it after checking its size can never fault on a page cut off later.
+void SealAgainstShrinking(const FunctionCallbackInfo<Value>& info) {
+  Isolate* isolate = info.GetIsolate();
+  int fd = info[0]->Int32Value(isolate->GetCurrentContext()).FromMaybe(-1);
+  if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_SEAL) != 0) return ThrowErrno(isolate, "fcntl(F_ADD_SEALS)", errno, std::to_string(fd));
+}
+
+// sealsOf(fd): the seals of a shared-memory file (F_GET_SEALS), or -1 when the file is not one
+// that can carry seals (a regular file on disk, a socket, a device: EINVAL).
+void SealsOf(const FunctionCallbackInfo<Value>& info) {
+  Isolate* isolate = info.GetIsolate();
+  int fd = info[0]->Int32Value(isolate->GetCurrentContext()).FromMaybe(-1);
+  int seals = fcntl(fd, F_GET_SEALS);
+  if (seals < 0 && errno != EINVAL) return ThrowErrno(isolate, "fcntl(F_GET_SEALS)", errno, std::to_string(fd));
+  info.GetReturnValue().Set(seals < 0 ? -1 : seals);
 }
 
 // closeFd(fd)
@@ -94,6 +116,7 @@ struct Mapping {
 thread_local std::shared_ptr<MappedBytes> mappedBytes;
 
 static void Unmap(void* data, size_t length, void* deleterData) {
+  UnguardMapping(data);
   if (data != nullptr && length > 0) munmap(data, length);
   Mapping* mapping = static_cast<Mapping*>(deleterData);
   mapping->account->unmapped += static_cast<int64_t>(length);
@@ -107,7 +130,8 @@ static Mapping* AccountFor(Isolate* isolate, size_t length) {
   return new Mapping{mappedBytes};
 }
 
-// mapShared(fd, bytes): the segment as a SharedArrayBuffer. The fd may be closed afterwards.
+// mapShared(fd, bytes, guarded): the segment as a SharedArrayBuffer. The fd may be closed
+// afterwards. A guarded mapping survives being cut short by someone else (mapping-guard.cc).
 void MapShared(const FunctionCallbackInfo<Value>& info) {
   Isolate* isolate = info.GetIsolate();
   int fd = info[0]->Int32Value(isolate->GetCurrentContext()).FromMaybe(-1);
@@ -116,6 +140,7 @@ void MapShared(const FunctionCallbackInfo<Value>& info) {
   if (length == 0) return ThrowType(isolate, "mapShared: a segment of 0 bytes cannot be mapped");
   void* data = mmap(nullptr, length, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
   if (data == MAP_FAILED) return ThrowErrno(isolate, "mmap", errno, std::to_string(fd));
+  if (info[2]->IsTrue()) GuardMapping(data, length);
   std::shared_ptr<v8::BackingStore> store = v8::SharedArrayBuffer::NewBackingStore(data, length, Unmap, AccountFor(isolate, length));
   info.GetReturnValue().Set(v8::SharedArrayBuffer::New(isolate, std::move(store)));
 }
