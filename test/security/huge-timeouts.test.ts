@@ -1,0 +1,116 @@
+// Timeouts no timer can measure (1e300 ms, Infinity) wait quietly, as "no timeout": each wait
+// runs in a child of its own that reports the CPU time it used over a window of waiting, then
+// releases the wait and reports how it resolved. Measured as CPU time, never as wall-clock time.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { test } from 'node:test';
+import { loadNative } from '../../src/native/loader.ts';
+
+const run = promisify(execFile);
+const packageRoot = fileURLToPath(new URL('../../', import.meta.url));
+const skip = loadNative() ? false : 'the native addon is not built here';
+
+/** CPU time a quiet wait may use over the window (a spinning one used ~400 ms of it). */
+const QUIET_CPU_MS = 100;
+const WINDOW_MS = 500;
+
+interface WaitCase {
+  /** Sets up, then `start(TIMEOUT)` begins the wait (not awaited) and returns its promise. */
+  setup: string;
+  /** Releases the wait once the window is over. */
+  release: string;
+  /** What the wait resolves to once released (JSON). */
+  expected: unknown;
+}
+
+const cases: Record<string, WaitCase> = {
+  'Event.wait': {
+    setup: 'const event = new Event(); const start = (t) => event.wait(t);',
+    release: 'event.set();',
+    expected: true,
+  },
+  'Queue.get': {
+    setup: 'const queue = new Queue(); const start = (t) => queue.get({ timeout: t });',
+    release: "await queue.put('item');",
+    expected: 'item',
+  },
+  'Lock.acquire': {
+    setup: 'const lock = new Lock(); await lock.acquire(); const start = (t) => lock.acquire({ timeout: t });',
+    release: 'lock.release();',
+    expected: true,
+  },
+  'Condition.wait': {
+    setup: 'const condition = new Condition(); await condition.acquire(); const start = (t) => condition.wait(t).finally(() => condition.release());',
+    release: 'await condition.acquire(); condition.notify(); condition.release();',
+    expected: true,
+  },
+  'Connection.poll': {
+    setup: 'const [reader, writer] = Pipe(); const start = (t) => reader.poll(t);',
+    release: "writer.send('message');",
+    expected: true,
+  },
+  'Process.join': {
+    setup: `const event = new Event();
+      const child = new Process({ target: async (released) => { await released.wait(); }, args: [event] });
+      child.start();
+      const start = (t) => child.join(t).then(() => child.exitCode);`,
+    release: 'event.set();',
+    expected: 0,
+  },
+  'AsyncResult.get': {
+    setup: `const event = new Event();
+      const pool = new Pool(1);
+      const result = pool.applyAsync(async (released) => { await released.wait(); return 42; }, [event]);
+      const start = (t) => result.get(t).finally(() => { pool.close(); return pool.join(); });`,
+    release: 'event.set();',
+    expected: 42,
+  },
+};
+
+/** The child's program: start the wait, measure CPU over the window, release, report. */
+function program(waitCase: WaitCase, timeout: string): string {
+  return `import { Condition, Event, Lock, Pipe, Pool, Process, Queue } from 'multiproc';
+    ${waitCase.setup}
+    const waiting = start(${timeout});
+    let settledEarly = false;
+    waiting.then(() => { settledEarly = true; }, () => { settledEarly = true; });
+    const before = process.cpuUsage();
+    await new Promise((resolve) => setTimeout(resolve, ${WINDOW_MS})); // the measuring window
+    const used = process.cpuUsage(before);
+    const early = settledEarly;
+    ${waitCase.release}
+    const outcome = await waiting;
+    console.log(JSON.stringify({ cpuMs: (used.user + used.system) / 1000, settledEarly: early, outcome }));`;
+}
+
+const runs: [string, string][] = [
+  ...Object.keys(cases).map((name): [string, string] => [name, '1e300']),
+  ['Event.wait', 'Infinity'],
+  ['Queue.get', 'Infinity'],
+  ['Process.join', 'Infinity'],
+  ['AsyncResult.get', 'Infinity'],
+];
+
+/** This environment without a tree's variables: the child is the root of a tree of its own. */
+function rootEnvironment(): NodeJS.ProcessEnv {
+  const { MULTIPROC_TRACKER: _tracker, MULTIPROC_ROOT_PID: _root, ...rest } = process.env;
+  return rest;
+}
+
+for (const [name, timeout] of runs) {
+  const held = name === 'Lock.acquire' ? ' on a held lock' : '';
+  test(`${name} with a timeout of ${timeout} ms${held} waits quietly until released, then resolves as without a timeout`, { skip }, async () => {
+    // execFile's timeout only ends a hung child (a bound, not an assertion), so nothing outlives the test.
+    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', program(cases[name]!, timeout)], {
+      cwd: packageRoot,
+      timeout: 60_000,
+      env: rootEnvironment(),
+    });
+    const report = JSON.parse(stdout) as { cpuMs: number; settledEarly: boolean; outcome: unknown };
+    assert.equal(report.settledEarly, false, 'the wait ended before anything released it');
+    assert.deepEqual(report.outcome, cases[name]!.expected);
+    assert.ok(report.cpuMs < QUIET_CPU_MS, `${name}(${timeout}) used ${report.cpuMs} ms of CPU over ${WINDOW_MS} ms of waiting`);
+  });
+}
