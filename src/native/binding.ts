@@ -19,18 +19,22 @@ export interface NativeBinding {
   closeFd(fd: number): void;
   /** Maps a segment MAP_SHARED as a SharedArrayBuffer; unmapped when garbage-collected. */
   mapShared(fd: number, bytes: number): SharedArrayBuffer;
-  /** Blocks this thread while the 32-bit word at byteOffset equals `expected` (timeout < 0: forever). */
+  /**
+   * Blocks this thread while the 32-bit word at byteOffset equals `expected` (timeout < 0, or too
+   * long for a timespec: forever); a failed wait throws an Error naming the call and the errno.
+   */
   futexWait(buffer: SharedArrayBuffer, byteOffset: number, expected: number, timeoutMs: number): FutexWaitResult;
   /**
    * Waits like futexWait without blocking: `callback(outcome)` runs later on this thread's event
-   * loop. A pending wait keeps the event loop alive.
+   * loop, with an Error (`syscall: 'futex'`, `code`: the errno) when the wait failed. A pending
+   * wait keeps the event loop alive.
    */
   futexWaitAsync(
     buffer: SharedArrayBuffer,
     byteOffset: number,
     expected: number,
     timeoutMs: number,
-    callback: (outcome: FutexWaitResult) => void,
+    callback: (outcome: FutexWaitResult | Error) => void,
   ): void;
   /** Wakes up to `count` waiters on the word, in any process; returns how many were woken. */
   futexWake(buffer: SharedArrayBuffer, byteOffset: number, count: number): number;
