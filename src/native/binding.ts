@@ -46,4 +46,19 @@ export interface NativeBinding {
   unixConnect(address: string): number;
   /** A Unix socket bound and listening when this returns (connections wait in its backlog); its fd. */
   unixListen(address: string): number;
+  /**
+   * From now on, `callback(fd)` for each connection accepted on a listening Unix socket (the fd
+   * non-blocking and close-on-exec), on this thread's event loop, which the watch keeps alive;
+   * `callback(error)` once, ending the watch, if accepting fails (EMFILE...).
+   */
+  unixAcceptEach(listening: number, callback: (accepted: number | Error) => void): void;
+  /** Who is at the other end of a connected Unix socket, as the kernel saw it at connect() (SO_PEERCRED). */
+  peerCredentials(fd: number): PeerCredentials;
+}
+
+/** A Unix socket peer's process and user, from the kernel (SO_PEERCRED). */
+export interface PeerCredentials {
+  pid: number;
+  uid: number;
+  gid: number;
 }
