@@ -9,6 +9,7 @@ import type { NativeBinding } from '../native/binding.js';
 import { requireNative } from '../native/loader.js';
 import { registerHandleType } from '../tasks/codec.js';
 import { checkInteger, checkOptionsObject, invalidType, invalidValue } from '../validate.js';
+import { isSegmentName } from './segment-names.js';
 import { trackSegment, untrackSegment } from './tracker.js';
 
 export interface SharedMemoryOptions {
@@ -19,8 +20,6 @@ export interface SharedMemoryOptions {
   /** Size in bytes of a new segment; ignored when attaching. */
   size?: number;
 }
-
-const NAME_PATTERN = /^\/?[A-Za-z0-9._-]{1,200}$/;
 
 function systemName(name: string): string {
   return name.startsWith('/') ? name : `/${name}`;
@@ -57,8 +56,8 @@ export class SharedMemory {
     if (name === null) {
       throw invalidValue('SharedMemory: "name"', 'the name of an existing segment', name, 'Pass { create: true, size } to make a new one.');
     }
-    if (typeof name !== 'string' || !NAME_PATTERN.test(name)) {
-      throw invalidValue('SharedMemory: "name"', 'up to 200 letters, digits, ".", "_" or "-" (an optional leading "/")', name);
+    if (typeof name !== 'string' || !isSegmentName(name)) {
+      throw invalidValue('SharedMemory: "name"', 'up to 200 letters, digits, ".", "_" or "-" (an optional leading "/"), other than "." and ".."', name);
     }
     this.#name = name;
     const fd = create ? this.#create(name, checkInteger('SharedMemory: "size"', options.size, 1)) : this.#open(name);
