@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { test } from 'node:test';
 import { loadNative } from '../../src/native/loader.ts';
+import { rootEnvironment } from '../helpers/tracker.ts';
 
 const run = promisify(execFile);
 const packageRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -92,12 +93,6 @@ const runs: [string, string][] = [
   ['Process.join', 'Infinity'],
   ['AsyncResult.get', 'Infinity'],
 ];
-
-/** This environment without a tree's variables: the child is the root of a tree of its own. */
-function rootEnvironment(): NodeJS.ProcessEnv {
-  const { MULTIPROC_TRACKER: _tracker, MULTIPROC_ROOT_PID: _root, ...rest } = process.env;
-  return rest;
-}
 
 for (const [name, timeout] of runs) {
   const held = name === 'Lock.acquire' ? ' on a held lock' : '';

@@ -1,0 +1,84 @@
+// The resource tracker against another user account: its address is abstract (no permissions,
+// listed in /proc/net/unix for all to see), so a process of user nobody can connect. It must
+// get nothing: what it registers is never unlinked, and its idle connection does not keep the
+// tracker from cleaning up after its tree. Runs only where the suite runs as root (to become nobody).
+import assert from 'node:assert/strict';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { chmodSync, copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { loadNative } from '../../src/native/loader.ts';
+import { eventually } from '../helpers/contexts.ts';
+import { segmentExists, startTrackedTree, trackerExited } from '../helpers/tracker.ts';
+
+const native = loadNative();
+const addonPath = new URL('../../build/Release/multiproc.node', import.meta.url).pathname;
+
+/** Why these tests cannot run here, or false when they can. */
+function reasonToSkip(): string | false {
+  if (!native) return 'the native addon is not built here';
+  if (process.getuid?.() !== 0) return 'cross-user tests need the suite to run as root (to start a process as user nobody)';
+  try {
+    execFileSync('setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', process.execPath, '-e', '0']);
+  } catch {
+    return 'setpriv cannot run node as user nobody here';
+  }
+  return false;
+}
+
+const skip = reasonToSkip();
+
+// The attacker: a self-contained script in a directory of its own (nobody cannot read this
+// repository's tree) that connects to the tracker, registers a name, says so, and stays idle.
+// Node 20's net cannot name an abstract address, so it connects with a copy of the addon.
+const attacker = `const { writeSync } = require('node:fs');
+const native = require('./multiproc.node');
+const [address, name] = process.argv.slice(2);
+const fd = native.unixConnect('\\0' + address);
+writeSync(fd, 'R ' + name + '\\n');
+console.log('registered');
+setInterval(() => {}, 1 << 30); // idle, holding the connection as long as the tracker lets it
+`;
+
+/** Starts the attacker as user nobody; killed after the test. */
+function startAsNobody(t: { after(fn: () => unknown): void }, args: string[]): ChildProcess {
+  const directory = mkdtempSync(join(tmpdir(), 'multiproc-foreign-'));
+  chmodSync(directory, 0o755);
+  const script = join(directory, 'attacker.cjs');
+  copyFileSync(addonPath, join(directory, 'multiproc.node'));
+  chmodSync(join(directory, 'multiproc.node'), 0o755);
+  writeFileSync(script, attacker, { mode: 0o644 });
+  const child = spawn('setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', process.execPath, script, ...args], {
+    cwd: directory,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const exited = once(child, 'exit');
+  t.after(async () => {
+    child.kill('SIGKILL');
+    await exited;
+    rmSync(directory, { recursive: true, force: true });
+  });
+  return child;
+}
+
+test('another user cannot make the tracker unlink a segment, nor delay its cleanup with an idle connection', { skip }, async (t) => {
+  const tree = await startTrackedTree(t);
+  // A segment of the tree's owner that its tracker was never told about.
+  const victim = `/multiproc-owner-victim-${process.pid}`;
+  native!.closeFd(native!.shmOpen(victim, true, true, 0o600));
+  t.after(() => {
+    if (segmentExists(victim)) native!.shmUnlink(victim);
+  });
+  const foreign = startAsNobody(t, [tree.address, victim.slice(1)]);
+  const [said] = (await once(foreign.stdout!, 'data')) as [Buffer];
+  assert.equal(String(said), 'registered\n');
+  await tree.end();
+  // The idle foreign connection is still open on the attacker's side; the tree's own leftover
+  // is cleaned up regardless, and the tracker exits.
+  assert.ok(await eventually(() => !segmentExists(tree.leftover), 30_000), 'the tree\'s leftover was not cleaned up');
+  assert.ok(await trackerExited(tree), 'the tracker did not exit after its tree ended');
+  assert.equal(foreign.exitCode, null, 'the attacker was meant to stay connected and idle');
+  assert.ok(segmentExists(victim), 'a segment registered by another user was unlinked');
+});
