@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { test } from 'node:test';
 import { loadNative } from '../../src/native/loader.ts';
+import { checkTimeout } from '../../src/validate.ts';
 import { rootEnvironment } from '../helpers/tracker.ts';
 
 const run = promisify(execFile);
@@ -68,11 +69,37 @@ const cases: Record<string, WaitCase> = {
     release: 'event.set();',
     expected: 42,
   },
+  'Barrier.wait': {
+    setup: 'const barrier = new Barrier(2); const start = (t) => barrier.wait(t).then((index) => index === 0 || index === 1);',
+    release: 'await barrier.wait();',
+    expected: true,
+  },
+  'Semaphore.acquire': {
+    setup: 'const semaphore = new Semaphore(0); const start = (t) => semaphore.acquire({ timeout: t });',
+    release: 'semaphore.release();',
+    expected: true,
+  },
+  'Future.result': {
+    // A worker thread's start counts in this process's CPU time: it is over before the window.
+    setup: `const event = new Event();
+      const started = new Event();
+      const executor = new ThreadPoolExecutor({ maxWorkers: 1 });
+      const future = executor.submit(async (running, released) => { running.set(); await released.wait(); return 7; }, started, event);
+      await started.wait();
+      const start = (t) => future.result(t).finally(() => executor.shutdown());`,
+    release: 'event.set();',
+    expected: 7,
+  },
+  'wait on a connection': {
+    setup: 'const [reader, writer] = Pipe(); const start = (t) => wait([reader], t).then((ready) => ready.length);',
+    release: "writer.send('message');",
+    expected: 1,
+  },
 };
 
 /** The child's program: start the wait, measure CPU over the window, release, report. */
 function program(waitCase: WaitCase, timeout: string): string {
-  return `import { Condition, Event, Lock, Pipe, Pool, Process, Queue } from 'multiproc';
+  return `import { Barrier, Condition, Event, Lock, Pipe, Pool, Process, Queue, Semaphore, ThreadPoolExecutor, wait } from 'multiproc';
     ${waitCase.setup}
     const waiting = start(${timeout});
     let settledEarly = false;
@@ -92,7 +119,16 @@ const runs: [string, string][] = [
   ['Queue.get', 'Infinity'],
   ['Process.join', 'Infinity'],
   ['AsyncResult.get', 'Infinity'],
+  ['Future.result', 'Infinity'],
 ];
+
+test('a timeout up to what timers measure is kept; beyond it, or Infinity, means no timeout', () => {
+  assert.equal(checkTimeout('t', 0), 0);
+  assert.equal(checkTimeout('t', 2 ** 31 - 1), 2 ** 31 - 1);
+  for (const huge of [2 ** 31, 1e300, Number.POSITIVE_INFINITY]) assert.equal(checkTimeout('t', huge), undefined);
+  assert.throws(() => checkTimeout('Event.wait: "timeout"', -1), { code: 'ERR_OUT_OF_RANGE', message: /^Event\.wait: "timeout"/ });
+  assert.throws(() => checkTimeout('Event.wait: "timeout"', Number.NaN), { code: 'ERR_INVALID_ARG_TYPE' });
+});
 
 for (const [name, timeout] of runs) {
   const held = name === 'Lock.acquire' ? ' on a held lock' : '';
