@@ -83,3 +83,10 @@ test('a peer sending megabytes without a newline is dropped and the tracker\'s m
   assert.ok(await eventually(() => !segmentExists(tree.leftover), 30_000), 'the tree\'s leftover was not cleaned up');
   assert.ok(await trackerExited(tree));
 });
+
+test('SharedMemory refuses the names the tracker ignores: "." and ".." are no segment names', { skip }, async () => {
+  const { SharedMemory } = await import('multiproc');
+  for (const name of ['.', '..', '/..', 'a/b', '../x']) {
+    assert.throws(() => new SharedMemory({ name, create: true, size: 8 }), { name: 'TypeError', code: 'ERR_INVALID_ARG_VALUE', message: /^SharedMemory: "name" must be/ });
+  }
+});
