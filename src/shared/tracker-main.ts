@@ -81,7 +81,13 @@ function serve(fd: number): void {
     native.closeFd(fd);
     return;
   }
-  const socket = new Socket({ fd, readable: true, writable: false });
+  let socket: Socket;
+  try {
+    socket = new Socket({ fd, readable: true, writable: false });
+  } catch {
+    native.closeFd(fd); // not a stream socket after all: a tracker that threw here would leak everything
+    return;
+  }
   connections += 1;
   let pending = '';
   socket.setEncoding('latin1'); // one character per byte: lengths below are bytes

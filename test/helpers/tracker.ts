@@ -4,6 +4,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { commandLine, eventually, isRunning } from './contexts.ts';
 
@@ -56,8 +57,9 @@ export async function startTrackedTree(t: { after(fn: () => unknown): void }): P
     if (root.exitCode === null && root.signalCode === null) root.kill('SIGKILL');
     await exited;
   });
-  const [line] = (await once(root.stdout!, 'data')) as [Buffer];
-  const { address, leftover } = JSON.parse(String(line)) as { address: string; leftover: string };
+  const { value: line } = await createInterface({ input: root.stdout! })[Symbol.asyncIterator]().next();
+  if (typeof line !== 'string') throw new Error(`the tree's root exited (${root.exitCode ?? root.signalCode}) before it reported`);
+  const { address, leftover } = JSON.parse(line) as { address: string; leftover: string };
   let trackerPid: number | undefined;
   if (!(await eventually(() => (trackerPid = trackerOf(root.pid!)) !== undefined))) throw new Error('no tracker started');
   const end = async () => {

@@ -2,7 +2,6 @@
 // unlinks only names SharedMemory itself accepts, and a line longer than any registration drops
 // that peer without growing the tracker's memory, while the tree's own cleanup still happens.
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -43,8 +42,10 @@ test('the tracker never unlinks a registered name SharedMemory would refuse ("..
     '.',
   ];
   const peer = connectTo(tree.address);
+  const closed = new Promise((resolve) => peer.on('close', resolve));
+  peer.on('error', () => {});
   peer.end(names.map((name) => `R ${name}\n`).join(''));
-  await once(peer, 'close');
+  await closed;
   await tree.end();
   assert.ok(await trackerExited(tree), 'the tracker did not exit after its tree ended');
   assert.equal(segmentExists(tree.leftover), false, 'the tree\'s own leftover segment was not cleaned up');
