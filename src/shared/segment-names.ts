@@ -9,9 +9,9 @@ const DOT_NAMES = /^\/?\.\.?$/;
 /** The chunks of multiproc's own pipes and queues: "mpc-", 16 hex digits, "-" and the chunk's number. */
 const CHUNK_NAME_PATTERN = /^mpc-[0-9a-f]{16}-[0-9]{1,10}$/;
 
-/** True for a name SharedMemory accepts (with or without its leading "/"). */
-export function isSegmentName(name: string): boolean {
-  return SEGMENT_NAME_PATTERN.test(name) && !DOT_NAMES.test(name);
+/** True for a name SharedMemory accepts (with or without its leading "/"): checked before any open or unlink. */
+export function isSegmentName(name: unknown): name is string {
+  return typeof name === 'string' && SEGMENT_NAME_PATTERN.test(name) && !DOT_NAMES.test(name);
 }
 
 /** True for the name of a pipe or queue chunk (without its leading "/"). */

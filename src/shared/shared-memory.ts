@@ -56,7 +56,7 @@ export class SharedMemory {
     if (name === null) {
       throw invalidValue('SharedMemory: "name"', 'the name of an existing segment', name, 'Pass { create: true, size } to make a new one.');
     }
-    if (typeof name !== 'string' || !isSegmentName(name)) {
+    if (!isSegmentName(name)) {
       throw invalidValue('SharedMemory: "name"', 'up to 200 letters, digits, ".", "_" or "-" (an optional leading "/"), other than "." and ".."', name);
     }
     this.#name = name;
