@@ -50,12 +50,22 @@ export function checkInteger(where: string, value: unknown, min: number, hint = 
   return value;
 }
 
-/** A timeout in milliseconds: undefined/null means "wait forever". */
+/**
+ * The longest wait a timer can measure: setTimeout fires at once (with a warning) beyond
+ * 2**31 - 1 ms (about 24.8 days), and a wait that fires at once in a loop spins a core.
+ */
+export const LONGEST_TIMEOUT_MS = 2 ** 31 - 1;
+
+/**
+ * A timeout in milliseconds: undefined/null means "wait forever". Every public timeout passes
+ * here, so this is where one that no timer can measure (over LONGEST_TIMEOUT_MS, Infinity)
+ * becomes "wait forever" too, and the waits below never see it.
+ */
 export function checkTimeout(where: string, value: unknown): number | undefined {
   if (value === undefined || value === null) return undefined;
   if (typeof value !== 'number' || Number.isNaN(value)) throw invalidType(where, 'a number of milliseconds', value);
   if (value < 0) throw outOfRange(where, 'a number of milliseconds >= 0', value);
-  return value;
+  return value > LONGEST_TIMEOUT_MS ? undefined : value;
 }
 
 export function checkFunction(where: string, value: unknown): void {

@@ -78,14 +78,6 @@ export function newChannelName(native: NativeBinding): string {
   return `mpc-${randomBytes(8).toString('hex')}`;
 }
 
-/** What newChannelName makes: only such names are opened or unlinked when they arrive in a record. */
-const CHANNEL_NAME = /^mpc-[0-9a-f]{16}$/;
-
-/** True for a channel name newChannelName could have made. */
-export function isChannelName(name: unknown): name is string {
-  return typeof name === 'string' && CHANNEL_NAME.test(name);
-}
-
 export class Channel {
   readonly #block: SharedBlock;
   /** This channel's words within the block start here. */

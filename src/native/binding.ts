@@ -31,18 +31,22 @@ export interface NativeBinding {
   mappingFaults(): Int32Array;
   /** True when a fault was caught in the guarded mapping behind this buffer. */
   hasFaulted(buffer: SharedArrayBuffer): boolean;
-  /** Blocks this thread while the 32-bit word at byteOffset equals `expected` (timeout < 0: forever). */
+  /**
+   * Blocks this thread while the 32-bit word at byteOffset equals `expected` (timeout < 0, or too
+   * long for a timespec: forever); a failed wait throws an Error naming the call and the errno.
+   */
   futexWait(buffer: SharedArrayBuffer, byteOffset: number, expected: number, timeoutMs: number): FutexWaitResult;
   /**
    * Waits like futexWait without blocking: `callback(outcome)` runs later on this thread's event
-   * loop. A pending wait keeps the event loop alive.
+   * loop, with an Error (`syscall: 'futex'`, `code`: the errno) when the wait failed. A pending
+   * wait keeps the event loop alive.
    */
   futexWaitAsync(
     buffer: SharedArrayBuffer,
     byteOffset: number,
     expected: number,
     timeoutMs: number,
-    callback: (outcome: FutexWaitResult) => void,
+    callback: (outcome: FutexWaitResult | Error) => void,
   ): void;
   /** Wakes up to `count` waiters on the word, in any process; returns how many were woken. */
   futexWake(buffer: SharedArrayBuffer, byteOffset: number, count: number): number;
@@ -54,4 +58,19 @@ export interface NativeBinding {
   unixConnect(address: string): number;
   /** A Unix socket bound and listening when this returns (connections wait in its backlog); its fd. */
   unixListen(address: string): number;
+  /**
+   * From now on, `callback(fd)` for each connection accepted on a listening Unix socket (the fd
+   * non-blocking and close-on-exec), on this thread's event loop, which the watch keeps alive;
+   * `callback(error)` once, ending the watch, if accepting fails (EMFILE...).
+   */
+  unixAcceptEach(listening: number, callback: (accepted: number | Error) => void): void;
+  /** Who is at the other end of a connected Unix socket, as the kernel saw it at connect() (SO_PEERCRED). */
+  peerCredentials(fd: number): PeerCredentials;
+}
+
+/** A Unix socket peer's process and user, from the kernel (SO_PEERCRED). */
+export interface PeerCredentials {
+  pid: number;
+  uid: number;
+  gid: number;
 }

@@ -6,7 +6,8 @@
 // consumer killed while waiting, or even while taking, loses nothing that was not handed to it.
 
 import { Empty, Full, InvalidStateError } from '../errors.js';
-import { Channel, CHANNEL_WORDS, isChannelName, newChannelName } from '../connection/channel.js';
+import { Channel, CHANNEL_WORDS, newChannelName } from '../connection/channel.js';
+import { isChannelName } from '../shared/segment-names.js';
 import type { TransportRecord } from '../connection/connection.js';
 import { decodeMessage, encodeMessage, type Message } from '../connection/message.js';
 import { HolderTable, holderTableWords, type InFlight, isInFlight } from '../connection/holders.js';

@@ -10,7 +10,8 @@ import { InvalidStateError } from '../errors.js';
 import { registerHandleType } from '../tasks/codec.js';
 import { checkOptionsObject, describeValue, invalidType, invalidValue, outOfRange } from '../validate.js';
 import { withIndexes } from './indexing.js';
-import { isSegmentName, SharedMemory } from './shared-memory.js';
+import { isSegmentName } from './segment-names.js';
+import { SharedMemory } from './shared-memory.js';
 import { refusedRecord } from './arena.js';
 
 /** What a ShareableList item may hold. */

@@ -11,6 +11,7 @@ import { requireNative } from '../native/loader.js';
 import { registerHandleType } from '../tasks/codec.js';
 import { checkInteger, checkOptionsObject, describeValue, invalidType, invalidValue, outOfRange } from '../validate.js';
 import { refusedRecord } from './arena.js';
+import { isSegmentName } from './segment-names.js';
 import { trackSegment, untrackSegment } from './tracker.js';
 
 export interface SharedMemoryOptions {
@@ -20,13 +21,6 @@ export interface SharedMemoryOptions {
   create?: boolean;
   /** Size in bytes of a new segment; ignored when attaching. */
   size?: number;
-}
-
-const NAME_PATTERN = /^\/?[A-Za-z0-9._-]{1,200}$/;
-
-/** A name the constructor accepts (the pattern, and not "." or ".."): checked before any open or unlink. */
-export function isSegmentName(name: unknown): name is string {
-  return typeof name === 'string' && NAME_PATTERN.test(name) && !/^\/?\.{1,2}$/.test(name);
 }
 
 /** The size of a new segment: one this Node can view as a buffer, checked before any system call. */

@@ -3,12 +3,27 @@
 // unlinks what is still registered once the tree's root process has died and no process
 // holds a connection, so a segment is never leaked across runs, even after a SIGKILL.
 // It receives its listening socket as fd 3 and the root's pid as its argument.
+//
+// Its address is abstract (no file, so no permissions) and listed in /proc/net/unix for every
+// user to see, so it trusts nothing it reads: a peer of another user is closed before a byte is
+// read (SO_PEERCRED), never counted, so it cannot delay the cleanup; a line longer than any
+// registration drops its peer; only names SharedMemory itself accepts are ever unlinked.
 
-import { Server, type Socket } from 'node:net';
+import { Socket } from 'node:net';
+import type { NativeBinding } from '../native/binding.js';
 import { loadNative } from '../native/loader.js';
+import { isChunkName, isSegmentName } from './segment-names.js';
 
 const rootPid = Number(process.argv[2]);
 const CHECK_INTERVAL_MS = 200;
+/** After accepting failed (EMFILE...), accepting resumes this much later rather than spinning. */
+const ACCEPT_RETRY_MS = 200;
+/** The longest line a client sends: "R " or "U ", a name (at most 201 bytes), "\n". */
+const LONGEST_LINE_BYTES = 256;
+
+// Only a process with the addon starts a tracker (it needs it to listen), so the tracker has it.
+const native = loadNative() as NativeBinding;
+const ownUid = process.geteuid?.() ?? -1;
 const registered = new Set<string>();
 let connections = 0;
 
@@ -26,17 +41,16 @@ function isRootAlive(): boolean {
 }
 
 function cleanUpAndExit(): void {
-  const native = loadNative();
   const leaked = [...registered];
   for (const name of leaked) {
     try {
-      native?.shmUnlink(name.startsWith('/') ? name : `/${name}`);
+      native.shmUnlink(name.startsWith('/') ? name : `/${name}`);
     } catch {
       // already unlinked by someone else
     }
   }
-  // Pipe and queue chunks (mpc-…) live as long as the tree: freeing them is routine, not a leak.
-  const userSegments = leaked.filter((name) => !name.startsWith('mpc-'));
+  // Pipe and queue chunks live as long as the tree: freeing them is routine, not a leak.
+  const userSegments = leaked.filter((name) => !isChunkName(name));
   if (userSegments.length > 0) {
     process.stderr.write(
       `multiproc resource tracker: unlinked ${userSegments.length} shared memory segment(s) left at shutdown: ${userSegments.join(', ')}\n`,
@@ -45,20 +59,47 @@ function cleanUpAndExit(): void {
   process.exit(0);
 }
 
-function serve(socket: Socket): void {
+/** One line from a peer: "R name" registers, "U name" forgets; anything else is ignored. */
+function handleLine(line: string): void {
+  const [verb, name] = [line.slice(0, 2), line.slice(2)];
+  if (!isSegmentName(name)) return; // never unlink what SharedMemory could not have made ("../x", "a/b")
+  if (verb === 'R ') registered.add(name);
+  else if (verb === 'U ') registered.delete(name);
+}
+
+/** True when the peer runs as this tracker's user (as the kernel saw it at connect()). */
+function isOwnUser(fd: number): boolean {
+  try {
+    return native.peerCredentials(fd).uid === ownUid;
+  } catch {
+    return false; // gone already
+  }
+}
+
+function serve(fd: number): void {
+  if (!isOwnUser(fd)) {
+    native.closeFd(fd);
+    return;
+  }
+  let socket: Socket;
+  try {
+    socket = new Socket({ fd, readable: true, writable: false });
+  } catch {
+    native.closeFd(fd); // not a stream socket after all: a tracker that threw here would leak everything
+    return;
+  }
   connections += 1;
   let pending = '';
-  socket.setEncoding('utf8');
+  socket.setEncoding('latin1'); // one character per byte: lengths below are bytes
   socket.on('data', (text: string) => {
     pending += text;
-    let end = pending.indexOf('\n');
-    while (end >= 0) {
-      const [verb, name] = [pending[0], pending.slice(2, end)];
-      if (verb === 'R') registered.add(name);
-      else if (verb === 'U') registered.delete(name);
-      pending = pending.slice(end + 1);
-      end = pending.indexOf('\n');
+    let start = 0;
+    for (let end = pending.indexOf('\n'); end >= 0; end = pending.indexOf('\n', start)) {
+      if (end - start <= LONGEST_LINE_BYTES) handleLine(pending.slice(start, end));
+      start = end + 1;
     }
+    pending = pending.slice(start);
+    if (pending.length > LONGEST_LINE_BYTES) socket.destroy(); // no registration is this long
   });
   socket.on('error', () => {});
   socket.on('close', () => {
@@ -66,8 +107,14 @@ function serve(socket: Socket): void {
   });
 }
 
-const server = new Server(serve);
-server.listen({ fd: 3 });
+function acceptConnections(): void {
+  native.unixAcceptEach(3, (accepted) => {
+    if (typeof accepted === 'number') serve(accepted);
+    else setTimeout(acceptConnections, ACCEPT_RETRY_MS);
+  });
+}
+
+acceptConnections();
 setInterval(() => {
   if (connections === 0 && !isRootAlive()) cleanUpAndExit();
 }, CHECK_INTERVAL_MS);

@@ -45,6 +45,19 @@ function startTracker(native: NativeBinding): string {
   return name;
 }
 
+/**
+ * True when the socket listening at the other end was made by this user. Abstract addresses have
+ * no permissions: once a tracker has gone, another user could take its address and collect the
+ * names a late process of the tree registers.
+ */
+function isOwnUser(native: NativeBinding, fd: number): boolean {
+  try {
+    return native.peerCredentials(fd).uid === process.geteuid?.();
+  } catch {
+    return false; // the tracker went away as we connected
+  }
+}
+
 function connect(native: NativeBinding): number {
   if (connection !== null) return connection;
   const known = process.env[TRACKER_ADDRESS];
@@ -52,8 +65,12 @@ function connect(native: NativeBinding): number {
   // without being one of its children tracks its own segments.
   if (known?.startsWith(`multiproc-tracker-${rootPid()}-`)) {
     try {
-      connection = native.unixConnect(abstractAddress(known));
-      return connection;
+      const fd = native.unixConnect(abstractAddress(known));
+      if (isOwnUser(native, fd)) {
+        connection = fd;
+        return connection;
+      }
+      native.closeFd(fd);
     } catch {
       // that tracker is gone (its tree ended): start one for this tree
     }

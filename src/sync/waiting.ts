@@ -14,8 +14,11 @@ const LIVENESS_CHECK_MS = 250;
 export function waitWord(block: SharedBlock, index: number, expected: number, timeoutMs: number | undefined): Promise<WaitOutcome> {
   if (block.isNative) {
     const native = loadNative()!;
-    return new Promise((resolve) =>
-      native.futexWaitAsync(block.buffer, block.byteOffset + index * 4, expected, timeoutMs ?? -1, resolve),
+    // A failed wait rejects: answering it as a wake-up would make every caller's loop spin.
+    return new Promise((resolve, reject) =>
+      native.futexWaitAsync(block.buffer, block.byteOffset + index * 4, expected, timeoutMs ?? -1, (outcome) =>
+        typeof outcome === 'string' ? resolve(outcome) : reject(outcome),
+      ),
     );
   }
   const result = Atomics.waitAsync(block.words, index, expected, timeoutMs);

@@ -36,4 +36,6 @@ NODE_MODULE_INIT(/* exports, module, context */) {
   Export(exports, context, "setParentDeathSignal", SetParentDeathSignal);
   Export(exports, context, "unixConnect", UnixConnect);
   Export(exports, context, "unixListen", UnixListen);
+  Export(exports, context, "unixAcceptEach", UnixAcceptEach);
+  Export(exports, context, "peerCredentials", PeerCredentials);
 }

@@ -10,7 +10,9 @@
 
 namespace multiproc {
 
-inline void ThrowErrno(v8::Isolate* isolate, const char* syscall, int error, const std::string& subject) {
+// The Error itself, for failures reported later than the call (an asynchronous wait's callback).
+inline v8::Local<v8::Value> ErrnoException(v8::Isolate* isolate, const char* syscall, int error,
+                                           const std::string& subject) {
   std::string message = std::string(syscall) + "(" + subject + ") failed with " + strerrorname_np(error) + ": " +
                         std::strerror(error);
   v8::Local<v8::Context> context = isolate->GetCurrentContext();
@@ -25,7 +27,11 @@ inline void ThrowErrno(v8::Isolate* isolate, const char* syscall, int error, con
             v8::String::NewFromUtf8(isolate, syscall).ToLocalChecked())
       .Check();
   exception->Set(context, v8::String::NewFromUtf8Literal(isolate, "errno"), v8::Integer::New(isolate, -error)).Check();
-  isolate->ThrowException(exception);
+  return exception;
+}
+
+inline void ThrowErrno(v8::Isolate* isolate, const char* syscall, int error, const std::string& subject) {
+  isolate->ThrowException(ErrnoException(isolate, syscall, error, subject));
 }
 
 inline void ThrowType(v8::Isolate* isolate, const char* message) {

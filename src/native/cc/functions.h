@@ -23,5 +23,7 @@ void IsProcessAlive(const v8::FunctionCallbackInfo<v8::Value>& info);
 void SetParentDeathSignal(const v8::FunctionCallbackInfo<v8::Value>& info);
 void UnixConnect(const v8::FunctionCallbackInfo<v8::Value>& info);
 void UnixListen(const v8::FunctionCallbackInfo<v8::Value>& info);
+void UnixAcceptEach(const v8::FunctionCallbackInfo<v8::Value>& info);
+void PeerCredentials(const v8::FunctionCallbackInfo<v8::Value>& info);
 
 }  // namespace multiproc

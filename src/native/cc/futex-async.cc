@@ -32,7 +32,8 @@ namespace {
 
 struct Completion {
   uint32_t id;
-  const char* outcome;
+  const char* outcome;  // null when the wait failed
+  int error;            // the errno of a failed wait
 };
 
 // What the waiting threads hand their outcomes to. Shared with them, so an isolate that goes
@@ -65,10 +66,12 @@ struct WaitJob {
 void RunWait(const WaitJob& job) {
   int error = FutexWaitBlocking(job.word, job.expected, job.timeoutMs);
   while (error == EINTR) error = FutexWaitBlocking(job.word, job.expected, job.timeoutMs);
-  const char* outcome = error == 0 ? "ok" : error == ETIMEDOUT ? "timed-out" : "not-equal";
+  // Any other errno (EINVAL, EFAULT) is a failure to report, never a "not-equal" that callers
+  // would answer by waiting again, in a loop that spins.
+  const char* outcome = error == 0 ? "ok" : error == EAGAIN ? "not-equal" : error == ETIMEDOUT ? "timed-out" : nullptr;
   std::lock_guard<std::mutex> lock(job.mailbox->mutex);
   if (job.mailbox->async == nullptr) return;  // its isolate is gone
-  job.mailbox->done.push_back(Completion{job.id, outcome});
+  job.mailbox->done.push_back(Completion{job.id, outcome, error});
   uv_async_send(job.mailbox->async);
 }
 
@@ -127,8 +130,11 @@ void Deliver(uv_async_t* handle) {
     v8::Local<v8::Function> callback = found->second.Get(isolate);
     state->callbacks.erase(found);
     if (state->callbacks.empty()) uv_unref(reinterpret_cast<uv_handle_t*>(handle));
-    v8::Local<v8::Value> argument = v8::String::NewFromUtf8(isolate, completion.outcome).ToLocalChecked();
     v8::Local<v8::Context> context = callback->GetCreationContextChecked();
+    v8::Context::Scope entered(context);  // the error below is made in the callback's context
+    v8::Local<v8::Value> argument = completion.outcome != nullptr
+                                        ? v8::String::NewFromUtf8(isolate, completion.outcome).ToLocalChecked().As<v8::Value>()
+                                        : ErrnoException(isolate, "futex", completion.error, "FUTEX_WAIT");
     node::MakeCallback(isolate, context->Global(), callback, 1, &argument, node::async_context{0, 0});
   }
 }
@@ -163,8 +169,9 @@ AsyncWaits* WaitsFor(v8::Isolate* isolate) {
 }  // namespace
 
 // futexWaitAsync(buffer, byteOffset, expected, timeoutMs, callback): callback(outcome) later, on
-// this thread's event loop; the outcome is "ok", "not-equal" or "timed-out". A pending wait keeps
-// the event loop alive, as pending I/O does.
+// this thread's event loop; the outcome is "ok", "not-equal" or "timed-out", or an Error naming
+// the call and the errno when the wait failed. A pending wait keeps the event loop alive, as
+// pending I/O does.
 void FutexWaitAsync(const v8::FunctionCallbackInfo<v8::Value>& info) {
   v8::Isolate* isolate = info.GetIsolate();
   if (!info[0]->IsSharedArrayBuffer() || !info[4]->IsFunction()) {

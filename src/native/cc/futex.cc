@@ -9,6 +9,7 @@
 #include <climits>
 #include <cmath>
 #include <ctime>
+#include <limits>
 
 #include "errors.h"
 #include "functions.h"
@@ -35,12 +36,16 @@ static int* WordAt(Isolate* isolate, Local<Value> buffer, Local<Value> offset) {
   return reinterpret_cast<int*>(static_cast<char*>(store->Data()) + static_cast<size_t>(at));
 }
 
-// Blocks while the word equals `expected`, at most timeoutMs (negative: forever).
-// Returns "ok" (woken), "not-equal" (the word had changed) or "timed-out".
+// Seconds a time_t holds; a double at or past it has no time_t value (casting it is undefined).
+static const double kLongestTimeoutSeconds = static_cast<double>(std::numeric_limits<time_t>::max());
+
+// Blocks while the word equals `expected`, at most timeoutMs; negative, NaN, infinite or too long
+// for a timespec: forever (a garbage timespec would be EINVAL, and callers used to retry that).
+// Returns 0 (woken), or the errno: EAGAIN (the word had changed), ETIMEDOUT, EINTR, or a failure.
 int FutexWaitBlocking(int* word, int expected, double timeoutMs) {
   struct timespec timeout;
   struct timespec* limit = nullptr;
-  if (timeoutMs >= 0) {
+  if (timeoutMs >= 0 && timeoutMs / 1000 < kLongestTimeoutSeconds) {
     timeout.tv_sec = static_cast<time_t>(timeoutMs / 1000);
     timeout.tv_nsec = static_cast<long>(std::fmod(timeoutMs, 1000) * 1e6);
     limit = &timeout;
