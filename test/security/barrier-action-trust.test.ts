@@ -63,7 +63,13 @@ test('a forged Barrier record with a source action or a data: module action is r
   });
   for (const action of forgedActions(marker)) {
     sendRaw(left, [forgedBarrierRecord(action)]);
-    await assert.rejects(right.recv(), { name: 'TypeError', code: 'ERR_INVALID_ARG_VALUE', message: /Barrier record/ });
+    // A refused record is an InvalidStateError (SPEC §14); the trust check's TypeError is its cause.
+    await assert.rejects(right.recv(), (error: Error) => {
+      assert.equal((error as { code?: string }).code, 'ERR_MP_INVALID_STATE');
+      assert.match(error.message, /Barrier record/);
+      assert.equal((error.cause as { code?: string }).code, 'ERR_INVALID_ARG_VALUE');
+      return true;
+    });
   }
   left.send('still usable');
   assert.equal(await right.recv(), 'still usable');
