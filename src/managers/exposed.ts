@@ -4,6 +4,8 @@
 // public methods and getters, and a plain object's own properties: never a name starting with
 // "_", never Object's own members ("constructor", "__proto__", "then" is not a method either).
 
+import { isPlainObject } from '../tasks/plain-data.js';
+
 const LIST = ['get', 'set', 'append', 'extend', 'insert', 'pop', 'remove', 'index', 'count', 'length', 'slice', 'toArray', 'sort', 'reverse'];
 const QUEUE = ['put', 'get', 'putNowait', 'getNowait', 'qsize', 'empty', 'full', 'maxsize'];
 const LOCK = ['acquire', 'release'];
@@ -32,11 +34,6 @@ const BUILT_IN: Record<string, ReadonlySet<string>> = Object.fromEntries(
 
 export function isBuiltInType(typeid: string): boolean {
   return Object.hasOwn(BUILT_IN, typeid);
-}
-
-function isPlainObject(value: object): boolean {
-  const prototype = Object.getPrototypeOf(value);
-  return prototype === Object.prototype || prototype === null;
 }
 
 /** A public member of a registered type's class (below Object.prototype), or an own property of a plain object. */

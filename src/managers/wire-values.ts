@@ -2,6 +2,7 @@
 // (a proxy, a function) for its marker, and back. Containers are copied only where something
 // changed, so a call without proxies or functions costs one pass and no copy.
 
+import { isPlainObject, propertyPath } from '../tasks/plain-data.js';
 import { outOfRange } from '../validate.js';
 
 /** Deeper than this is refused: no peer's value may exhaust the stack of the one receiving it. */
@@ -11,15 +12,6 @@ const MAX_DEPTH = 200;
 export const DESCEND: unique symbol = Symbol('descend');
 
 export type Visitor = (node: object, where: string) => unknown;
-
-function isPlainObject(value: object): boolean {
-  const prototype = Object.getPrototypeOf(value);
-  return prototype === Object.prototype || prototype === null;
-}
-
-function childPath(where: string, key: string): string {
-  return /^[A-Za-z_$][\w$]*$/.test(key) ? `${where}.${key}` : `${where}[${JSON.stringify(key)}]`;
-}
 
 /**
  * Returns `value` with every object or function for which `visit` answers something other
@@ -59,7 +51,7 @@ function walkArray(value: unknown[], where: string, visit: Visitor, depth: numbe
 function walkObject(value: Record<string, unknown>, where: string, visit: Visitor, depth: number, path: Set<object>): Record<string, unknown> {
   let copy: Record<string, unknown> | null = null;
   for (const key of Object.keys(value)) {
-    const item = walk(value[key], childPath(where, key), visit, depth + 1, path);
+    const item = walk(value[key], propertyPath(where, key), visit, depth + 1, path);
     if (item === value[key]) continue;
     copy ??= { ...value };
     Object.defineProperty(copy, key, { value: item, enumerable: true, writable: true, configurable: true }); // even "__proto__"

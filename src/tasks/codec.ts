@@ -11,6 +11,7 @@
 
 
 import { errorToRecord, recordToError } from './error-codec.js';
+import { isPlainObject, propertyPath } from './plain-data.js';
 
 /**
  * Where a value is going: a process of this tree needs bytes; a thread can share
@@ -71,11 +72,6 @@ function isCloneableLeaf(value: object): boolean {
     value instanceof String ||
     value instanceof BigInt
   );
-}
-
-function isPlainObject(value: object): boolean {
-  const proto = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
 }
 
 /** Why a value cannot be sent; turned into a TypeError once its path is known. */
@@ -198,7 +194,7 @@ function locate(value: unknown, where: string, destination: Destination, seen: S
     for (const item of value) children.push([`${where}<item ${index++}>`, item]);
   } else if (isPlainObject(value)) {
     for (const [key, item] of Object.entries(value)) {
-      children.push([/^[A-Za-z_$][\w$]*$/.test(key) ? `${where}.${key}` : `${where}[${JSON.stringify(key)}]`, item]);
+      children.push([propertyPath(where, key), item]);
     }
   }
   for (const [path, item] of children) {
@@ -350,7 +346,7 @@ function* childrenOf(value: object): Generator<[string | (() => string), unknown
     }
   } else if (isPlainObject(value)) {
     for (const key of Object.keys(value)) {
-      yield [() => (/^[A-Za-z_$][\w$]*$/.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`), (value as Record<string, unknown>)[key]];
+      yield [() => propertyPath('', key), (value as Record<string, unknown>)[key]];
     }
   }
 }

@@ -3,6 +3,7 @@
 // does: same class, name and message, with the child's stack kept in a RemoteError `cause`.
 
 import { errorClasses, InvalidStateError, RemoteError } from '../errors.js';
+import { isPlainObject } from './plain-data.js';
 
 /** How many errors deep a `cause` chain travels; deeper causes are dropped (a peer may send any depth). */
 export const MAX_CAUSE_DEPTH = 8;
@@ -86,9 +87,7 @@ function malformedRecord(where: string, what: string): InvalidStateError {
 }
 
 function isRecordObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
-  const proto = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && isPlainObject(value);
 }
 
 /**
