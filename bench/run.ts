@@ -412,7 +412,7 @@ function commandLine(pid: number): string {
   }
 }
 
-// multiproc's resource tracker (shared/tracker-main, started by the first Pipe or Queue) lives as
+// multiproc's resource tracker (memory/tracker-main, started by the first Pipe or Queue) lives as
 // long as the process tree by design, as Python's resource_tracker does: it ignores SIGTERM, and
 // unlinks what is left in /dev/shm once this process has exited, then exits. Listed, not ended.
 const isTracker = (pid: number) => /tracker-main\.[jt]s\b/.test(commandLine(pid));

@@ -5,7 +5,7 @@ import type { ContextName } from './backends/backend.js';
 import { checkContextName, getStartMethod, setStartMethod } from './backends/start-method.js';
 import { cpuCount } from './cpu/cpu-count.js';
 import { cpuInfo } from './cpu/cpu-info.js';
-import * as errors from './errors.js';
+import * as errors from './base/errors.js';
 import { AsyncResult } from './pool/async-result.js';
 import type { PoolOptions } from './pool/options.js';
 import { Pool } from './pool/pool.js';

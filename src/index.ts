@@ -34,7 +34,7 @@ export {
   RemoteError,
   TimeoutError,
   WorkerLostError,
-} from './errors.js';
+} from './base/errors.js';
 export { AsyncResult } from './pool/async-result.js';
 export type { ImapIterator, ImapOptions, Input, MapOptions, PoolOptions, ResultCallbacks, TaskOptions } from './pool/options.js';
 export {

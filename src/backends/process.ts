@@ -9,13 +9,13 @@ import type { Socket } from 'node:net';
 import { constants } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { Backend, ChildEvents, ResourceLimits } from './backend.js';
-import { inheritedExecArgv } from './exec-argv.js';
-import { rootPid } from '../shared/tracker.js';
+import { inheritedExecArgv } from '../base/exec-argv.js';
+import { rootPid } from '../memory/tracker.js';
 import { FramedSocket } from './framed-socket.js';
 import { type AdoptableChild, startWithSpares } from './spares.js';
 
 const entryExtension = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
-const processEntry = fileURLToPath(new URL(`./process-entry${entryExtension}`, import.meta.url));
+const processEntry = fileURLToPath(new URL(`../child/process-entry${entryExtension}`, import.meta.url));
 
 /** What every process of the tree knows: the root's pid (the resource tracker watches it). */
 function treeEnvironment(): NodeJS.ProcessEnv {

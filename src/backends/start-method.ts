@@ -1,8 +1,8 @@
 // The default start method (Python's set_start_method / get_start_method) and the backend
 // behind each method name.
 
-import { InvalidStateError } from '../errors.js';
-import { invalidValue } from '../validate.js';
+import { InvalidStateError } from '../base/errors.js';
+import { invalidValue } from '../base/validate.js';
 import type { Backend, ContextName } from './backend.js';
 import { processBackend } from './process.js';
 import { threadBackend } from './thread.js';

@@ -6,12 +6,12 @@ import { fileURLToPath } from 'node:url';
 import { SHARE_ENV, Worker } from 'node:worker_threads';
 import type { Backend, ChildEvents, ResourceLimits } from './backend.js';
 import { workerLoaderPlan } from './loaders.js';
-import { inheritedExecArgv } from './exec-argv.js';
+import { inheritedExecArgv } from '../base/exec-argv.js';
 import { markThreadEnded, threadTableData } from '../process/thread-liveness.js';
 import { type AdoptableChild, startWithSpares } from './spares.js';
 
 const entryExtension = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
-const threadEntry = fileURLToPath(new URL(`./thread-entry${entryExtension}`, import.meta.url));
+const threadEntry = fileURLToPath(new URL(`../child/thread-entry${entryExtension}`, import.meta.url));
 
 /**
  * The parent's Node options without those that would stop a worker from starting (`-e`,

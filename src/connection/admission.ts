@@ -11,7 +11,7 @@
 // AuthenticationError; a peer that times out, closes or resets is dropped without a word.
 
 import type { Socket } from 'node:net';
-import { EOFError } from '../errors.js';
+import { EOFError } from '../base/errors.js';
 import { authenticateListenerSide } from './auth.js';
 import { Connection } from './connection.js';
 import { type SocketTransport, socketTransport } from './socket-transport.js';

@@ -9,7 +9,7 @@
 //   verdict    "#WELCOME#" or "#FAILURE#"
 
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { AuthenticationError } from '../errors.js';
+import { AuthenticationError } from '../base/errors.js';
 import type { HandshakeLink } from './socket-transport.js';
 
 const CHALLENGE = Buffer.from('#CHALLENGE#');

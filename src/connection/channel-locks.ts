@@ -6,7 +6,7 @@
 import { threadId } from 'node:worker_threads';
 import type { NativeBinding } from '../native/binding.js';
 import { isThreadAlive } from '../process/thread-liveness.js';
-import type { SharedBlock } from '../shared/arena.js';
+import type { SharedBlock } from '../memory/arena.js';
 import { isProcessAlive } from '../sync/waiting.js';
 
 /** Beside each lock word, the holder's thread id + 1 (0: not written yet), this many words further on. */

@@ -17,8 +17,8 @@
 
 import { randomBytes } from 'node:crypto';
 import type { NativeBinding } from '../native/binding.js';
-import type { SharedBlock } from '../shared/arena.js';
-import { ensureTracker } from '../shared/tracker.js';
+import type { SharedBlock } from '../memory/arena.js';
+import { ensureTracker } from '../memory/tracker.js';
 import { type WaitOutcome, waitWord, wakeWord } from '../sync/waiting.js';
 import { ChannelLocks } from './channel-locks.js';
 import { type Chunk, Chunks, MAX_SKIPPED } from './chunks.js';

@@ -8,9 +8,9 @@
 //   so the channel fails with InvalidStateError.
 
 import { fstatSync, statSync } from 'node:fs';
-import { InvalidStateError } from '../errors.js';
+import { InvalidStateError } from '../base/errors.js';
 import type { NativeBinding } from '../native/binding.js';
-import { trackSegment, untrackSegment } from '../shared/tracker.js';
+import { trackSegment, untrackSegment } from '../memory/tracker.js';
 
 /** A mapped chunk, as bytes and as 32-bit words (record headers). */
 export interface Chunk {

@@ -2,8 +2,8 @@
 // channels in shared memory (Pipe) or a socket (Listener/Client). Messages are structured
 // clones (node:v8), never code: nothing received can execute, unlike pickle.
 
-import { BufferTooShort, EOFError, InvalidStateError } from '../errors.js';
-import { checkInteger, checkTimeout, invalidType, outOfRange } from '../validate.js';
+import { BufferTooShort, EOFError, InvalidStateError } from '../base/errors.js';
+import { checkInteger, checkTimeout, invalidType, outOfRange } from '../base/validate.js';
 import type { Origin } from '../tasks/codec.js';
 import { decodeMessage, encodeMessage, RecordKind } from './message.js';
 

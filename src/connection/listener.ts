@@ -6,8 +6,8 @@
 
 import { lstatSync, unlinkSync } from 'node:fs';
 import { type AddressInfo, connect, createServer, isIPv6, type Server, type Socket } from 'node:net';
-import { InvalidStateError, TimeoutError } from '../errors.js';
-import { checkInteger, checkOptionsObject, invalidType, invalidValue, outOfRange } from '../validate.js';
+import { InvalidStateError, TimeoutError } from '../base/errors.js';
+import { checkInteger, checkOptionsObject, invalidType, invalidValue, outOfRange } from '../base/validate.js';
 import { Admission } from './admission.js';
 import { authenticateClientSide } from './auth.js';
 import { Connection } from './connection.js';

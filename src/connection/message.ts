@@ -4,7 +4,7 @@
 // gets a view of them where they arrived (no copy at all). Nothing received is ever executed.
 
 import { deserialize, serialize } from 'node:v8';
-import { InvalidStateError } from '../errors.js';
+import { InvalidStateError } from '../base/errors.js';
 import { type Destination, decodeValue, encodeValue, type Origin } from '../tasks/codec.js';
 
 /** What a record holds. */

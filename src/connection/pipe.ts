@@ -5,10 +5,10 @@
 
 import type { NativeBinding } from '../native/binding.js';
 import { requireNative } from '../native/loader.js';
-import { allocateBlock, type BlockRecord, blockFromRecord, blockToRecord, refusedRecord, type SharedBlock } from '../shared/arena.js';
+import { allocateBlock, type BlockRecord, blockFromRecord, blockToRecord, refusedRecord, type SharedBlock } from '../memory/arena.js';
 import { registerHandleType } from '../tasks/codec.js';
-import { describeValue, invalidType } from '../validate.js';
-import { isChannelName } from '../shared/segment-names.js';
+import { describeValue, invalidType } from '../base/validate.js';
+import { isChannelName } from '../memory/segment-names.js';
 import { Channel, CHANNEL_WORDS, newChannelName } from './channel.js';
 import { Connection, type Transport, type TransportRecord } from './connection.js';
 import { HolderTable, holderTableWords, type InFlight, isInFlight } from './holders.js';

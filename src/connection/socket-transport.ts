@@ -14,8 +14,8 @@
 // a long frame and sends little costs little.
 
 import type { Socket } from 'node:net';
-import { EOFError, InvalidStateError } from '../errors.js';
-import { outOfRange } from '../validate.js';
+import { EOFError, InvalidStateError } from '../base/errors.js';
+import { outOfRange } from '../base/validate.js';
 import { RecordKind, type Transport, type TransportRecord } from './connection.js';
 
 const HEADER_BYTES = 5;

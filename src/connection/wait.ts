@@ -2,7 +2,7 @@
 // there or the other end closed: recv() would not wait) and processes (ready once ended).
 
 import { Process } from '../process/process.js';
-import { checkTimeout, invalidType } from '../validate.js';
+import { checkTimeout, invalidType } from '../base/validate.js';
 import { Connection } from './connection.js';
 
 type Waitable = Connection | Process;

@@ -6,12 +6,12 @@
 
 import type { ContextName } from '../backends/backend.js';
 import { cpuCount } from '../cpu/cpu-count.js';
-import { BrokenProcessPool, BrokenThreadPool, InvalidStateError, type ProcessError, TimeoutError, WorkerLostError } from '../errors.js';
+import { BrokenProcessPool, BrokenThreadPool, InvalidStateError, type ProcessError, TimeoutError, WorkerLostError } from '../base/errors.js';
 import type { AsyncResult } from '../pool/async-result.js';
 import type { Input, Returning } from '../pool/options.js';
 import { Pool } from '../pool/pool.js';
 import { type AnyFunction, describeTask, type Task, type TaskDescriptor } from '../tasks/task-ref.js';
-import { checkInteger, checkOptionsObject, checkTimeout, invalidType } from '../validate.js';
+import { checkInteger, checkOptionsObject, checkTimeout, invalidType } from '../base/validate.js';
 import { type CallOutcome, callCapturing } from './call-capturing.js';
 import { Future } from './future.js';
 

@@ -2,9 +2,10 @@
 // states (pending, running, cancelled, finished). It is not a thenable, as in Python: await
 // `future.result()`, or let asCompleted() and futures.wait() hand futures over as they finish.
 
-import { CancelledError, InvalidStateError, TimeoutError } from '../errors.js';
-import { checkFunction, checkTimeout } from '../validate.js';
-import { deadlineAfter } from './deadline.js';
+import { CancelledError, InvalidStateError, TimeoutError } from '../base/errors.js';
+import { checkFunction, checkTimeout } from '../base/validate.js';
+import { Deadline } from '../base/deadline.js';
+import { holdEventLoop } from '../base/keep-alive.js';
 
 type State = 'pending' | 'running' | 'cancelled' | 'finished';
 
@@ -146,9 +147,11 @@ export class Future<R = unknown> {
     const timeoutMs = checkTimeout(`${where}: "timeout"`, timeout);
     if (this.done()) return;
     if (timeoutMs === undefined) return this.settled;
-    const deadline = deadlineAfter(timeoutMs);
-    const outcome = await Promise.race([this.settled, deadline.expired.then(() => 'expired' as const)]);
+    const deadline = Deadline.after(timeoutMs);
+  const release = holdEventLoop();
+    const outcome = await Promise.race([this.settled, deadline.expired().then(() => 'expired' as const)]);
     deadline.stop();
+    release();
     if (outcome === 'expired') throw new TimeoutError(`${where}: not done within ${timeoutMs} ms.`);
   }
 }

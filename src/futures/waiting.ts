@@ -1,8 +1,9 @@
 // Waiting on several futures: Python's concurrent.futures.wait and as_completed.
 
-import { TimeoutError } from '../errors.js';
-import { checkOptionsObject, checkTimeout, invalidType, invalidValue } from '../validate.js';
-import { deadlineAfter } from './deadline.js';
+import { TimeoutError } from '../base/errors.js';
+import { checkOptionsObject, checkTimeout, invalidType, invalidValue } from '../base/validate.js';
+import { Deadline } from '../base/deadline.js';
+import { holdEventLoop, keepAlive } from '../base/keep-alive.js';
 import { Future } from './future.js';
 
 export const FIRST_COMPLETED = 'FIRST_COMPLETED';
@@ -53,9 +54,10 @@ export async function wait<R>(futures: Iterable<Future<R>>, options?: WaitOption
   if (returnWhen !== FIRST_COMPLETED && returnWhen !== FIRST_EXCEPTION && returnWhen !== ALL_COMPLETED) {
     throw invalidValue('futures.wait: "returnWhen"', 'FIRST_COMPLETED, FIRST_EXCEPTION or ALL_COMPLETED', returnWhen);
   }
-  const deadline = deadlineAfter(timeoutMs);
+  const deadline = Deadline.after(timeoutMs);
+  const release = holdEventLoop();
   let isExpired = false;
-  void deadline.expired.then(() => {
+  void deadline.expired().then(() => {
     isExpired = true;
   });
   try {
@@ -65,10 +67,11 @@ export async function wait<R>(futures: Iterable<Future<R>>, options?: WaitOption
         return { done, notDone: new Set([...all].filter((future) => !done.has(future))) };
       }
       const pending = [...all].filter((future) => !done.has(future)).map((future) => future.settled);
-      await Promise.race([deadline.expired, ...pending]);
+      await Promise.race([deadline.expired(), ...pending]);
     }
   } finally {
     deadline.stop();
+    release();
   }
 }
 
@@ -90,14 +93,15 @@ export async function* asCompleted<R>(futures: Iterable<Future<R>>, timeout?: nu
       wake();
     });
   }
-  const deadline = deadlineAfter(timeoutMs);
+  const deadline = Deadline.after(timeoutMs);
   try {
     for (let yielded = 0; yielded < all.size; ) {
       if (finished.length === 0) {
         const arrived = new Promise<'arrived'>((resolve) => {
           wake = () => resolve('arrived');
         });
-        if ((await Promise.race([arrived, deadline.expired])) !== 'arrived') {
+        // Held only while waiting: a consumer that stops iterating must not keep the program alive.
+        if ((await keepAlive(Promise.race([arrived, deadline.expired()]))) !== 'arrived') {
           throw new TimeoutError(`asCompleted: ${all.size - yielded} (of ${all.size}) futures unfinished after ${timeoutMs} ms.`);
         }
       }

@@ -13,7 +13,7 @@ import { Lock } from '../sync/lock.js';
 import { RLock } from '../sync/rlock.js';
 import { BoundedSemaphore, Semaphore } from '../sync/semaphore.js';
 import type { AnyFunction, TaskRef } from '../tasks/task-ref.js';
-import { checkInteger, checkOptionsObject, invalidType, outOfRange } from '../validate.js';
+import { checkInteger, checkOptionsObject, invalidType, outOfRange } from '../base/validate.js';
 import { ManagedArray, ManagedDict, ManagedList, ManagedNamespace, ManagedValue } from './managed-types.js';
 
 export type Factory = (...args: never[]) => object | Promise<object>;

@@ -2,8 +2,8 @@
 // Namespace, Value and Array, with the methods their proxies call (SPEC section 8).
 
 import { isDeepStrictEqual } from 'node:util';
-import { KeyError } from '../errors.js';
-import { invalidType, outOfRange } from '../validate.js';
+import { KeyError } from '../base/errors.js';
+import { invalidType, outOfRange } from '../base/validate.js';
 
 type DictKey = string | number | bigint | boolean;
 

@@ -5,7 +5,7 @@
 
 import { randomBytes } from 'node:crypto';
 import type { Address } from '../connection/listener.js';
-import { InvalidStateError } from '../errors.js';
+import { InvalidStateError } from '../base/errors.js';
 import { loadNative } from '../native/loader.js';
 import { currentProcess } from '../process/identity.js';
 import { Process } from '../process/process.js';
@@ -20,7 +20,7 @@ import type { RLock } from '../sync/rlock.js';
 import type { BoundedSemaphore, Semaphore } from '../sync/semaphore.js';
 import { type AnyFunction, describeTask, type Task, type TaskDescriptor } from '../tasks/task-ref.js';
 import { receiverRoot } from '../tasks/task-trust.js';
-import { checkInteger, checkOptionsObject, checkTimeout, invalidType, invalidValue } from '../validate.js';
+import { checkInteger, checkOptionsObject, checkTimeout, invalidType, invalidValue } from '../base/validate.js';
 import { clientFor, forgetClient, type LinkOptions, type ManagerClient, type SharedHello } from './client.js';
 import type { ManagedArray, ManagedDict, ManagedList, ManagedNamespace, ManagedValue } from './managed-types.js';
 import { makeProxy, type Proxied } from './proxy.js';

@@ -3,13 +3,13 @@
 // create) or an exposed member of an object held here; a function arrives only as a task
 // reference, which resolves to a registered function under the manager's root (task-trust.ts).
 
-import { KeyError } from '../errors.js';
+import { KeyError } from '../base/errors.js';
 import { AsyncResult } from '../pool/async-result.js';
 import { StreamJob } from '../pool/stream-job.js';
 import { resolveTask } from '../tasks/resolve-task.js';
 import { registeredOnlyRef, type TaskDescriptor } from '../tasks/task-ref.js';
 import { untrustedTask } from '../tasks/task-trust.js';
-import { invalidType, invalidValue } from '../validate.js';
+import { invalidType, invalidValue } from '../base/validate.js';
 import { isExposed } from './exposed.js';
 import { builtInFactories, type Factory } from './factories.js';
 import { type ManagerRequest, markProxy, proxyMarkOf, TASK_MARK } from './wire.js';

@@ -3,7 +3,7 @@
 // changed, so a call without proxies or functions costs one pass and no copy.
 
 import { isPlainObject, propertyPath } from '../tasks/plain-data.js';
-import { outOfRange } from '../validate.js';
+import { outOfRange } from '../base/validate.js';
 
 /** Deeper than this is refused: no peer's value may exhaust the stack of the one receiving it. */
 const MAX_DEPTH = 200;

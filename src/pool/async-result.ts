@@ -1,8 +1,8 @@
 // AsyncResult: Python's ApplyResult / MapResult. A handle on work in flight whose outcome can
 // be awaited with a timeout, polled with ready()/successful(), or awaited directly (thenable).
 
-import { InvalidStateError, TimeoutError } from '../errors.js';
-import { checkTimeout } from '../validate.js';
+import { InvalidStateError, TimeoutError } from '../base/errors.js';
+import { checkTimeout } from '../base/validate.js';
 
 type Outcome<R> = { readonly isOk: true; readonly value: R } | { readonly isOk: false; readonly error: unknown };
 

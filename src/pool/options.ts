@@ -4,7 +4,7 @@
 import type { ContextName, ResourceLimits } from '../backends/backend.js';
 import { type Destination, type Encoded, encodeValue } from '../tasks/codec.js';
 import type { Task } from '../tasks/task-ref.js';
-import { checkFunction, checkInteger, checkOptionsObject, checkTimeout, invalidType } from '../validate.js';
+import { checkFunction, checkInteger, checkOptionsObject, checkTimeout, invalidType } from '../base/validate.js';
 import type { ProgressOption } from './progress.js';
 
 /** A sync or async iterable. */

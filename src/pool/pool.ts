@@ -5,11 +5,11 @@
 import type { ContextName } from '../backends/backend.js';
 import { backendFor, checkContextName, getStartMethod } from '../backends/start-method.js';
 import { cpuCount } from '../cpu/cpu-count.js';
-import { CancelledError, InvalidStateError } from '../errors.js';
+import { CancelledError, InvalidStateError } from '../base/errors.js';
 import { assertMayStartChildren } from '../process/identity.js';
 import { type Encoded, encodeItems } from '../tasks/codec.js';
 import { describeTask, type Task } from '../tasks/task-ref.js';
-import { checkInteger, checkOptionsObject, invalidType } from '../validate.js';
+import { checkInteger, checkOptionsObject, invalidType } from '../base/validate.js';
 import { AsyncResult } from './async-result.js';
 import { BatchJob } from './batch-job.js';
 import { automaticChunkSize, collect, isIterable } from './chunks.js';

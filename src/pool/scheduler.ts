@@ -10,7 +10,7 @@
 // signal, taskTimeout) run alone, so stopping their worker stops nothing else.
 
 import type { Backend, ChildEvents, ResourceLimits } from '../backends/backend.js';
-import { TimeoutError, WorkerLostError } from '../errors.js';
+import { TimeoutError, WorkerLostError } from '../base/errors.js';
 import { currentProcess, nextChildIdentity } from '../process/identity.js';
 import { decodeValue, type Encoded } from '../tasks/codec.js';
 import { type ErrorRecord, remoteTaskError } from '../tasks/error-codec.js';

@@ -3,9 +3,9 @@
 // generator runs in flat memory; leaving the loop early drops the tasks not yet started.
 // An error from the input surfaces after the results of the items before it.
 
-import { TimeoutError } from '../errors.js';
+import { TimeoutError } from '../base/errors.js';
 import type { Encoded } from '../tasks/codec.js';
-import { checkTimeout } from '../validate.js';
+import { checkTimeout } from '../base/validate.js';
 import type { TaskMode } from './messages.js';
 import type { ProgressReporter } from './progress.js';
 import type { Scheduler } from './scheduler.js';

@@ -3,7 +3,7 @@
 // runtime (child/child-runtime.ts) fills it in from what the parent sent.
 
 import { randomBytes } from 'node:crypto';
-import { InvalidStateError } from '../errors.js';
+import { InvalidStateError } from '../base/errors.js';
 
 /** What `currentProcess()` and `parentProcess()` tell (Python's `current_process()`). */
 export interface ProcessInfo {

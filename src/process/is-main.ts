@@ -4,7 +4,7 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { isMainThread } from 'node:worker_threads';
-import { invalidType } from '../validate.js';
+import { invalidType } from '../base/validate.js';
 import { isMultiprocChild } from './identity.js';
 
 function realPath(path: string): string {

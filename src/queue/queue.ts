@@ -5,18 +5,18 @@
 // a feeder thread (CPython's classic deadlock). A get() takes an item in one atomic step: a
 // consumer killed while waiting, or even while taking, loses nothing that was not handed to it.
 
-import { Empty, Full, InvalidStateError } from '../errors.js';
+import { Empty, Full, InvalidStateError } from '../base/errors.js';
 import { Channel, CHANNEL_WORDS, newChannelName } from '../connection/channel.js';
-import { isChannelName } from '../shared/segment-names.js';
+import { isChannelName } from '../memory/segment-names.js';
 import type { TransportRecord } from '../connection/connection.js';
 import { decodeMessage, encodeMessage, type Message } from '../connection/message.js';
 import { HolderTable, holderTableWords, type InFlight, isInFlight } from '../connection/holders.js';
 import { hold, letGo, noteInFlight } from '../connection/holdings.js';
 import { requireNative } from '../native/loader.js';
-import { allocateBlock, type BlockRecord, blockFromRecord, blockToRecord, refusedRecord, type SharedBlock } from '../shared/arena.js';
+import { allocateBlock, type BlockRecord, blockFromRecord, blockToRecord, refusedRecord, type SharedBlock } from '../memory/arena.js';
 import { waitWord, wakeWord } from '../sync/waiting.js';
 import { registerHandleType } from '../tasks/codec.js';
-import { checkInteger, checkOptionsObject, checkTimeout, describeValue, invalidType } from '../validate.js';
+import { checkInteger, checkOptionsObject, checkTimeout, describeValue, invalidType } from '../base/validate.js';
 
 /** Items put and not yet taken (what maxsize bounds; Python's semaphore). */
 const ITEMS = CHANNEL_WORDS;

@@ -6,13 +6,13 @@
 // Layout: u32 item count, then per item a 16-byte entry (kind, capacity, offset, length),
 // then the slots. Numbers are float64, bigints int64, strings UTF-8.
 
-import { InvalidStateError } from '../errors.js';
+import { InvalidStateError } from '../base/errors.js';
 import { registerHandleType } from '../tasks/codec.js';
-import { checkOptionsObject, describeValue, invalidType, invalidValue, outOfRange } from '../validate.js';
+import { checkOptionsObject, describeValue, invalidType, invalidValue, outOfRange } from '../base/validate.js';
 import { withIndexes } from './indexing.js';
-import { isSegmentName } from './segment-names.js';
+import { isSegmentName } from '../memory/segment-names.js';
 import { SharedMemory } from './shared-memory.js';
-import { refusedRecord } from './arena.js';
+import { refusedRecord } from '../memory/arena.js';
 
 /** What a ShareableList item may hold. */
 export type ShareableItem = number | bigint | boolean | string | Uint8Array | null;

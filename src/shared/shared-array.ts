@@ -3,14 +3,14 @@
 // and writes one element (a Proxy maps indexes to the typed view), `view` is the typed array
 // itself, and the lock guards compound updates, as Value's does.
 
-import { InvalidStateError } from '../errors.js';
+import { InvalidStateError } from '../base/errors.js';
 import type { Lock } from '../sync/lock.js';
 import type { RLock } from '../sync/rlock.js';
 import { bytesForNew, isAdopted, registerSharedType, type SharedWords } from '../sync/shared-words.js';
 import { encodeValue } from '../tasks/codec.js';
 import { withIndexes } from './indexing.js';
-import { checkInteger, checkOptionsObject, describeValue, invalidType, outOfRange } from '../validate.js';
-import type { SharedBlock } from './arena.js';
+import { checkInteger, checkOptionsObject, describeValue, invalidType, outOfRange } from '../base/validate.js';
+import type { SharedBlock } from '../memory/arena.js';
 import { bytesPerElement, checkTypecode, type ElementOf, fromStored, type Typecode, type TypedView, toStored, viewOf } from './typecodes.js';
 import { lockFromOption, type ValueOptions } from './value.js';
 

@@ -5,14 +5,14 @@
 
 import { constants as bufferConstants } from 'node:buffer';
 import { randomBytes } from 'node:crypto';
-import { InvalidStateError } from '../errors.js';
+import { InvalidStateError } from '../base/errors.js';
 import type { NativeBinding } from '../native/binding.js';
 import { requireNative } from '../native/loader.js';
 import { registerHandleType } from '../tasks/codec.js';
-import { checkInteger, checkOptionsObject, describeValue, invalidType, invalidValue, outOfRange } from '../validate.js';
-import { refusedRecord } from './arena.js';
-import { isSegmentName } from './segment-names.js';
-import { trackSegment, untrackSegment } from './tracker.js';
+import { checkInteger, checkOptionsObject, describeValue, invalidType, invalidValue, outOfRange } from '../base/validate.js';
+import { refusedRecord } from '../memory/arena.js';
+import { isSegmentName } from '../memory/segment-names.js';
+import { trackSegment, untrackSegment } from '../memory/tracker.js';
 
 export interface SharedMemoryOptions {
   /** The segment's name; generated (`mp-…`) when creating without one. */

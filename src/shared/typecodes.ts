@@ -1,7 +1,7 @@
 // Python's `array` typecodes on 64-bit Linux, as typed arrays: b B h H i I (numbers), l L q Q
 // (8 bytes: bigints), f d (floats), c (one byte, read and written as a one-character string).
 
-import { invalidType, invalidValue, outOfRange } from '../validate.js';
+import { invalidType, invalidValue, outOfRange } from '../base/validate.js';
 
 export type Typecode = 'b' | 'B' | 'h' | 'H' | 'i' | 'I' | 'l' | 'L' | 'q' | 'Q' | 'f' | 'd' | 'c';
 

@@ -2,13 +2,13 @@
 // memory. Reading or writing `.value` is one whole access (atomic for integer typecodes); a
 // read-modify-write like `value += 1` needs the lock: `await using _ = await v.getLock().hold()`.
 
-import { InvalidStateError } from '../errors.js';
+import { InvalidStateError } from '../base/errors.js';
 import { Lock } from '../sync/lock.js';
 import { RLock } from '../sync/rlock.js';
 import { bytesForNew, isAdopted, registerSharedType, type SharedWords } from '../sync/shared-words.js';
 import { encodeValue } from '../tasks/codec.js';
-import { checkOptionsObject, invalidType } from '../validate.js';
-import type { SharedBlock } from './arena.js';
+import { checkOptionsObject, invalidType } from '../base/validate.js';
+import type { SharedBlock } from '../memory/arena.js';
 import { bytesPerElement, checkTypecode, type ElementOf, fromStored, isAtomic, type Typecode, type TypedView, toStored, viewOf } from './typecodes.js';
 
 export interface ValueOptions {

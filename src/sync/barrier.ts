@@ -5,12 +5,12 @@
 // received one resolves only to a registered function, SPEC §14), starts the next generation
 // and wakes the others.
 
-import { BrokenBarrierError } from '../errors.js';
-import type { SharedBlock } from '../shared/arena.js';
+import { BrokenBarrierError } from '../base/errors.js';
+import type { SharedBlock } from '../memory/arena.js';
 import { resolveTask } from '../tasks/resolve-task.js';
 import { type AnyFunction, describeTask, type Task, type TaskDescriptor } from '../tasks/task-ref.js';
 import { receiverRoot, untrustedTask } from '../tasks/task-trust.js';
-import { checkInteger, checkOptionsObject, checkTimeout, invalidValue, outOfRange } from '../validate.js';
+import { checkInteger, checkOptionsObject, checkTimeout, invalidValue, outOfRange } from '../base/validate.js';
 import { blockForNew, isAdopted, registerSharedType, type SharedWords } from './shared-words.js';
 import { waitWord, wakeWord } from './waiting.js';
 

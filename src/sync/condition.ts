@@ -4,10 +4,10 @@
 // A waiter that had not parked yet when notified sees the changed word and returns too, so
 // notify(n) may wake a few more than n: wait in a loop, or use waitFor().
 
-import { InvalidStateError } from '../errors.js';
-import type { SharedBlock } from '../shared/arena.js';
+import { InvalidStateError } from '../base/errors.js';
+import type { SharedBlock } from '../memory/arena.js';
 import { encodeValue } from '../tasks/codec.js';
-import { checkInteger, checkTimeout, invalidType } from '../validate.js';
+import { checkInteger, checkTimeout, invalidType } from '../base/validate.js';
 import { type AcquireOptions, Lock } from './lock.js';
 import { RLock } from './rlock.js';
 import { blockForNew, registerSharedType, type SharedWords } from './shared-words.js';

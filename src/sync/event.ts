@@ -1,8 +1,8 @@
 // Event: Python's multiprocessing.Event. One shared word is the flag; set() stores 1 and wakes
 // every waiter (in any process), wait() waits on the word while it is 0.
 
-import type { SharedBlock } from '../shared/arena.js';
-import { checkTimeout } from '../validate.js';
+import type { SharedBlock } from '../memory/arena.js';
+import { checkTimeout } from '../base/validate.js';
 import { blockForNew, registerSharedType, type SharedWords } from './shared-words.js';
 import { waitWord, wakeWord } from './waiting.js';
 

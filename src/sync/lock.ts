@@ -4,9 +4,9 @@
 // passes to the next acquirer instead of being lost. A Lock has no owner: any acquire waits
 // while it is held, which is what mutual exclusion between async flows of one thread needs.
 
-import { InvalidStateError, TimeoutError } from '../errors.js';
-import type { SharedBlock } from '../shared/arena.js';
-import { checkOptionsObject, checkTimeout, invalidType } from '../validate.js';
+import { InvalidStateError, TimeoutError } from '../base/errors.js';
+import type { SharedBlock } from '../memory/arena.js';
+import { checkOptionsObject, checkTimeout, invalidType } from '../base/validate.js';
 import { blockForNew, registerSharedType, type SharedWords } from './shared-words.js';
 import { waitToTake, wakeWord } from './waiting.js';
 

@@ -5,8 +5,8 @@
 // same process never mistakes itself for the owner. A dead owner's lock passes on, as Lock's.
 
 import { threadId } from 'node:worker_threads';
-import { InvalidStateError } from '../errors.js';
-import type { SharedBlock } from '../shared/arena.js';
+import { InvalidStateError } from '../base/errors.js';
+import type { SharedBlock } from '../memory/arena.js';
 import { type AcquireOptions, checkAcquire, holdWith } from './lock.js';
 import { blockForNew, isAdopted, registerSharedType, type SharedWords } from './shared-words.js';
 import { waitToTake, wakeWord } from './waiting.js';

@@ -3,9 +3,9 @@
 // word; release increments it and wakes one waiter. A BoundedSemaphore refuses to go above its
 // initial value, as Python's raises ValueError.
 
-import { InvalidStateError } from '../errors.js';
-import type { SharedBlock } from '../shared/arena.js';
-import { checkInteger } from '../validate.js';
+import { InvalidStateError } from '../base/errors.js';
+import type { SharedBlock } from '../memory/arena.js';
+import { checkInteger } from '../base/validate.js';
 import { type AcquireOptions, checkAcquire, holdWith } from './lock.js';
 import { blockForNew, isAdopted, registerSharedType, type SharedWords } from './shared-words.js';
 import { waitWord, wakeWord } from './waiting.js';

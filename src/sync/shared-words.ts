@@ -2,8 +2,8 @@
 // created here and adopted when it arrives from another process or thread, and a codec handle
 // type so it travels as a reference to the same words (plus a few plain settings).
 
-import { allocateBlock, allocateBytes, type BlockRecord, blockFromRecord, blockToRecord, type SharedBlock } from '../shared/arena.js';
-import { InvalidStateError } from '../errors.js';
+import { allocateBlock, allocateBytes, type BlockRecord, blockFromRecord, blockToRecord, type SharedBlock } from '../memory/arena.js';
+import { InvalidStateError } from '../base/errors.js';
 import { type Destination, registerHandleType } from '../tasks/codec.js';
 
 let adopting: SharedBlock | null = null;

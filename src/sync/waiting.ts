@@ -3,7 +3,7 @@
 // Waits are woken only by a matching wake on the same kind of block.
 
 import { loadNative } from '../native/loader.js';
-import type { SharedBlock } from '../shared/arena.js';
+import type { SharedBlock } from '../memory/arena.js';
 
 export type WaitOutcome = 'ok' | 'not-equal' | 'timed-out';
 

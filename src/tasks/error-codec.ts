@@ -2,7 +2,7 @@
 // class with the child's stack; thrown by a task they are re-thrown in the parent as Python
 // does: same class, name and message, with the child's stack kept in a RemoteError `cause`.
 
-import { errorClasses, InvalidStateError, RemoteError } from '../errors.js';
+import { errorClasses, InvalidStateError, RemoteError } from '../base/errors.js';
 import { isPlainObject } from './plain-data.js';
 
 /** How many errors deep a `cause` chain travels; deeper causes are dropped (a peer may send any depth). */

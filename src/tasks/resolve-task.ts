@@ -2,7 +2,7 @@
 // function's source (once per worker), and explains a ReferenceError from an inline function.
 // While a task module is being imported, the process is "bootstrapping" (see process/identity.ts).
 
-import { invalidValue } from '../validate.js';
+import { invalidValue } from '../base/validate.js';
 import { enterBootstrap, leaveBootstrap } from '../process/identity.js';
 import { type AnyFunction, registeredFunction, type TaskDescriptor } from './task-ref.js';
 import { checkModuleUnderRoot } from './task-trust.js';

@@ -3,7 +3,7 @@
 // `TaskDescriptor`; the child turns it back into a function (resolve-task.ts).
 
 import { pathToFileURL } from 'node:url';
-import { invalidType, invalidValue } from '../validate.js';
+import { invalidType, invalidValue } from '../base/validate.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: the widest function type; parameters are checked by callers' generics
 export type AnyFunction = (...args: any[]) => unknown;

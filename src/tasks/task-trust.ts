@@ -6,7 +6,7 @@
 import { realpathSync } from 'node:fs';
 import { isAbsolute, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { invalidValue } from '../validate.js';
+import { invalidValue } from '../base/validate.js';
 import type { TaskDescriptor } from './task-ref.js';
 
 /** The root of this process: what task references from outside the tree must lie under. */

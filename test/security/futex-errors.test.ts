@@ -6,7 +6,7 @@ import { once } from 'node:events';
 import { test } from 'node:test';
 import { Worker } from 'node:worker_threads';
 import { loadNative } from '../../src/native/loader.ts';
-import type { SharedBlock } from '../../src/shared/arena.ts';
+import type { SharedBlock } from '../../src/memory/arena.ts';
 import { waitWord } from '../../src/sync/waiting.ts';
 import { eventually } from '../helpers/contexts.ts';
 

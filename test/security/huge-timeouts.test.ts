@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { test } from 'node:test';
 import { loadNative } from '../../src/native/loader.ts';
-import { checkTimeout } from '../../src/validate.ts';
+import { checkTimeout } from '../../src/base/validate.ts';
 import { rootEnvironment } from '../helpers/tracker.ts';
 
 const run = promisify(execFile);

@@ -3,9 +3,9 @@
 // the same bootstrap as a child process.
 
 import { parentPort, workerData } from 'node:worker_threads';
-import { bootstrapChild, type ChildInit } from '../child/child-bootstrap.js';
-import type { ParentChannel } from './backend.js';
-import { installLoaders, type LoaderPlan } from './loaders.js';
+import { bootstrapChild, type ChildInit } from './child-bootstrap.js';
+import type { ParentChannel } from '../backends/backend.js';
+import { installLoaders, type LoaderPlan } from '../backends/loaders.js';
 
 const port = parentPort!;
 const { loaders } = workerData as { loaders: LoaderPlan };

@@ -3,10 +3,10 @@
 
 import { Socket } from 'node:net';
 import { Worker } from 'node:worker_threads';
-import { bootstrapChild, type ChildInit } from '../child/child-bootstrap.js';
-import type { ParentChannel } from './backend.js';
-import type { ProcessStart } from './process.js';
-import { FramedSocket } from './framed-socket.js';
+import { bootstrapChild, type ChildInit } from './child-bootstrap.js';
+import type { ParentChannel } from '../backends/backend.js';
+import type { ProcessStart } from '../backends/process.js';
+import { FramedSocket } from '../backends/framed-socket.js';
 
 const parentPid = Number(process.env.MULTIPROC_PARENT_PID);
 const hasDeathSignal = process.env.MULTIPROC_DEATH_SIGNAL === '1';

@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { writeSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { inheritedExecArgv } from '../backends/exec-argv.js';
+import { inheritedExecArgv } from '../base/exec-argv.js';
 import type { NativeBinding } from '../native/binding.js';
 
 const TRACKER_ADDRESS = 'MULTIPROC_TRACKER';

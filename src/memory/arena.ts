@@ -6,11 +6,11 @@
 // checks what it leads to), so a forged one fails with InvalidStateError, never a crash.
 
 import { constants as bufferConstants } from 'node:buffer';
-import { InvalidStateError } from '../errors.js';
+import { InvalidStateError } from '../base/errors.js';
 import type { NativeBinding } from '../native/binding.js';
 import { loadNative, nativeUnavailableReason } from '../native/loader.js';
 import type { Destination } from '../tasks/codec.js';
-import { describeValue } from '../validate.js';
+import { describeValue } from '../base/validate.js';
 import { descriptorOf, mapSegmentOf, noteOwnSegment, RefusedSegment, SEGMENT_NAME } from './foreign-segment.js';
 
 const SEGMENT_BYTES = 64 * 1024;
