@@ -58,3 +58,36 @@ test('examples/futures-primes.ts checks the documentation primes with map and su
     ].join('\n'),
   );
 });
+
+test('examples/contexts.ts runs the same tasks on threads and on processes', async () => {
+  assert.match(
+    await example('contexts.ts'),
+    /^threads: \[ 1, 4, 9 \]\nprocesses: \[ 16, 25, 36 \]\nstart method: thread\nhello a thread from Thread-\d+ \(pid \d+\)\nsame pid: true, exit code 0\n$/,
+  );
+});
+
+test('examples/listener-client.ts answers an authenticated client', async () => {
+  assert.equal(await example('listener-client.ts'), 'client got 6\naccepted from 127.0.0.1\n');
+});
+
+test('examples/managers.ts counts under a managed lock from three processes', async () => {
+  assert.equal(await example('managers.ts'), "n = 3\nlog: [ 'a', 'b', 'c' ]\n");
+});
+
+test('examples/sync.ts coordinates three workers with a Lock, an Event and a Barrier', { skip: loadNative() ? false : 'no native addon' }, async () => {
+  assert.equal(await example('sync.ts'), 'all three arrived\nresults: [ 1, 2, 3 ]\nlock taken with a timeout\n');
+});
+
+test('examples/errors.ts re-throws a task error with its remote stack, and survives a dying worker', async () => {
+  assert.equal(
+    await example('errors.ts'),
+    [
+      'SyntaxError',
+      'RemoteError holds the worker stack: true',
+      'WorkerLostError: the worker died, the pool goes on',
+      '{ ok: true }',
+      'Pool: "processes" must be an integer >= 1, received number 0. Omit it to use cpuCount().',
+      '',
+    ].join('\n'),
+  );
+});
