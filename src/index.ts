@@ -35,6 +35,7 @@ export {
   TimeoutError,
   WorkerLostError,
 } from './base/errors.js';
+export type { WaitOptions } from './base/abort.js';
 export { AsyncResult } from './pool/async-result.js';
 export type { ImapIterator, ImapOptions, Input, MapOptions, PoolOptions, ResultCallbacks, TaskOptions } from './pool/options.js';
 export {
@@ -77,7 +78,7 @@ export { RawValue, Value, type ValueOptions } from './shared/value.js';
 export { Barrier, type BarrierOptions } from './sync/barrier.js';
 export { Condition } from './sync/condition.js';
 export { Event } from './sync/event.js';
-export { type AcquireOptions, Lock } from './sync/lock.js';
+export { type AcquireOptions, type HoldOptions, Lock } from './sync/lock.js';
 export { RLock } from './sync/rlock.js';
 export { BoundedSemaphore, Semaphore } from './sync/semaphore.js';
 export { type AnyFunction, register, type Task, type TaskRef, taskRef } from './tasks/task-ref.js';

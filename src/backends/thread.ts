@@ -7,7 +7,6 @@ import { SHARE_ENV, Worker } from 'node:worker_threads';
 import type { Backend, ChildEvents, ResourceLimits } from './backend.js';
 import { workerLoaderPlan } from './loaders.js';
 import { inheritedExecArgv } from '../base/exec-argv.js';
-import { markThreadEnded, threadTableData } from '../process/thread-liveness.js';
 import { type AdoptableChild, startWithSpares } from './spares.js';
 
 const entryExtension = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
@@ -35,7 +34,7 @@ class ThreadChild implements AdoptableChild {
   /** Boots a worker thread; it waits for adopt(). `onIdleExit` is called if it ends before that. */
   constructor(limits: ResourceLimits | undefined, onIdleExit: () => void = () => {}) {
     this.#worker = new Worker(threadEntry, {
-      workerData: { loaders: workerLoaderPlan(), ...threadTableData() },
+      workerData: { loaders: workerLoaderPlan() },
       execArgv: workerExecArgv(),
       resourceLimits: limits,
       env: SHARE_ENV, // threads share their process's environment, as Python's threads do
@@ -46,9 +45,7 @@ class ThreadChild implements AdoptableChild {
     this.#worker.on('error', (error: Error & { code?: string }) => {
       detail = error.code === 'ERR_WORKER_OUT_OF_MEMORY' ? 'it ran out of memory' : `uncaught ${error.stack ?? error}`;
     });
-    const id = this.#worker.threadId;
     this.#worker.on('exit', (code) => {
-      markThreadEnded(id);
       this.#hasExited = true;
       if (this.#events) this.#events.exit(this.#stoppedWith ?? code, detail);
       else onIdleExit();

@@ -1,13 +1,27 @@
 // `{ signal }` on the waits of this API: checked as an option, and raced against a wait so that
 // aborting rejects it with signal.reason (an AbortError DOMException unless the caller gave another).
 
-import { invalidType } from './validate.js';
+import { checkOptionsObject, invalidType } from './validate.js';
 
 /** Checks a `signal` option: undefined, or an AbortSignal. */
 export function checkSignal(where: string, value: unknown): AbortSignal | undefined {
   if (value === undefined || value === null) return undefined;
   if (!(value instanceof AbortSignal)) throw invalidType(where, 'an AbortSignal', value);
   return value;
+}
+
+/** The options of a wait whose timeout is positional: `wait(timeout?, { signal }?)`. */
+export interface WaitOptions {
+  /** Abort the wait: its promise rejects with `signal.reason`. */
+  signal?: AbortSignal | null;
+}
+
+/** Checks a wait's options object; returns its signal, throwing its reason when already aborted. */
+export function checkWaitOptions(where: string, options: WaitOptions | undefined): AbortSignal | undefined {
+  checkOptionsObject(`${where}: "options"`, options);
+  const signal = checkSignal(`${where}: "signal"`, options?.signal);
+  throwIfAborted(signal);
+  return signal;
 }
 
 /** What an aborted wait rejects with. */

@@ -19,7 +19,7 @@ import { randomBytes } from 'node:crypto';
 import type { NativeBinding } from '../native/binding.js';
 import type { SharedBlock } from '../memory/arena.js';
 import { ensureTracker } from '../memory/tracker.js';
-import { type WaitOutcome, waitWord, wakeWord } from '../sync/waiting.js';
+import { type WaitOutcome, waitWord, wakeWord } from '../base/word-wait.js';
 import { ChannelLocks } from './channel-locks.js';
 import { type Chunk, Chunks, MAX_SKIPPED } from './chunks.js';
 
@@ -35,13 +35,12 @@ export const MAX_RECORD_BYTES = 2 ** 31 - 1 - RECORD_HEADER_BYTES;
 export const CHANNEL_WORDS = 12;
 const HEAD = 0; // BigInt64 index
 const TAIL = 1; // BigInt64 index
-const WRITE_LOCK = 4;
-const READ_LOCK = 5;
+const WRITE_LOCK = 4; // and 5: a lock word is 64 bits, 8-byte aligned (channel-locks.ts)
 const COUNT = 6;
 const DATA_SEQ = 7;
 const READERS_WAITING = 8;
 const LOCK_WAITERS = 9;
-// 10 and 11: the thread words beside the two locks (channel-locks.ts).
+const READ_LOCK = 10; // and 11
 
 const ALL = 2 ** 31 - 1;
 
@@ -93,7 +92,7 @@ export class Channel {
     this.#base = base;
     this.#positions = new BigInt64Array(block.buffer, block.byteOffset + base * 4, 2);
     this.#chunks = new Chunks(native, name);
-    this.#locks = new ChannelLocks(native, block, base + LOCK_WAITERS);
+    this.#locks = new ChannelLocks(block, base + LOCK_WAITERS);
     if (Atomics.load(this.#positions, TAIL) === 0n) {
       // A new channel starts at chunk 1, created by its first write.
       Atomics.compareExchange(this.#positions, HEAD, 0n, position(1, 0));

@@ -1,19 +1,23 @@
 // Which processes and threads hold an object that lives in shared memory (an end of a pipe, a
 // queue), so that a reader learns when no writer is left (EOFError) and the last holder of a
-// channel can free its memory. A slot is two words, the holder's pid and its thread id (with a
-// bit marking a provisional holder); a holder that died without unregistering (SIGKILL, a
-// terminated thread) is recognised as dead and its slot is reclaimed.
+// channel can free its memory. A slot is three words: the holder thread's OS id (tid) and start
+// time (base/liveness.ts), and a mark (a bit for a provisional holder); a slot standing for a copy
+// in flight holds its sender's pid instead, and a token. A holder that died without
+// unregistering (SIGKILL, a terminated thread, process.exit in a thread) is recognised as dead
+// from any process, and its slot is reclaimed.
 
-import { threadId } from 'node:worker_threads';
-import { isThreadAlive } from '../process/thread-liveness.js';
-import { isProcessAlive } from '../sync/waiting.js';
+import { isProcessAlive, isThreadAlive, thisThread } from '../base/liveness.js';
 
 /** Set when the creator of an end registers it before anyone else received it. */
 const PROVISIONAL = 1 << 30;
 /** Set on a slot that stands for a copy on its way to another process (mark = IN_FLIGHT | token). */
 const IN_FLIGHT = 1 << 29;
-const FLAGS = PROVISIONAL | IN_FLIGHT;
-const SLOT_WORDS = 2;
+const SLOT_WORDS = 3;
+const ID = 0;
+const START = 1;
+const MARK = 2;
+/** Word ID of a slot being reclaimed: no claimer takes it, no reader counts it. */
+const RECLAIMING = -1;
 
 /** A copy sent but not yet received: its sender's pid and the slot's token. */
 export interface InFlight {
@@ -60,7 +64,8 @@ export class HolderTable {
    */
   register(provisional: boolean): void {
     if (!provisional) Atomics.add(this.#words, this.#adoptions, 1);
-    this.#claim(threadId | (provisional ? PROVISIONAL : 0));
+    const { tid, start } = thisThread();
+    this.#claim(tid, start, provisional ? PROVISIONAL : 0);
   }
 
   /**
@@ -70,16 +75,15 @@ export class HolderTable {
    */
   markInFlight(): InFlight {
     const token = (Math.random() * 2 ** 28) >>> 0;
-    this.#claim(IN_FLIGHT | token);
+    this.#claim(process.pid, 0, IN_FLIGHT | token);
     return { pid: process.pid, token };
   }
 
   clearInFlight(copy: InFlight): void {
     const words = this.#words;
     for (let slot = this.#first; slot < this.#end; slot += SLOT_WORDS) {
-      if (Atomics.load(words, slot) === copy.pid && Atomics.load(words, slot + 1) === (IN_FLIGHT | copy.token)) {
-        Atomics.store(words, slot + 1, 0);
-        Atomics.store(words, slot, 0);
+      if (Atomics.load(words, slot + ID) === copy.pid && Atomics.load(words, slot + MARK) === (IN_FLIGHT | copy.token)) {
+        this.#clear(slot);
         return;
       }
     }
@@ -89,12 +93,20 @@ export class HolderTable {
     return this.#first + this.#slots * SLOT_WORDS;
   }
 
-  #claim(mark: number): void {
+  /** Clears a slot: start and mark first, so whoever sees its id never sees an older holder's start. */
+  #clear(slot: number): void {
+    Atomics.store(this.#words, slot + MARK, 0);
+    Atomics.store(this.#words, slot + START, 0);
+    Atomics.store(this.#words, slot + ID, 0);
+  }
+
+  #claim(id: number, start: number, mark: number): void {
     const words = this.#words;
     for (let attempt = 0; attempt < 2; attempt++) {
       for (let slot = this.#first; slot < this.#end; slot += SLOT_WORDS) {
-        if (Atomics.compareExchange(words, slot, 0, process.pid) === 0) {
-          Atomics.store(words, slot + 1, mark);
+        if (Atomics.compareExchange(words, slot + ID, 0, id) === 0) {
+          Atomics.store(words, slot + START, start);
+          Atomics.store(words, slot + MARK, mark);
           return;
         }
       }
@@ -106,14 +118,12 @@ export class HolderTable {
   /** A provisional holder used the end: it counts from now on. */
   confirm(): void {
     const slot = this.#slotOfThisThread();
-    if (slot >= 0) Atomics.and(this.#words, slot + 1, ~PROVISIONAL);
+    if (slot >= 0) Atomics.and(this.#words, slot + MARK, ~PROVISIONAL);
   }
 
   unregister(): void {
     const slot = this.#slotOfThisThread();
-    if (slot < 0) return;
-    Atomics.store(this.#words, slot + 1, 0);
-    Atomics.store(this.#words, slot, 0);
+    if (slot >= 0) this.#clear(slot);
   }
 
   /** True while a holder that counts (this thread included) is alive, or a copy is on its way. */
@@ -121,37 +131,45 @@ export class HolderTable {
     const words = this.#words;
     const isAdopted = Atomics.load(words, this.#adoptions) > 0;
     for (let slot = this.#first; slot < this.#end; slot += SLOT_WORDS) {
-      const pid = Atomics.load(words, slot);
-      if (pid === 0) continue;
-      const mark = Atomics.load(words, slot + 1);
-      if ((mark & PROVISIONAL) !== 0 && isAdopted) continue;
-      if ((mark & IN_FLIGHT) !== 0 ? isProcessAlive(pid) : isHolderAlive(pid, mark & ~FLAGS)) return true;
+      if (Atomics.load(words, slot + ID) <= 0) continue;
+      if ((Atomics.load(words, slot + MARK) & PROVISIONAL) !== 0 && isAdopted) continue;
+      if (this.#isSlotAlive(slot)) return true;
     }
     return false;
   }
 
+  /**
+   * Whether a slot's holder lives. A start of 0 is one not written yet (the claimer is between
+   * its two stores): the tid alone answers then.
+   */
+  #isSlotAlive(slot: number): boolean {
+    const words = this.#words;
+    const id = Atomics.load(words, slot + ID);
+    const start = Atomics.load(words, slot + START);
+    if ((Atomics.load(words, slot + MARK) & IN_FLIGHT) !== 0) return isProcessAlive(id);
+    return isThreadAlive(id, start);
+  }
+
   #slotOfThisThread(): number {
     const words = this.#words;
+    const { tid, start } = thisThread();
     for (let slot = this.#first; slot < this.#end; slot += SLOT_WORDS) {
-      if (Atomics.load(words, slot) === process.pid && (Atomics.load(words, slot + 1) & ~PROVISIONAL) === threadId) return slot;
+      if (Atomics.load(words, slot + ID) !== tid || Atomics.load(words, slot + START) !== (start | 0)) continue;
+      if ((Atomics.load(words, slot + MARK) & IN_FLIGHT) === 0) return slot;
     }
     return -1;
   }
 
+  /** Frees the slots of dead holders; of several reclaimers, the one that marks a slot RECLAIMING clears it. */
   #reclaimDead(): void {
     const words = this.#words;
     for (let slot = this.#first; slot < this.#end; slot += SLOT_WORDS) {
-      const pid = Atomics.load(words, slot);
-      const mark = Atomics.load(words, slot + 1);
-      const isAlive = (mark & IN_FLIGHT) !== 0 ? isProcessAlive(pid) : isHolderAlive(pid, mark & ~FLAGS);
-      if (pid !== 0 && !isAlive) {
-        Atomics.compareExchange(words, slot, pid, 0);
-      }
+      const id = Atomics.load(words, slot + ID);
+      if (id <= 0 || this.#isSlotAlive(slot)) continue;
+      if (Atomics.compareExchange(words, slot + ID, id, RECLAIMING) !== id) continue;
+      Atomics.store(words, slot + MARK, 0);
+      Atomics.store(words, slot + START, 0);
+      Atomics.store(words, slot + ID, 0);
     }
   }
-}
-
-function isHolderAlive(pid: number, thread: number): boolean {
-  if (pid === process.pid) return isThreadAlive(thread);
-  return isProcessAlive(pid);
 }

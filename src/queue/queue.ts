@@ -14,7 +14,7 @@ import { HolderTable, holderTableWords, type InFlight, isInFlight } from '../con
 import { hold, letGo, noteInFlight } from '../connection/holdings.js';
 import { requireNative } from '../native/loader.js';
 import { allocateBlock, type BlockRecord, blockFromRecord, blockToRecord, refusedRecord, type SharedBlock } from '../memory/arena.js';
-import { waitWord, wakeWord } from '../sync/waiting.js';
+import { waitWord, wakeWord } from '../base/word-wait.js';
 import { registerHandleType } from '../tasks/codec.js';
 import { checkInteger, checkOptionsObject, checkTimeout, describeValue, invalidType } from '../base/validate.js';
 

@@ -6,7 +6,7 @@
 import { InvalidStateError } from '../base/errors.js';
 import type { Lock } from '../sync/lock.js';
 import type { RLock } from '../sync/rlock.js';
-import { bytesForNew, isAdopted, registerSharedType, type SharedWords } from '../sync/shared-words.js';
+import { ADOPTION, type Adoption, blockFor, isAdoption, registerSharedType, type SharedWords, type WithAdoption } from '../sync/shared-words.js';
 import { encodeValue } from '../tasks/codec.js';
 import { withIndexes } from './indexing.js';
 import { checkInteger, checkOptionsObject, describeValue, invalidType, outOfRange } from '../base/validate.js';
@@ -44,14 +44,22 @@ export class SharedArray<T extends Typecode = Typecode> implements SharedWords {
     this.#typecode = checkTypecode(`${where}: "typecode"`, typecode) as T;
     checkOptionsObject(`${where}: "options"`, options);
     const { length, values } = initialValues(where, sizeOrInit);
-    this.#block = bytesForNew(Math.max(1, length) * bytesPerElement(this.#typecode));
+    const adoption = (options as WithAdoption<ValueOptions> | null)?.[ADOPTION];
+    this.#block = blockFor(adoption, Math.max(1, length) * bytesPerElement(this.#typecode));
     this.#view = viewOf(this.#typecode, this.#block.buffer, this.#block.byteOffset, length);
     this.#lock = lockFromOption(where, options.lock);
-    if (values && !isAdopted(this.#block)) {
+    if (values && !isAdoption(adoption)) {
       for (let index = 0; index < values.length; index++) this.setAt(index, values[index] as ElementOf<T>);
     }
     // biome-ignore lint/correctness/noConstructorReturn: indexes are served by the proxy (SPEC §7: array[i])
     return withIndexes(this);
+  }
+
+  /** @internal Rebuilds a SharedArray (or RawArray) received from another process or thread, with its received lock. */
+  static fromRecord<C extends Typecode>(adoption: Adoption, typecode: C, length: number, raw: boolean, lock: unknown): SharedArray<C> {
+    const options: WithAdoption<ValueOptions> = { lock: raw ? false : (lock as Lock | RLock | false), [ADOPTION]: adoption };
+    // A RawArray is a SharedArray with RawArray's prototype: its own constructor only fixes `lock: false`.
+    return Reflect.construct(SharedArray, [typecode, length, options], raw ? RawArray : SharedArray) as SharedArray<C>;
   }
 
   /** @internal */
@@ -157,9 +165,9 @@ registerSharedType(
     raw: array instanceof RawArray,
     lock: array.lockOrNull ? encodeValue(array.lockOrNull, `${where}.lock`, destination).value : false,
   }),
-  ({ typecode, length, raw, lock }) => {
+  (adoption, { typecode, length, raw, lock }) => {
     // A length arrives as data: only a count is taken (a string or a list would be an initializer).
     if (!Number.isInteger(length) || length < 0) throw new RangeError(`"length" must be an integer >= 0, received ${describeValue(length)}.`);
-    return raw ? new RawArray(typecode, length) : new SharedArray(typecode, length, { lock: lock as Lock | RLock | false });
+    return SharedArray.fromRecord(adoption, typecode, length, raw, lock);
   },
 );

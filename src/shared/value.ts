@@ -5,7 +5,7 @@
 import { InvalidStateError } from '../base/errors.js';
 import { Lock } from '../sync/lock.js';
 import { RLock } from '../sync/rlock.js';
-import { bytesForNew, isAdopted, registerSharedType, type SharedWords } from '../sync/shared-words.js';
+import { ADOPTION, type Adoption, blockFor, isAdoption, registerSharedType, type SharedWords, type WithAdoption } from '../sync/shared-words.js';
 import { encodeValue } from '../tasks/codec.js';
 import { checkOptionsObject, invalidType } from '../base/validate.js';
 import type { SharedBlock } from '../memory/arena.js';
@@ -41,11 +41,18 @@ export class Value<T extends Typecode = Typecode> implements SharedWords {
   constructor(typecode: T, init?: ElementOf<T>, options: ValueOptions = {}) {
     this.#typecode = checkTypecode(`${new.target.name}: "typecode"`, typecode) as T;
     checkOptionsObject(`${new.target.name}: "options"`, options);
-    // The block first: a default RLock made below must not take the block being adopted.
-    this.#block = bytesForNew(bytesPerElement(this.#typecode));
+    const adoption = (options as WithAdoption<ValueOptions> | null)?.[ADOPTION];
+    this.#block = blockFor(adoption, bytesPerElement(this.#typecode));
     this.#lock = lockFromOption(new.target.name, options.lock);
     this.#view = viewOf(this.#typecode, this.#block.buffer, this.#block.byteOffset, 1);
-    if (!isAdopted(this.#block) && init !== undefined) this.value = init;
+    if (!isAdoption(adoption) && init !== undefined) this.value = init;
+  }
+
+  /** @internal Rebuilds a Value (or RawValue) received from another process or thread, with its received lock. */
+  static fromRecord<C extends Typecode>(adoption: Adoption, typecode: C, raw: boolean, lock: unknown): Value<C> {
+    const options: WithAdoption<ValueOptions> = { lock: raw ? false : (lock as Lock | RLock | false), [ADOPTION]: adoption };
+    // A RawValue is a Value with RawValue's prototype: its own constructor only fixes `lock: false`.
+    return Reflect.construct(Value, [typecode, undefined, options], raw ? RawValue : Value) as Value<C>;
   }
 
   /** @internal */
@@ -99,5 +106,5 @@ registerSharedType(
     raw: value instanceof RawValue,
     lock: value.lockOrNull ? encodeValue(value.lockOrNull, `${where}.lock`, destination).value : false,
   }),
-  ({ typecode, raw, lock }) => (raw ? new RawValue(typecode) : new Value(typecode, undefined, { lock: lock as Lock | RLock | false })),
+  (adoption, { typecode, raw, lock }) => Value.fromRecord(adoption, typecode, raw, lock),
 );

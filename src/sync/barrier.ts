@@ -5,20 +5,23 @@
 // received one resolves only to a registered function, SPEC §14), starts the next generation
 // and wakes the others.
 
+import { checkWaitOptions, type WaitOptions } from '../base/abort.js';
+import { Deadline } from '../base/deadline.js';
 import { BrokenBarrierError } from '../base/errors.js';
+import { checkInteger, checkOptionsObject, checkTimeout, invalidValue, outOfRange } from '../base/validate.js';
+import { waitWordAbortable, wakeWord } from '../base/word-wait.js';
 import type { SharedBlock } from '../memory/arena.js';
 import { resolveTask } from '../tasks/resolve-task.js';
 import { type AnyFunction, describeTask, type Task, type TaskDescriptor } from '../tasks/task-ref.js';
 import { receiverRoot, untrustedTask } from '../tasks/task-trust.js';
-import { checkInteger, checkOptionsObject, checkTimeout, invalidValue, outOfRange } from '../base/validate.js';
-import { blockForNew, isAdopted, registerSharedType, type SharedWords } from './shared-words.js';
-import { waitWord, wakeWord } from './waiting.js';
+import { type Adoption, blockFor, isAdoption, registerSharedType, type SharedWords } from './shared-words.js';
 
 const ARRIVED = 0;
 const GENERATION = 1;
 const BROKEN = 2;
 const RESET_GENERATION = 3;
 const SIGNAL = 4;
+const WORDS = 5;
 const ALL = 2 ** 31 - 1;
 
 export interface BarrierOptions {
@@ -28,7 +31,12 @@ export interface BarrierOptions {
   timeout?: number | null;
 }
 
-let rebuildingAction: TaskDescriptor | undefined;
+/** What a received Barrier carries (its action only as a task reference, checked on arrival). */
+interface BarrierSettings {
+  readonly parties: number;
+  readonly timeoutMs: number | undefined;
+  readonly action: TaskDescriptor | undefined;
+}
 
 /**
  * A meeting point for a fixed number of parties (processes or threads).
@@ -38,27 +46,36 @@ let rebuildingAction: TaskDescriptor | undefined;
  * const index = await barrier.wait();   // resolves when all 3 have called wait()
  */
 export class Barrier implements SharedWords {
-  readonly #block: SharedBlock = blockForNew(5);
+  readonly #block: SharedBlock;
   readonly #parties: number;
   readonly #timeoutMs: number | undefined;
   readonly #action: AnyFunction | undefined;
   readonly #actionDescriptor: TaskDescriptor | undefined;
 
-  constructor(parties: number, options: BarrierOptions = {}) {
-    const received = rebuildingAction; // taken first: a bad record must not leave it for the next Barrier
-    rebuildingAction = undefined;
+  constructor(parties: number, options?: BarrierOptions);
+  /** @internal */
+  constructor(parties: number, options: BarrierOptions, adoption: Adoption | undefined, receivedAction: TaskDescriptor | undefined);
+  constructor(parties: number, options: BarrierOptions = {}, adoption?: Adoption, receivedAction?: TaskDescriptor) {
     this.#parties = checkInteger('Barrier: "parties"', parties, 1);
     // The arrival count is a 32-bit word.
     if (this.#parties > ALL) throw outOfRange('Barrier: "parties"', `an integer from 1 to ${ALL}`, parties);
     checkOptionsObject('Barrier: "options"', options);
     this.#timeoutMs = checkTimeout('Barrier: "timeout"', options.timeout);
-    if (received) {
-      this.#actionDescriptor = received;
+    this.#block = blockFor(adoption, WORDS * 4);
+    if (isAdoption(adoption)) {
+      this.#actionDescriptor = receivedAction;
     } else if (options.action != null) {
       this.#actionDescriptor = describeTask('Barrier: "action"', options.action);
       this.#action = typeof options.action === 'function' ? (options.action as AnyFunction) : undefined;
     }
-    if (!isAdopted(this.#block)) Atomics.store(this.#block.words, RESET_GENERATION, -1);
+    if (!isAdoption(adoption)) Atomics.store(this.#block.words, RESET_GENERATION, -1);
+  }
+
+  /** @internal Rebuilds a Barrier received from another process or thread. */
+  static fromRecord(adoption: Adoption, { parties, timeoutMs, action }: BarrierSettings): Barrier {
+    // A record is checked like anything received: its action may only name a registered function.
+    const received = action == null ? undefined : untrustedTask('Barrier record: "action"', action, receiverRoot());
+    return new Barrier(parties, { timeout: timeoutMs }, adoption, received);
   }
 
   /** @internal */
@@ -67,7 +84,7 @@ export class Barrier implements SharedWords {
   }
 
   /** @internal */
-  get settings(): { parties: number; timeoutMs: number | undefined; action: TaskDescriptor | undefined } {
+  get settings(): BarrierSettings {
     return { parties: this.#parties, timeoutMs: this.#timeoutMs, action: this.#actionDescriptor };
   }
 
@@ -86,10 +103,14 @@ export class Barrier implements SharedWords {
 
   /**
    * Waits until every party has called wait(); resolves to this party's arrival index
-   * (0 .. parties - 1). Rejects with BrokenBarrierError if the barrier breaks or times out.
+   * (0 .. parties - 1). Rejects with BrokenBarrierError if the barrier breaks or times out. An
+   * abort through `signal` counts as a timeout, as Python's barrier knows no other way to leave:
+   * the barrier breaks (the other parties get BrokenBarrierError) and this wait rejects with
+   * `signal.reason`.
    */
-  async wait(timeout?: number | null): Promise<number> {
+  async wait(timeout?: number | null, options?: WaitOptions): Promise<number> {
     const timeoutMs = timeout === undefined ? this.#timeoutMs : checkTimeout('Barrier.wait: "timeout"', timeout);
+    const signal = checkWaitOptions('Barrier.wait', options);
     const words = this.#block.words;
     if (this.broken) throw new BrokenBarrierError('Barrier.wait: the barrier is broken; reset() it first.');
     const generation = Atomics.load(words, GENERATION);
@@ -98,7 +119,7 @@ export class Barrier implements SharedWords {
       await this.#release();
       return index;
     }
-    await this.#awaitRelease(generation, timeoutMs);
+    await this.#awaitRelease(generation, timeoutMs, signal);
     return index;
   }
 
@@ -122,22 +143,27 @@ export class Barrier implements SharedWords {
     wakeWord(this.#block, SIGNAL, ALL);
   }
 
-  async #awaitRelease(generation: number, timeoutMs: number | undefined): Promise<void> {
+  async #awaitRelease(generation: number, timeoutMs: number | undefined, signal: AbortSignal | undefined): Promise<void> {
     const words = this.#block.words;
-    const deadline = timeoutMs === undefined ? Number.POSITIVE_INFINITY : performance.now() + timeoutMs;
+    const deadline = Deadline.after(timeoutMs);
     for (;;) {
-      const signal = Atomics.load(words, SIGNAL);
+      const bumps = Atomics.load(words, SIGNAL);
       if (Atomics.load(words, RESET_GENERATION) === generation) {
         throw new BrokenBarrierError('Barrier.wait: the barrier was reset while this party waited.');
       }
       if (Atomics.load(words, GENERATION) !== generation) return;
       if (this.broken) throw new BrokenBarrierError('Barrier.wait: the barrier was broken while this party waited.');
-      const remaining = deadline - performance.now();
-      if (remaining <= 0) {
+      if (deadline.passed()) {
         this.abort(); // Python: a timeout breaks the barrier for every party
         throw new BrokenBarrierError(`Barrier.wait: not every party arrived within ${timeoutMs} ms; the barrier is now broken.`);
       }
-      await waitWord(this.#block, SIGNAL, signal, remaining === Number.POSITIVE_INFINITY ? undefined : remaining);
+      try {
+        await waitWordAbortable(this.#block, SIGNAL, bumps, deadline.remaining(), signal);
+      } catch (error) {
+        if (Atomics.load(words, GENERATION) !== generation) return; // released before the abort was seen
+        if (signal?.aborted) this.abort(); // an abort leaves as a timeout does: the barrier breaks
+        throw error;
+      }
     }
   }
 
@@ -177,9 +203,5 @@ registerSharedType(
   'barrier',
   Barrier,
   (barrier, _destination, where) => settingsToSend(barrier, where),
-  ({ parties, timeoutMs, action }) => {
-    // A record is checked like anything received: its action may only name a registered function.
-    rebuildingAction = action == null ? undefined : untrustedTask('Barrier record: "action"', action, receiverRoot());
-    return new Barrier(parties, { timeout: timeoutMs });
-  },
+  (adoption, settings) => Barrier.fromRecord(adoption, settings),
 );

@@ -4,17 +4,20 @@
 // A waiter that had not parked yet when notified sees the changed word and returns too, so
 // notify(n) may wake a few more than n: wait in a loop, or use waitFor().
 
+import { checkWaitOptions, type WaitOptions } from '../base/abort.js';
+import { Deadline } from '../base/deadline.js';
 import { InvalidStateError } from '../base/errors.js';
+import { checkInteger, checkTimeout, invalidType } from '../base/validate.js';
+import { waitWordAbortable, wakeWord } from '../base/word-wait.js';
 import type { SharedBlock } from '../memory/arena.js';
 import { encodeValue } from '../tasks/codec.js';
-import { checkInteger, checkTimeout, invalidType } from '../base/validate.js';
-import { type AcquireOptions, Lock } from './lock.js';
+import { type AcquireOptions, type HoldOptions, Lock } from './lock.js';
 import { RLock } from './rlock.js';
-import { blockForNew, registerSharedType, type SharedWords } from './shared-words.js';
-import { waitWord, wakeWord } from './waiting.js';
+import { type Adoption, blockFor, registerSharedType, type SharedWords } from './shared-words.js';
 
 const SEQUENCE = 0;
 const WAITERS = 1;
+const WORDS = 2;
 const ALL = 2 ** 31 - 1;
 
 /**
@@ -26,14 +29,23 @@ const ALL = 2 ** 31 - 1;
  * await ready.waitFor(() => queueLength() > 0);
  */
 export class Condition implements SharedWords {
-  readonly #block: SharedBlock = blockForNew(2);
+  readonly #block: SharedBlock;
   readonly #lock: Lock | RLock;
 
-  constructor(lock?: Lock | RLock | null) {
+  constructor(lock?: Lock | RLock | null);
+  /** @internal */
+  constructor(lock: Lock | RLock | null | undefined, adoption: Adoption | undefined);
+  constructor(lock?: Lock | RLock | null, adoption?: Adoption) {
     if (lock != null && !(lock instanceof Lock) && !(lock instanceof RLock)) {
       throw invalidType('Condition: "lock"', 'a Lock or an RLock', lock);
     }
+    this.#block = blockFor(adoption, WORDS * 4);
     this.#lock = lock ?? new RLock();
+  }
+
+  /** @internal Rebuilds a Condition received from another process or thread, over its (received) lock. */
+  static fromRecord(adoption: Adoption, lock: Lock | RLock): Condition {
+    return new Condition(lock, adoption);
   }
 
   /** @internal */
@@ -54,7 +66,7 @@ export class Condition implements SharedWords {
     this.#lock.release();
   }
 
-  hold(options?: Omit<AcquireOptions, 'block'>): Promise<AsyncDisposable & Disposable> {
+  hold(options?: HoldOptions): Promise<AsyncDisposable & Disposable> {
     return this.#lock.hold(options);
   }
 
@@ -63,9 +75,14 @@ export class Condition implements SharedWords {
     if (!isOwned) throw new InvalidStateError(`Condition.${method}: the lock must be held; acquire() it first.`);
   }
 
-  /** Releases the lock, waits for a notify (or `timeout` ms), takes the lock back. False on timeout. */
-  async wait(timeout?: number | null): Promise<boolean> {
+  /**
+   * Releases the lock, waits for a notify (or `timeout` ms), takes the lock back; false on
+   * timeout. When `signal` aborts, the lock is taken back too, then the promise rejects with
+   * `signal.reason`.
+   */
+  async wait(timeout?: number | null, options?: WaitOptions): Promise<boolean> {
     const timeoutMs = checkTimeout('Condition.wait: "timeout"', timeout);
+    const signal = checkWaitOptions('Condition.wait', options);
     this.#assertOwned('wait');
     const words = this.#block.words;
     const sequence = Atomics.load(words, SEQUENCE);
@@ -75,25 +92,33 @@ export class Condition implements SharedWords {
     if (lock instanceof RLock) levels = lock.releaseAll();
     else lock.release();
     try {
-      return (await waitWord(this.#block, SEQUENCE, sequence, timeoutMs)) !== 'timed-out';
+      const deadline = Deadline.after(timeoutMs);
+      while (Atomics.load(words, SEQUENCE) === sequence) {
+        if (deadline.passed()) return false;
+        await waitWordAbortable(this.#block, SEQUENCE, sequence, deadline.remaining(), signal);
+      }
+      return true;
     } finally {
       Atomics.sub(words, WAITERS, 1);
+      // As Python's: the lock is held again when wait() returns or throws (a timeout, an abort).
       if (lock instanceof RLock) await lock.restore(levels);
       else await lock.acquire();
     }
   }
 
-  /** Waits until `predicate()` is truthy (or `timeout` ms pass); returns its last value. */
-  async waitFor<T>(predicate: () => T | Promise<T>, timeout?: number | null): Promise<T> {
+  /**
+   * Waits until `predicate()` is truthy (or `timeout` ms pass); returns its last value.
+   * Rejects with `signal.reason` when `signal` aborts first (the lock is held again then).
+   */
+  async waitFor<T>(predicate: () => T | Promise<T>, timeout?: number | null, options?: WaitOptions): Promise<T> {
     if (typeof predicate !== 'function') throw invalidType('Condition.waitFor: "predicate"', 'a function', predicate);
     const timeoutMs = checkTimeout('Condition.waitFor: "timeout"', timeout);
-    const deadline = timeoutMs === undefined ? Number.POSITIVE_INFINITY : performance.now() + timeoutMs;
+    const signal = checkWaitOptions('Condition.waitFor', options);
+    const deadline = Deadline.after(timeoutMs);
     for (;;) {
       const result = await predicate();
-      if (result) return result;
-      const remaining = deadline - performance.now();
-      if (remaining <= 0) return result;
-      await this.wait(remaining === Number.POSITIVE_INFINITY ? undefined : remaining);
+      if (result || deadline.passed()) return result;
+      await this.wait(deadline.remaining(), { signal });
     }
   }
 
@@ -122,5 +147,5 @@ registerSharedType(
   Condition,
   // The lock is a handle of its own: encoded here, restored before rebuild() sees it.
   (condition, destination, where) => ({ lock: encodeValue(condition.lock, `${where}.lock`, destination).value }),
-  ({ lock }) => new Condition(lock as Lock | RLock),
+  (adoption, { lock }) => Condition.fromRecord(adoption, lock as Lock | RLock),
 );

@@ -1,31 +1,50 @@
-// Lock: Python's multiprocessing.Lock, across processes and threads. One shared word holds the
-// holder's pid (0: free). Acquiring is a compare-and-swap, then a short spin, then a futex wait
-// that wakes up now and then to check the holder is alive: a lock whose holder died (SIGKILL)
-// passes to the next acquirer instead of being lost. A Lock has no owner: any acquire waits
-// while it is held, which is what mutual exclusion between async flows of one thread needs.
+// Lock: Python's multiprocessing.Lock, across processes and threads. Its words are a lock word
+// (base/lock-word.ts: the holder thread, 0 when free) and a count of waiters. Acquiring is one
+// compare-and-swap, then a short spin, then a wait that wakes up now and then to check the
+// holder is alive: a lock whose holder died (a process SIGKILLed, a thread terminated) passes to
+// the next acquirer instead of being lost. A Lock has no owner: any acquire waits while it is
+// held, which is what mutual exclusion between async flows of one thread needs.
 
+import { checkSignal, throwIfAborted } from '../base/abort.js';
+import { Deadline } from '../base/deadline.js';
 import { InvalidStateError, TimeoutError } from '../base/errors.js';
+import { isThreadOfThisProcess } from '../base/liveness.js';
+import { LockWord } from '../base/lock-word.js';
 import type { SharedBlock } from '../memory/arena.js';
 import { checkOptionsObject, checkTimeout, invalidType } from '../base/validate.js';
-import { blockForNew, registerSharedType, type SharedWords } from './shared-words.js';
-import { waitToTake, wakeWord } from './waiting.js';
+import { type Adoption, blockFor, registerSharedType, type SharedWords } from './shared-words.js';
 
-const HOLDER = 0;
-const WAITERS = 1;
-const SPIN_LIMIT = 200;
+const HOLDER = 0; // and 1: the lock word
+const WAITERS = 2;
+const WORDS = 3;
 
 export interface AcquireOptions {
   /** Wait for the lock (true) or return false at once when it is held. @default true */
   block?: boolean;
   /** Give up after this many ms (returns false). @default wait forever */
   timeout?: number | null;
+  /** Abort the wait: the promise rejects with `signal.reason` and the lock is not taken. */
+  signal?: AbortSignal | null;
 }
 
-export function checkAcquire(where: string, options: AcquireOptions | undefined): { block: boolean; timeoutMs: number | undefined } {
+/** The options of hold(): acquire's, without `block`. */
+export type HoldOptions = Omit<AcquireOptions, 'block'>;
+
+export interface CheckedAcquire {
+  readonly block: boolean;
+  readonly timeoutMs: number | undefined;
+  readonly signal: AbortSignal | undefined;
+}
+
+/** Checks acquire()'s options; throws the signal's reason when it is already aborted. */
+export function checkAcquire(where: string, options: AcquireOptions | undefined): CheckedAcquire {
   checkOptionsObject(`${where}: "options"`, options);
   const block = options?.block ?? true;
   if (typeof block !== 'boolean') throw invalidType(`${where}: "block"`, 'a boolean', block);
-  return { block, timeoutMs: checkTimeout(`${where}: "timeout"`, options?.timeout) };
+  const timeoutMs = checkTimeout(`${where}: "timeout"`, options?.timeout);
+  const signal = checkSignal(`${where}: "signal"`, options?.signal);
+  throwIfAborted(signal);
+  return { block, timeoutMs, signal };
 }
 
 /**
@@ -36,56 +55,63 @@ export function checkAcquire(where: string, options: AcquireOptions | undefined)
  * await using _ = await lock.hold();   // released at the end of the block
  */
 export class Lock implements SharedWords {
-  readonly #block: SharedBlock = blockForNew(2);
+  readonly #block: SharedBlock;
+  readonly #word: LockWord;
+
+  constructor();
+  /** @internal */
+  constructor(adoption: Adoption | undefined);
+  constructor(adoption?: Adoption) {
+    this.#block = blockFor(adoption, WORDS * 4);
+    this.#word = new LockWord(this.#block, HOLDER, WAITERS);
+  }
+
+  /** @internal Rebuilds a Lock received from another process or thread. */
+  static fromRecord(adoption: Adoption): Lock {
+    return new Lock(adoption);
+  }
 
   /** @internal */
   get sharedBlock(): SharedBlock {
     return this.#block;
   }
 
-  /** True when this process holds the lock (Python's `_is_mine` for a Lock: no finer owner). */
+  /** True when a thread of this process holds the lock (Python's `_is_mine` for a Lock: no finer owner). */
   isHeldHere(): boolean {
-    return Atomics.load(this.#block.words, HOLDER) === process.pid;
+    const holder = this.#word.holder();
+    return holder !== null && isThreadOfThisProcess(holder.tid);
   }
 
-  /** Takes the lock from holder `from` (0: free; else a dead holder's pid). */
-  #take(from: number): boolean {
-    return Atomics.compareExchange(this.#block.words, HOLDER, from, process.pid) === from;
-  }
-
-  /** Takes the lock: true once held, false if `block: false` found it held or `timeout` ran out. */
+  /**
+   * Takes the lock: true once held, false if `block: false` found it held or `timeout` ran out.
+   * Rejects with `signal.reason` when `signal` aborts first; the lock is then not taken.
+   */
   async acquire(options?: AcquireOptions): Promise<boolean> {
-    if (options === undefined && this.#take(0)) return true; // the common case, before any option is looked at
-    const { block, timeoutMs } = checkAcquire('Lock.acquire', options);
-    if (this.#take(0)) return true;
+    if (options === undefined && this.#word.tryTake()) return true; // the common case, before any option is looked at
+    const { block, timeoutMs, signal } = checkAcquire('Lock.acquire', options);
+    if (this.#word.tryTakeOrTakeOver()) return true;
     if (!block) return false;
-    const words = this.#block.words;
-    for (let spin = 0; spin < SPIN_LIMIT; spin++) {
-      if (Atomics.load(words, HOLDER) === 0 && this.#take(0)) return true;
-    }
-    const deadline = timeoutMs === undefined ? Number.POSITIVE_INFINITY : performance.now() + timeoutMs;
-    return waitToTake(this.#block, HOLDER, WAITERS, (from) => this.#take(from), deadline);
+    return this.#word.take(Deadline.after(timeoutMs), signal);
   }
 
   /** Frees the lock (any process or thread may). Throws InvalidStateError when it is not held. */
   release(): void {
-    if (Atomics.exchange(this.#block.words, HOLDER, 0) === 0) {
+    if (!this.#word.release()) {
       throw new InvalidStateError('Lock.release: the lock is not held; release() must follow a successful acquire().');
     }
-    if (Atomics.load(this.#block.words, WAITERS) > 0) wakeWord(this.#block, HOLDER, 1);
   }
 
   /**
    * Acquires and returns a disposable that releases: `await using _ = await lock.hold()`.
-   * Rejects with TimeoutError when `timeout` runs out first.
+   * Rejects with TimeoutError when `timeout` runs out first, with `signal.reason` on abort.
    */
-  async hold(options?: Omit<AcquireOptions, 'block'>): Promise<AsyncDisposable & Disposable> {
+  async hold(options?: HoldOptions): Promise<AsyncDisposable & Disposable> {
     return holdWith('Lock.hold', this, options);
   }
 
   toString(): string {
-    const holder = Atomics.load(this.#block.words, HOLDER);
-    return `<Lock ${holder === 0 ? 'unlocked' : `locked by pid ${holder}`}>`;
+    const holder = this.#word.holder();
+    return `<Lock ${holder === null ? 'unlocked' : `locked by thread ${holder.tid}`}>`;
   }
 }
 
@@ -93,7 +119,7 @@ registerSharedType(
   'lock',
   Lock,
   () => null,
-  () => new Lock(),
+  (adoption) => Lock.fromRecord(adoption),
 );
 
 /** Something that can be acquired and released: a lock, a semaphore. */
@@ -103,11 +129,7 @@ export interface Acquirable {
 }
 
 /** hold() for any acquirable: acquires, and returns a disposable that releases once. */
-export async function holdWith(
-  where: string,
-  target: Acquirable,
-  options?: Omit<AcquireOptions, 'block'>,
-): Promise<AsyncDisposable & Disposable> {
+export async function holdWith(where: string, target: Acquirable, options?: HoldOptions): Promise<AsyncDisposable & Disposable> {
   if (!(await target.acquire(options))) {
     throw new TimeoutError(`${where}: not acquired within ${options?.timeout} ms.`);
   }

@@ -1,21 +1,19 @@
-// RLock: Python's multiprocessing.RLock. Owned by a (pid, thread) pair, as SPEC §3 says: the
-// owner may acquire it again (a count), only the owner may release it. Words: owner pid, owner
-// thread id (-1 when none: the main thread's id is 0), count, waiters. The pid is taken by
-// compare-and-swap; the thread id is written after and cleared before, so another thread of the
-// same process never mistakes itself for the owner. A dead owner's lock passes on, as Lock's.
+// RLock: Python's multiprocessing.RLock. Owned by a (pid, thread) pair, as SPEC §3 says, which an
+// OS thread id names exactly: the owner may acquire it again (a count), only the owner may
+// release it. Words: the lock word (base/lock-word.ts: the owner thread, 0 when free), the
+// count, the waiters. A dead owner's lock passes on, as Lock's.
 
-import { threadId } from 'node:worker_threads';
+import { Deadline } from '../base/deadline.js';
 import { InvalidStateError } from '../base/errors.js';
+import { LockWord } from '../base/lock-word.js';
 import type { SharedBlock } from '../memory/arena.js';
-import { type AcquireOptions, checkAcquire, holdWith } from './lock.js';
-import { blockForNew, isAdopted, registerSharedType, type SharedWords } from './shared-words.js';
-import { waitToTake, wakeWord } from './waiting.js';
+import { type AcquireOptions, checkAcquire, type HoldOptions, holdWith } from './lock.js';
+import { type Adoption, blockFor, registerSharedType, type SharedWords } from './shared-words.js';
 
-const OWNER_PID = 0;
-const OWNER_THREAD = 1;
+const OWNER = 0; // and 1: the lock word
 const COUNT = 2;
 const WAITERS = 3;
-const SPIN_LIMIT = 200;
+const WORDS = 4;
 
 /**
  * A reentrant lock shared by processes and threads: its owner may acquire it again.
@@ -26,10 +24,20 @@ const SPIN_LIMIT = 200;
  * lock.release(); lock.release();
  */
 export class RLock implements SharedWords {
-  readonly #block: SharedBlock = blockForNew(4);
+  readonly #block: SharedBlock;
+  readonly #word: LockWord;
 
-  constructor() {
-    if (!isAdopted(this.#block)) Atomics.store(this.#block.words, OWNER_THREAD, -1);
+  constructor();
+  /** @internal */
+  constructor(adoption: Adoption | undefined);
+  constructor(adoption?: Adoption) {
+    this.#block = blockFor(adoption, WORDS * 4);
+    this.#word = new LockWord(this.#block, OWNER, WAITERS);
+  }
+
+  /** @internal Rebuilds an RLock received from another process or thread. */
+  static fromRecord(adoption: Adoption): RLock {
+    return new RLock(adoption);
   }
 
   /** @internal */
@@ -39,34 +47,29 @@ export class RLock implements SharedWords {
 
   /** True when this thread of this process owns the lock (Python's `_is_mine`). */
   isMine(): boolean {
-    const words = this.#block.words;
-    return Atomics.load(words, OWNER_PID) === process.pid && Atomics.load(words, OWNER_THREAD) === threadId;
+    return this.#word.isMine();
   }
 
-  #take(from: number): boolean {
-    const words = this.#block.words;
-    if (Atomics.compareExchange(words, OWNER_PID, from, process.pid) !== from) return false;
-    Atomics.store(words, COUNT, 1);
-    Atomics.store(words, OWNER_THREAD, threadId);
+  #taken(): true {
+    Atomics.store(this.#block.words, COUNT, 1);
     return true;
   }
 
-  /** Takes the lock (again, if this thread owns it): true once held, false on `block: false` or timeout. */
+  /**
+   * Takes the lock (again, if this thread owns it): true once held, false on `block: false` or
+   * timeout. Rejects with `signal.reason` when `signal` aborts first; the lock is then not taken.
+   */
   async acquire(options?: AcquireOptions): Promise<boolean> {
     // The common case first, before any option is looked at: a free lock, no options.
-    if (options === undefined && Atomics.load(this.#block.words, OWNER_PID) === 0 && this.#take(0)) return true;
-    const { block, timeoutMs } = checkAcquire('RLock.acquire', options);
+    if (options === undefined && this.#word.tryTake()) return this.#taken();
+    const { block, timeoutMs, signal } = checkAcquire('RLock.acquire', options);
     if (this.isMine()) {
       Atomics.add(this.#block.words, COUNT, 1);
       return true;
     }
-    if (this.#take(0)) return true;
+    if (this.#word.tryTakeOrTakeOver()) return this.#taken();
     if (!block) return false;
-    for (let spin = 0; spin < SPIN_LIMIT; spin++) {
-      if (Atomics.load(this.#block.words, OWNER_PID) === 0 && this.#take(0)) return true;
-    }
-    const deadline = timeoutMs === undefined ? Number.POSITIVE_INFINITY : performance.now() + timeoutMs;
-    return waitToTake(this.#block, OWNER_PID, WAITERS, (from) => this.#take(from), deadline);
+    return (await this.#word.take(Deadline.after(timeoutMs), signal)) && this.#taken();
   }
 
   /** Releases one level; the lock is free when the count reaches 0. Only the owner may. */
@@ -74,21 +77,14 @@ export class RLock implements SharedWords {
     if (!this.isMine()) {
       throw new InvalidStateError('RLock.release: this thread does not own the lock (release must follow its own acquire()).');
     }
-    if (Atomics.sub(this.#block.words, COUNT, 1) === 1) this.#free();
-  }
-
-  #free(): void {
-    const words = this.#block.words;
-    Atomics.store(words, OWNER_THREAD, -1);
-    Atomics.store(words, OWNER_PID, 0);
-    if (Atomics.load(words, WAITERS) > 0) wakeWord(this.#block, OWNER_PID, 1);
+    if (Atomics.sub(this.#block.words, COUNT, 1) === 1) this.#word.release();
   }
 
   /** @internal Condition.wait: releases every level at once and says how many there were. */
   releaseAll(): number {
     if (!this.isMine()) throw new InvalidStateError('RLock: this thread does not own the lock.');
-    const count = Atomics.load(this.#block.words, COUNT);
-    this.#free();
+    const count = Atomics.exchange(this.#block.words, COUNT, 0);
+    this.#word.release();
     return count;
   }
 
@@ -99,14 +95,13 @@ export class RLock implements SharedWords {
   }
 
   /** Acquires and returns a disposable that releases: `await using _ = await lock.hold()`. */
-  hold(options?: Omit<AcquireOptions, 'block'>): Promise<AsyncDisposable & Disposable> {
+  hold(options?: HoldOptions): Promise<AsyncDisposable & Disposable> {
     return holdWith('RLock.hold', this, options);
   }
 
   toString(): string {
-    const words = this.#block.words;
-    const owner = Atomics.load(words, OWNER_PID);
-    return owner === 0 ? '<RLock unowned>' : `<RLock owner=${owner}:${Atomics.load(words, OWNER_THREAD)} count=${Atomics.load(words, COUNT)}>`;
+    const owner = this.#word.holder();
+    return owner === null ? '<RLock unowned>' : `<RLock owner=thread ${owner.tid} count=${Atomics.load(this.#block.words, COUNT)}>`;
   }
 }
 
@@ -114,5 +109,5 @@ registerSharedType(
   'rlock',
   RLock,
   () => null,
-  () => new RLock(),
+  (adoption) => RLock.fromRecord(adoption),
 );

@@ -1,17 +1,21 @@
 // Semaphore and BoundedSemaphore: Python's, across processes and threads. One shared word holds
 // the value; acquire decrements it when positive (compare-and-swap) and otherwise waits on the
 // word; release increments it and wakes one waiter. A BoundedSemaphore refuses to go above its
-// initial value, as Python's raises ValueError.
+// initial value, as Python's raises ValueError. There is no internal lock word: no waiter can
+// hang on a holder that died; the permits a dead holder took are not returned, as in Python.
 
+import { throwIfAborted } from '../base/abort.js';
+import { Deadline } from '../base/deadline.js';
 import { InvalidStateError } from '../base/errors.js';
+import { waitWordAbortable, wakeWord } from '../base/word-wait.js';
 import type { SharedBlock } from '../memory/arena.js';
 import { checkInteger } from '../base/validate.js';
-import { type AcquireOptions, checkAcquire, holdWith } from './lock.js';
-import { blockForNew, isAdopted, registerSharedType, type SharedWords } from './shared-words.js';
-import { waitWord, wakeWord } from './waiting.js';
+import { type AcquireOptions, checkAcquire, type HoldOptions, holdWith } from './lock.js';
+import { type Adoption, blockFor, isAdoption, registerSharedType, type SharedWords } from './shared-words.js';
 
 const VALUE = 0;
 const WAITERS = 1;
+const WORDS = 2;
 const SPIN_LIMIT = 200;
 
 /**
@@ -22,12 +26,21 @@ const SPIN_LIMIT = 200;
  * await using _ = await slots.hold();
  */
 export class Semaphore implements SharedWords {
-  readonly #block: SharedBlock = blockForNew(2);
+  readonly #block: SharedBlock;
   protected readonly className: string = 'Semaphore';
 
-  constructor(value = 1) {
+  constructor(value?: number);
+  /** @internal */
+  constructor(value: number, adoption: Adoption | undefined);
+  constructor(value = 1, adoption?: Adoption) {
     const initial = checkInteger(`${new.target.name}: "value"`, value, 0);
-    if (!isAdopted(this.#block)) Atomics.store(this.#block.words, VALUE, initial);
+    this.#block = blockFor(adoption, WORDS * 4);
+    if (!isAdoption(adoption)) Atomics.store(this.#block.words, VALUE, initial);
+  }
+
+  /** @internal Rebuilds a Semaphore (bound null) or a BoundedSemaphore received from elsewhere. */
+  static fromRecord(adoption: Adoption, bound: number | null): Semaphore {
+    return bound === null ? new Semaphore(0, adoption) : new BoundedSemaphore(bound, adoption);
   }
 
   /** @internal */
@@ -43,21 +56,24 @@ export class Semaphore implements SharedWords {
     return false;
   }
 
-  /** Takes a permit: true once taken, false if `block: false` found none or `timeout` ran out. */
+  /**
+   * Takes a permit: true once taken, false if `block: false` found none or `timeout` ran out.
+   * Rejects with `signal.reason` when `signal` aborts first; no permit is then taken.
+   */
   async acquire(options?: AcquireOptions): Promise<boolean> {
-    const { block, timeoutMs } = checkAcquire(`${this.className}.acquire`, options);
+    const { block, timeoutMs, signal } = checkAcquire(`${this.className}.acquire`, options);
     if (this.#tryTake()) return true;
     if (!block) return false;
     for (let spin = 0; spin < SPIN_LIMIT; spin++) if (this.#tryTake()) return true;
-    const deadline = timeoutMs === undefined ? Number.POSITIVE_INFINITY : performance.now() + timeoutMs;
+    const deadline = Deadline.after(timeoutMs);
     const words = this.#block.words;
     Atomics.add(words, WAITERS, 1);
     try {
       for (;;) {
+        throwIfAborted(signal);
         if (this.#tryTake()) return true;
-        const remaining = deadline - performance.now();
-        if (remaining <= 0) return false;
-        await waitWord(this.#block, VALUE, 0, remaining === Number.POSITIVE_INFINITY ? undefined : remaining);
+        if (deadline.passed()) return false;
+        await waitWordAbortable(this.#block, VALUE, 0, deadline.remaining(), signal);
       }
     } finally {
       Atomics.sub(words, WAITERS, 1);
@@ -80,7 +96,7 @@ export class Semaphore implements SharedWords {
   }
 
   /** Acquires and returns a disposable that releases: `await using _ = await semaphore.hold()`. */
-  hold(options?: Omit<AcquireOptions, 'block'>): Promise<AsyncDisposable & Disposable> {
+  hold(options?: HoldOptions): Promise<AsyncDisposable & Disposable> {
     return holdWith(`${this.className}.hold`, this, options);
   }
 
@@ -94,8 +110,11 @@ export class BoundedSemaphore extends Semaphore {
   readonly #bound: number;
   protected override readonly className: string = 'BoundedSemaphore';
 
-  constructor(value = 1) {
-    super(value);
+  constructor(value?: number);
+  /** @internal */
+  constructor(value: number, adoption: Adoption | undefined);
+  constructor(value = 1, adoption?: Adoption) {
+    super(value, adoption);
     this.#bound = value;
   }
 
@@ -115,5 +134,5 @@ registerSharedType(
   'semaphore',
   Semaphore,
   (semaphore) => ({ bound: semaphore instanceof BoundedSemaphore ? semaphore.bound : null }),
-  ({ bound }) => (bound === null ? new Semaphore(0) : new BoundedSemaphore(bound)),
+  (adoption, { bound }) => Semaphore.fromRecord(adoption, bound),
 );

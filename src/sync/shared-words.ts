@@ -1,42 +1,54 @@
-// What every synchronization object shares: a block of shared words, allocated when it is
-// created here and adopted when it arrives from another process or thread, and a codec handle
-// type so it travels as a reference to the same words (plus a few plain settings).
+// What every synchronization object (and shared value or array) shares: a block of shared
+// words, allocated when it is created here and adopted when it arrives from another process or
+// thread, and a codec handle type so it travels as a reference to the same words (plus a few
+// plain settings). A received object is rebuilt explicitly, by its class's fromRecord, which
+// hands the constructor an Adoption: the constructor then takes that block (its words hold live
+// state) instead of allocating one and writing initial values.
 
-import { allocateBlock, allocateBytes, type BlockRecord, blockFromRecord, blockToRecord, type SharedBlock } from '../memory/arena.js';
+import { allocateBytes, type BlockRecord, blockFromRecord, blockToRecord, type SharedBlock } from '../memory/arena.js';
 import { InvalidStateError } from '../base/errors.js';
 import { type Destination, registerHandleType } from '../tasks/codec.js';
 
-let adopting: SharedBlock | null = null;
-/** What is being rebuilt ("Received lock"), for errors. */
-let adoptingWhat = '';
-const adoptedBlocks = new WeakSet<SharedBlock>();
+/** A block that arrived from elsewhere, for the constructor of the object it belongs to. */
+export class Adoption {
+  readonly block: SharedBlock;
+  /** What is being rebuilt ("Received lock"), for errors. */
+  readonly what: string;
 
-/** The adopted block while decoding (checked to hold `byteLength` bytes), else null. */
-function adoptedBlock(byteLength: number): SharedBlock | null {
-  const block = adopting;
-  adopting = null;
-  // The record's settings (a length, a typecode) say how much the object uses: the block must hold it.
-  if (block && block.byteLength < byteLength) {
+  constructor(block: SharedBlock, what: string) {
+    this.block = block;
+    this.what = what;
+  }
+}
+
+/**
+ * The block a constructor uses: the adopted one (checked to hold `byteLength` bytes, which the
+ * record's settings asked for), else a new zeroed one.
+ */
+export function blockFor(adoption: Adoption | undefined, byteLength: number): SharedBlock {
+  if (!(adoption instanceof Adoption)) return allocateBytes(byteLength);
+  const { block, what } = adoption;
+  if (block.byteLength < byteLength) {
     throw new InvalidStateError(
-      `${adoptingWhat}: its settings need ${byteLength} bytes of shared memory, but the block it names has ${block.byteLength}. A process of this tree sent a corrupted or forged handle.`,
+      `${what}: its settings need ${byteLength} bytes of shared memory, but the block it names has ${block.byteLength}. A process of this tree sent a corrupted or forged handle.`,
     );
   }
   return block;
 }
 
-/** The block a constructor should use: the adopted one while decoding, else a new one. */
-export function blockForNew(wordCount: number): SharedBlock {
-  return adoptedBlock(wordCount * 4) ?? allocateBlock(wordCount);
-}
+/**
+ * The key under which fromRecord hands an Adoption to a constructor that takes an options object
+ * (Value, SharedArray): a key no caller outside multiproc can write, so the public signature stays
+ * Python's, and generic constructors keep a single signature.
+ */
+export const ADOPTION: unique symbol = Symbol('multiproc.adoption');
 
-/** Like blockForNew, for a block measured in bytes (a shared value or array). */
-export function bytesForNew(byteLength: number): SharedBlock {
-  return adoptedBlock(byteLength) ?? allocateBytes(byteLength);
-}
+/** An options object that may carry an Adoption (only fromRecord writes one). */
+export type WithAdoption<Options> = Options & { readonly [ADOPTION]?: Adoption };
 
-/** True for a block that arrived from elsewhere: its words hold live state, not initial values. */
-export function isAdopted(block: SharedBlock): boolean {
-  return adoptedBlocks.has(block);
+/** True when a constructor is rebuilding a received object: its words hold live state, not initial values. */
+export function isAdoption(adoption: Adoption | undefined): adoption is Adoption {
+  return adoption instanceof Adoption;
 }
 
 /** A synchronization object: its words, and the settings needed to rebuild it elsewhere. */
@@ -50,14 +62,14 @@ interface SharedRecord<Settings> {
 }
 
 /**
- * Lets a class travel as a handle: `settingsOf` gives the plain data its constructor needs
- * again, `rebuild` calls that constructor (which takes the adopted block via blockForNew).
+ * Lets a class travel as a handle: `settingsOf` gives the plain data it needs again,
+ * `fromRecord` rebuilds it over the adopted block (the class's static fromRecord).
  */
 export function registerSharedType<T extends SharedWords, Settings>(
   tag: string,
   type: abstract new (...args: never[]) => T,
   settingsOf: (object: T, destination: Destination, where: string) => Settings,
-  rebuild: (settings: Settings) => T,
+  fromRecord: (adoption: Adoption, settings: Settings) => T,
 ): void {
   registerHandleType<T>({
     tag,
@@ -69,18 +81,14 @@ export function registerSharedType<T extends SharedWords, Settings>(
     decode: (data) => {
       const what = `Received ${tag}`;
       const { block, settings } = (typeof data === 'object' && data !== null ? data : {}) as Partial<SharedRecord<Settings>>;
-      adopting = blockFromRecord(block, what);
-      adoptingWhat = what;
-      adoptedBlocks.add(adopting);
+      const adoption = new Adoption(blockFromRecord(block, what), what);
       try {
-        return rebuild(settings as Settings);
+        return fromRecord(adoption, settings as Settings);
       } catch (error) {
         // Settings that do not fit the block (an unknown typecode, a negative length) are data
         // from another process: refuse the record, whatever the constructor threw.
         if (error instanceof InvalidStateError) throw error;
         throw new InvalidStateError(`${what}: its settings are refused: ${(error as Error).message} A process of this tree sent a corrupted or forged handle.`, { cause: error });
-      } finally {
-        adopting = null;
       }
     },
   });

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import { Worker } from 'node:worker_threads';
 import { loadNative } from '../../src/native/loader.ts';
 import type { SharedBlock } from '../../src/memory/arena.ts';
-import { waitWord } from '../../src/sync/waiting.ts';
+import { waitWord } from '../../src/base/word-wait.ts';
 import { eventually } from '../helpers/contexts.ts';
 
 const native = loadNative();
