@@ -1,31 +1,75 @@
 // Process: Python's multiprocessing.Process (and, in the thread context, threading.Thread).
-// A target runs in a new child; the parent follows it through pid, isAlive, join and exitCode.
+// The child runs run(), which calls the target (or a registered subclass's own run(), see
+// subclass.ts); the parent follows it through pid, isAlive, join and exitCode. In the child, the
+// same object is rebuilt (processInChild) as the process running there.
 
 import type { ChildHandle, ContextName } from '../backends/backend.js';
-import { backendFor, checkContextName, getStartMethod } from '../backends/start-method.js';
+import { backendFor, checkContextName, getStartMethod, type StartMethod } from '../backends/start-method.js';
+import { checkAuthkey } from '../base/authkey.js';
 import type { ProcessInit } from '../child/child-bootstrap.js';
 import { isReportMessage } from '../child/parent-report.js';
 import { InvalidStateError } from '../base/errors.js';
 import { captureInFlight } from '../connection/holdings.js';
-import { encodeValue } from '../tasks/codec.js';
-import { type AnyFunction, describeTask, type Task, type TaskDescriptor } from '../tasks/task-ref.js';
+import { encodeItems } from '../tasks/codec.js';
+import { resolveTask } from '../tasks/resolve-task.js';
+import { type AnyClass, type AnyFunction, describeTask, isTaskRef, type Task, type TaskDescriptor } from '../tasks/task-ref.js';
 import { checkOptionsObject, checkTimeout, invalidType } from '../base/validate.js';
 import { assertMayStartChildren, currentProcess, nextChildIdentity } from './identity.js';
+import { subclassToSend } from './subclass.js';
 
 export interface ProcessOptions<A extends unknown[] = unknown[]> {
-  /** The function to run in the child: registered, a taskRef, or self-contained (inline). */
-  target: Task<(...args: A) => unknown>;
+  /**
+   * The function run() calls in the child: registered, a taskRef, or self-contained (inline).
+   * Without one, run() does nothing unless a subclass overrides it. @default undefined
+   */
+  target?: Task<(...args: A) => unknown>;
   /** Arguments for `target`. @default [] */
   args?: A;
-  /** @default "Process-N" ("Thread-N" in the thread context) */
+  /** @default "Process-N" ("Thread-N" in the thread context; a subclass's own name, "Worker-N", as in Python) */
   name?: string;
   /** A daemon child is terminated when its parent exits, and does not keep the parent alive. @default false */
   daemon?: boolean;
-  /** @default getStartMethod() */
-  context?: ContextName;
+  /**
+   * The child's `currentProcess().authkey` (a string is taken as its UTF-8 bytes).
+   * @default currentProcess().authkey (children inherit their parent's, as in Python)
+   */
+  authkey?: string | Uint8Array;
+  /** 'process' or 'thread' ('spawn' and 'forkserver' mean 'process'). @default getStartMethod() */
+  context?: StartMethod;
 }
 
-type ProcessState = 'initial' | 'started' | 'closed';
+/** 'current': this object was rebuilt in the child it describes, and is the process running here. */
+type ProcessState = 'initial' | 'started' | 'closed' | 'current';
+
+/** What a Process object holds, from its options in the parent or from the parent's record in the child. */
+interface ProcessSettings {
+  readonly context: ContextName;
+  /** What run() calls: the target as given (parent) or resolved (child). */
+  readonly target: Task | undefined;
+  /** The target's wire form; null in the child, which never sends it on. */
+  readonly targetDescriptor: TaskDescriptor | null;
+  readonly args: unknown[];
+  readonly name: string;
+  readonly identity: number[];
+  readonly daemon: boolean;
+  readonly authkey: Uint8Array;
+}
+
+/** What the child knows of the Process object it runs (see processInChild). */
+export interface ProcessInChildSettings {
+  readonly context: ContextName;
+  readonly target: AnyFunction | undefined;
+  readonly args: unknown[];
+  readonly name: string;
+  readonly identity: readonly number[];
+  readonly daemon: boolean;
+  readonly authkey: Uint8Array;
+}
+
+/** The constructor's argument when the child rebuilds its Process object: no user can make one. */
+class InChild {
+  constructor(readonly settings: ProcessSettings) {}
+}
 
 /** Started, not yet joined children of this process (Python's `_children`). */
 const children = new Set<Process>();
@@ -56,13 +100,15 @@ export function activeChildren(): Process[] {
  * console.log(p.exitCode); // 0
  */
 export class Process<A extends unknown[] = unknown[]> {
-  readonly #target: TaskDescriptor;
+  readonly #target: Task | undefined;
+  readonly #targetDescriptor: TaskDescriptor | null;
   readonly #args: unknown[];
   readonly #context: ContextName;
   #name: string;
   #identity: number[];
   #daemon: boolean;
-  #state: ProcessState = 'initial';
+  #authkey: Uint8Array;
+  #state: ProcessState;
   #handle: ChildHandle | null = null;
   #pid: number | undefined;
   #exitCode: number | null = null;
@@ -71,28 +117,26 @@ export class Process<A extends unknown[] = unknown[]> {
   #abandonInFlight: () => void = () => {};
   #onReport: ((value: unknown) => void) | null = null;
 
-  constructor(options: ProcessOptions<A>) {
-    checkOptionsObject('Process: "options"', options);
-    if (options == null) throw invalidType('Process: "options"', 'an options object with a target', options);
-    this.#context = checkContextName('Process: "context"', options.context ?? getStartMethod());
-    this.#target = describeTask('Process: "target"', options.target as AnyFunction);
-    if (options.args != null && !Array.isArray(options.args)) {
-      throw invalidType('Process: "args"', 'an array of arguments', options.args);
-    }
-    this.#args = options.args ?? [];
-    const assigned = nextChildIdentity(this.#context === 'thread' ? 'Thread' : 'Process');
-    this.#identity = assigned.identity;
-    this.#name = options.name == null ? assigned.name : checkName(options.name);
-    this.#daemon = options.daemon ?? false;
-    if (typeof this.#daemon !== 'boolean') throw invalidType('Process: "daemon"', 'a boolean', options.daemon);
+  constructor(options: ProcessOptions<A> = {}) {
+    const isInChild = options instanceof InChild;
+    const settings = isInChild ? options.settings : checkOptions(options as ProcessOptions, new.target);
+    this.#state = isInChild ? 'current' : 'initial';
+    this.#context = settings.context;
+    this.#target = settings.target;
+    this.#targetDescriptor = settings.targetDescriptor;
+    this.#args = settings.args;
+    this.#identity = settings.identity;
+    this.#name = settings.name;
+    this.#daemon = settings.daemon;
+    this.#authkey = settings.authkey;
     this.#exited = new Promise((resolve) => {
       this.#markExited = resolve;
     });
   }
 
-  /** The child's pid; undefined before start(). A thread's is its process's pid. */
+  /** The child's pid; undefined before start(). A thread's is its process's pid. In the child, its own. */
   get pid(): number | undefined {
-    return this.#pid;
+    return this.#state === 'current' ? process.pid : this.#pid;
   }
 
   get name(): string {
@@ -114,6 +158,22 @@ export class Process<A extends unknown[] = unknown[]> {
     this.#daemon = daemon;
   }
 
+  /**
+   * The key the child shares with its tree: its `currentProcess().authkey`, and the default of
+   * the managers it starts. Always bytes (a string given is its UTF-8 bytes); a copy.
+   * May be set only before start(). @default currentProcess().authkey
+   */
+  get authkey(): Uint8Array {
+    return Uint8Array.from(this.#authkey);
+  }
+
+  set authkey(authkey: string | Uint8Array) {
+    if (this.#state !== 'initial') {
+      throw new InvalidStateError('Process.authkey: it can only be set before start(); the child received its key when it started.');
+    }
+    this.#authkey = checkAuthkey('Process.authkey', authkey);
+  }
+
   /** null while running (or before start), 0 on success, 1 on an uncaught error, -N when killed by signal N. */
   get exitCode(): number | null {
     return this.#exitCode;
@@ -124,21 +184,49 @@ export class Process<A extends unknown[] = unknown[]> {
     return this.#context;
   }
 
+  /**
+   * What the child runs: calls the target with the args (Python's `run`). A subclass registered
+   * in its module may override it; its run() then runs in the child, on a copy of the object
+   * (its own enumerable fields; the constructor does not run again there). May be async.
+   */
+  run(): void | Promise<void> {
+    const target = this.#target;
+    if (target === undefined) return;
+    const args = this.#args;
+    if (isTaskRef(target)) return resolveTask(describeTask('Process.run: "target"', target)).then((fn) => settled(fn(...args)));
+    return settled((target as AnyFunction)(...args));
+  }
+
   /** Starts the child. A Process can be started once. */
   start(): void {
     this.#assertNotClosed('start');
+    if (this.#state === 'current') {
+      throw new InvalidStateError(
+        'Process.start: this object is the process running here (rebuilt in its child); only the process that created it can start it. Create a new Process to start a child.',
+      );
+    }
     if (this.#state !== 'initial') throw new InvalidStateError('Process.start: a process can only be started once.');
     assertMayStartChildren('Process.start');
     const backend = backendFor(this.#context);
-    // Pipe ends and queues in args count as held by the child from now on, until it exits.
-    const { result: args, abandon } = captureInFlight(() => encodeValue(this.#args, 'Process: args', backend.destination));
+    const subclass = subclassToSend('Process.start', this, Process.prototype.run);
+    const className = subclass?.record.name ?? 'Process';
+    // Pipe ends and queues in args or fields count as held by the child from now on, until it
+    // exits. One encoding for both, so that nothing is marked in flight unless all can be sent.
+    const { result: payload, abandon } = captureInFlight(() =>
+      encodeItems(
+        [this.#args, ...(subclass?.values ?? [])],
+        (index) => (index === 0 ? 'Process: args' : `${className}.${subclass?.record.fields[index - 1]}`),
+        backend.destination,
+      ),
+    );
     this.#abandonInFlight = abandon;
     const parent = currentProcess();
     const init: ProcessInit = {
       role: 'process',
-      identity: { name: this.#name, daemon: this.#daemon, authkey: parent.authkey, parent, identity: this.#identity },
-      target: this.#target,
-      args,
+      identity: { name: this.#name, daemon: this.#daemon, authkey: this.#authkey, parent, identity: this.#identity },
+      target: this.#targetDescriptor,
+      payload,
+      subclass: subclass?.record ?? null,
     };
     this.#handle = backend.start({ init, useSpares: true }, {
       message: (message) => {
@@ -179,21 +267,21 @@ export class Process<A extends unknown[] = unknown[]> {
     if (this.#exitCode !== null) this.#reap();
   }
 
-  /** True from start() until the child ends. */
+  /** True from start() until the child ends (and, in the child, for the process running there). */
   isAlive(): boolean {
     this.#assertNotClosed('isAlive');
-    return this.#state === 'started' && this.#exitCode === null;
+    return this.#state === 'current' || (this.#state === 'started' && this.#exitCode === null);
   }
 
   /** SIGTERM (a thread is stopped, exitCode -15). */
   terminate(): void {
-    this.#assertNotClosed('terminate');
+    this.#assertMayStop('terminate');
     if (this.isAlive()) this.#handle!.terminate();
   }
 
   /** SIGKILL (a thread is stopped, exitCode -9). */
   kill(): void {
-    this.#assertNotClosed('kill');
+    this.#assertMayStop('kill');
     if (this.isAlive()) this.#handle!.kill();
   }
 
@@ -210,7 +298,7 @@ export class Process<A extends unknown[] = unknown[]> {
 
   toString(): string {
     const status = this.#state === 'initial' ? 'initial' : this.#exitCode === null ? 'started' : `exitcode=${this.#exitCode}`;
-    return `<Process name='${this.#name}' ${status}${this.#daemon ? ' daemon' : ''}>`;
+    return `<${classNameOf(this)} name='${this.#name}' ${status}${this.#daemon ? ' daemon' : ''}>`;
   }
 
   #onExit(exitCode: number): void {
@@ -226,6 +314,55 @@ export class Process<A extends unknown[] = unknown[]> {
   #assertNotClosed(method: string): void {
     if (this.#state === 'closed') throw new InvalidStateError(`Process.${method}: the process object is closed.`);
   }
+
+  #assertMayStop(method: string): void {
+    this.#assertNotClosed(method);
+    if (this.#state === 'current') {
+      throw new InvalidStateError(`Process.${method}: this object is the process running here; end it by returning from run() (or process.exit()).`);
+    }
+  }
+}
+
+/**
+ * @internal The child's side: rebuilds the Process object its parent started, as an instance of
+ * `Class` (Process or a registered subclass) whose own constructor does not run, as Python
+ * unpickles it: only Process's private state is set, from what the parent sent.
+ */
+export function processInChild(Class: AnyClass, settings: ProcessInChildSettings): Process {
+  const { target, identity, ...rest } = settings;
+  const inChild = new InChild({ ...rest, target, targetDescriptor: null, identity: [...identity] });
+  return Reflect.construct(Process, [inChild], Class) as Process;
+}
+
+function checkOptions(options: ProcessOptions, newTarget: AnyClass): ProcessSettings {
+  checkOptionsObject('Process: "options"', options);
+  const given = options ?? {};
+  const context = checkContextName('Process: "context"', given.context ?? getStartMethod());
+  const target = given.target ?? undefined;
+  const targetDescriptor = target === undefined ? null : describeTask('Process: "target"', target as AnyFunction);
+  if (given.args != null && !Array.isArray(given.args)) throw invalidType('Process: "args"', 'an array of arguments', given.args);
+  const daemon = given.daemon ?? false;
+  if (typeof daemon !== 'boolean') throw invalidType('Process: "daemon"', 'a boolean', given.daemon);
+  const authkey = given.authkey == null ? currentProcess().authkey : checkAuthkey('Process: "authkey"', given.authkey);
+  const assigned = nextChildIdentity(defaultNamePrefix(newTarget, context));
+  const name = given.name == null ? assigned.name : checkName(given.name);
+  return { context, target, targetDescriptor, args: given.args ?? [], name, identity: assigned.identity, daemon, authkey };
+}
+
+/** As Python names a child after its class ("Worker-1"); "Process-N" / "Thread-N" for the base classes. */
+function defaultNamePrefix(Class: AnyClass, context: ContextName): string {
+  const name = Class.name;
+  if (name && name !== 'Process' && name !== 'Thread') return name;
+  return context === 'thread' ? 'Thread' : 'Process';
+}
+
+function classNameOf(instance: object): string {
+  return (Object.getPrototypeOf(instance) as { constructor?: { name?: string } }).constructor?.name || 'Process';
+}
+
+/** run()'s outcome, without the target's return value: Python's run() returns None. */
+function settled(result: unknown): void | Promise<void> {
+  if (result instanceof Promise) return result.then(() => undefined);
 }
 
 function checkName(name: unknown): string {
