@@ -58,3 +58,9 @@ forEachContext((context) => {
     });
   });
 });
+
+test("a subclass's run() that reads a private #field fails in the child, and the error says why", async () => {
+  const { stdout, stderr } = await runScript('subclass-private-field.ts');
+  assert.match(stdout, /exitCode=1/);
+  assert.match(stderr, /^Process UsesPrivateField-1:\nTypeError: Cannot read private member #secret[^\n]*private #fields and #methods do not exist there/m);
+});
