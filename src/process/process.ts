@@ -4,7 +4,7 @@
 // same object is rebuilt (processInChild) as the process running there.
 
 import type { ChildHandle, ContextName } from '../backends/backend.js';
-import { backendFor, checkContextName, getStartMethod, type StartMethod } from '../backends/start-method.js';
+import { backendFor } from '../backends/start-method.js';
 import { checkAuthkey } from '../base/authkey.js';
 import type { ProcessInit } from '../child/child-bootstrap.js';
 import { isReportMessage } from '../child/parent-report.js';
@@ -13,63 +13,15 @@ import { captureInFlight } from '../connection/holdings.js';
 import { encodeItems } from '../tasks/codec.js';
 import { resolveTask } from '../tasks/resolve-task.js';
 import { type AnyClass, type AnyFunction, describeTask, isTaskRef, type Task, type TaskDescriptor } from '../tasks/task-ref.js';
-import { checkOptionsObject, checkTimeout, invalidType } from '../base/validate.js';
-import { assertMayStartChildren, currentProcess, nextChildIdentity } from './identity.js';
+import { checkTimeout, invalidType } from '../base/validate.js';
+import { assertMayStartChildren, currentProcess } from './identity.js';
+import { checkName, checkProcessOptions, InChild, type ProcessInChildSettings, type ProcessOptions } from './process-settings.js';
 import { subclassToSend } from './subclass.js';
 
-export interface ProcessOptions<A extends unknown[] = unknown[]> {
-  /**
-   * The function run() calls in the child: registered, a taskRef, or self-contained (inline).
-   * Without one, run() does nothing unless a subclass overrides it. @default undefined
-   */
-  target?: Task<(...args: A) => unknown>;
-  /** Arguments for `target`. @default [] */
-  args?: A;
-  /** @default "Process-N" ("Thread-N" in the thread context; a subclass's own name, "Worker-N", as in Python) */
-  name?: string;
-  /** A daemon child is terminated when its parent exits, and does not keep the parent alive. @default false */
-  daemon?: boolean;
-  /**
-   * The child's `currentProcess().authkey` (a string is taken as its UTF-8 bytes).
-   * @default currentProcess().authkey (children inherit their parent's, as in Python)
-   */
-  authkey?: string | Uint8Array;
-  /** 'process' or 'thread' ('spawn' and 'forkserver' mean 'process'). @default getStartMethod() */
-  context?: StartMethod;
-}
+export type { ProcessOptions } from './process-settings.js';
 
 /** 'current': this object was rebuilt in the child it describes, and is the process running here. */
 type ProcessState = 'initial' | 'started' | 'closed' | 'current';
-
-/** What a Process object holds, from its options in the parent or from the parent's record in the child. */
-interface ProcessSettings {
-  readonly context: ContextName;
-  /** What run() calls: the target as given (parent) or resolved (child). */
-  readonly target: Task | undefined;
-  /** The target's wire form; null in the child, which never sends it on. */
-  readonly targetDescriptor: TaskDescriptor | null;
-  readonly args: unknown[];
-  readonly name: string;
-  readonly identity: number[];
-  readonly daemon: boolean;
-  readonly authkey: Uint8Array;
-}
-
-/** What the child knows of the Process object it runs (see processInChild). */
-export interface ProcessInChildSettings {
-  readonly context: ContextName;
-  readonly target: AnyFunction | undefined;
-  readonly args: unknown[];
-  readonly name: string;
-  readonly identity: readonly number[];
-  readonly daemon: boolean;
-  readonly authkey: Uint8Array;
-}
-
-/** The constructor's argument when the child rebuilds its Process object: no user can make one. */
-class InChild {
-  constructor(readonly settings: ProcessSettings) {}
-}
 
 /** Started, not yet joined children of this process (Python's `_children`). */
 const children = new Set<Process>();
@@ -91,13 +43,21 @@ export function activeChildren(): Process[] {
 }
 
 /**
- * A target run in a child process (or worker thread).
+ * A child process (or worker thread) that runs run(): the target with its args, or the run() of
+ * a subclass registered in its module (Python's `class Worker(Process): def run(self)`).
  *
  * @example
  * const p = new Process({ target: greet, args: ['bob'] });
  * p.start();
  * await p.join();
  * console.log(p.exitCode); // 0
+ *
+ * @example
+ * export class Worker extends Process {
+ *   constructor(readonly results: Queue<number>) { super(); }
+ *   override async run() { await this.results.put(process.pid); }
+ * }
+ * register(import.meta.url, { Worker });
  */
 export class Process<A extends unknown[] = unknown[]> {
   readonly #target: Task | undefined;
@@ -119,7 +79,7 @@ export class Process<A extends unknown[] = unknown[]> {
 
   constructor(options: ProcessOptions<A> = {}) {
     const isInChild = options instanceof InChild;
-    const settings = isInChild ? options.settings : checkOptions(options as ProcessOptions, new.target);
+    const settings = isInChild ? options.settings : checkProcessOptions(options as ProcessOptions, new.target);
     this.#state = isInChild ? 'current' : 'initial';
     this.#context = settings.context;
     this.#target = settings.target;
@@ -334,28 +294,6 @@ export function processInChild(Class: AnyClass, settings: ProcessInChildSettings
   return Reflect.construct(Process, [inChild], Class) as Process;
 }
 
-function checkOptions(options: ProcessOptions, newTarget: AnyClass): ProcessSettings {
-  checkOptionsObject('Process: "options"', options);
-  const given = options ?? {};
-  const context = checkContextName('Process: "context"', given.context ?? getStartMethod());
-  const target = given.target ?? undefined;
-  const targetDescriptor = target === undefined ? null : describeTask('Process: "target"', target as AnyFunction);
-  if (given.args != null && !Array.isArray(given.args)) throw invalidType('Process: "args"', 'an array of arguments', given.args);
-  const daemon = given.daemon ?? false;
-  if (typeof daemon !== 'boolean') throw invalidType('Process: "daemon"', 'a boolean', given.daemon);
-  const authkey = given.authkey == null ? currentProcess().authkey : checkAuthkey('Process: "authkey"', given.authkey);
-  const assigned = nextChildIdentity(defaultNamePrefix(newTarget, context));
-  const name = given.name == null ? assigned.name : checkName(given.name);
-  return { context, target, targetDescriptor, args: given.args ?? [], name, identity: assigned.identity, daemon, authkey };
-}
-
-/** As Python names a child after its class ("Worker-1"); "Process-N" / "Thread-N" for the base classes. */
-function defaultNamePrefix(Class: AnyClass, context: ContextName): string {
-  const name = Class.name;
-  if (name && name !== 'Process' && name !== 'Thread') return name;
-  return context === 'thread' ? 'Thread' : 'Process';
-}
-
 function classNameOf(instance: object): string {
   return (Object.getPrototypeOf(instance) as { constructor?: { name?: string } }).constructor?.name || 'Process';
 }
@@ -363,9 +301,4 @@ function classNameOf(instance: object): string {
 /** run()'s outcome, without the target's return value: Python's run() returns None. */
 function settled(result: unknown): void | Promise<void> {
   if (result instanceof Promise) return result.then(() => undefined);
-}
-
-function checkName(name: unknown): string {
-  if (typeof name !== 'string') throw invalidType('Process: "name"', 'a string', name);
-  return name;
 }
