@@ -1,15 +1,13 @@
 import assert from 'node:assert/strict';
 import { type TestContext, test } from 'node:test';
-import { Client, type ContextName, currentProcess, InvalidStateError, type Address, Process, Queue } from 'multiproc';
+import { type Address, Client, currentProcess, InvalidStateError, Process, Queue } from 'multiproc';
 import { loadNative } from '../../src/native/loader.ts';
 import { putAuthkeys, serveWithOwnAuthkey } from '../fixtures/process-subclasses.ts';
 import { forEachContext } from '../helpers/contexts.ts';
 
-const hasNative = loadNative() !== null;
+/** Queue (these tests' way back from the child) needs the native addon. */
+const needsQueue = loadNative() === null ? 'Queue needs the native addon' : false;
 
-function skipWithoutAddon(context: ContextName): string | false {
-  return context === 'process' && !hasNative ? 'a Queue reaches a child process only with the native addon' : false;
-}
 
 function startForTest<P extends Process>(t: TestContext, child: P): P {
   child.start();
@@ -66,7 +64,7 @@ test('authkey can be set only before start()', async (t) => {
 });
 
 forEachContext((context) => {
-  test("a child started with an authkey sees it as currentProcess().authkey, and its own children inherit it", { skip: skipWithoutAddon(context) }, async (t) => {
+  test("a child started with an authkey sees it as currentProcess().authkey, and its own children inherit it", { skip: needsQueue }, async (t) => {
     const keys = queueForTest<number[]>(t);
     const child = new Process({ target: putAuthkeys, args: [keys, context], context });
     child.authkey = 'shared by this tree';
@@ -78,7 +76,7 @@ forEachContext((context) => {
   });
 });
 
-test("a child's Listener with currentProcess().authkey admits a Client holding the key the child was given", { skip: skipWithoutAddon('process') }, async (t) => {
+test("a child's Listener with currentProcess().authkey admits a Client holding the key the child was given", { skip: needsQueue }, async (t) => {
   const addresses = queueForTest<Address>(t);
   const server = startForTest(t, new Process({ target: serveWithOwnAuthkey, args: [addresses], authkey: 'between the two', name: 'server', context: 'process' }));
   const connection = await Client({ address: await addresses.get(), authkey: 'between the two' });

@@ -1,16 +1,13 @@
 import assert from 'node:assert/strict';
 import { type TestContext, test } from 'node:test';
-import { type ContextName, Process, Queue } from 'multiproc';
+import { Process, Queue } from 'multiproc';
 import { loadNative } from '../../src/native/loader.ts';
 import { Announcer, Failing, Squarer, Ticker } from '../fixtures/process-subclasses.ts';
 import { forEachContext } from '../helpers/contexts.ts';
 
-const hasNative = loadNative() !== null;
+/** Queue (these tests' way back from the child) needs the native addon. */
+const needsQueue = loadNative() === null ? 'Queue needs the native addon' : false;
 
-/** Queues cross to a child process only through the addon's shared memory; threads need none. */
-function skipWithoutAddon(context: ContextName): string | false {
-  return context === 'process' && !hasNative ? 'a Queue reaches a child process only with the native addon' : false;
-}
 
 /** Starts the process, and makes sure it is gone and joined when the test ends, passed or failed. */
 function startForTest<P extends Process>(t: TestContext, child: P): P {
@@ -29,7 +26,7 @@ function queueForTest<T>(t: TestContext): Queue<T> {
 }
 
 forEachContext((context) => {
-  test("a registered subclass's async run() runs in the child on a copy of its fields, a Queue among them", { skip: skipWithoutAddon(context) }, async (t) => {
+  test("a registered subclass's async run() runs in the child on a copy of its fields, a Queue among them", { skip: needsQueue }, async (t) => {
     const results = queueForTest<Record<string, unknown>>(t);
     const worker = startForTest(t, new Squarer(results, 7, context));
     const seen = await results.get();
@@ -52,7 +49,7 @@ forEachContext((context) => {
     assert.equal(seen.pid, worker.pid);
   });
 
-  test("a subclass's run() may call the base run(), which calls the target", { skip: skipWithoutAddon(context) }, async (t) => {
+  test("a subclass's run() may call the base run(), which calls the target", { skip: needsQueue }, async (t) => {
     const results = queueForTest<string>(t);
     const announcer = startForTest(t, new Announcer(results, context));
     assert.deepEqual([await results.get(), await results.get()], ['from the target', 'from run()']);
@@ -73,7 +70,7 @@ forEachContext((context) => {
   });
 });
 
-test('a Thread subclass runs its run() in a worker thread of this process', async (t) => {
+test('a Thread subclass runs its run() in a worker thread of this process', { skip: needsQueue }, async (t) => {
   const results = queueForTest<{ tick: number; pid: number; name: string }>(t);
   const ticker = startForTest(t, new Ticker(results, 2));
   assert.equal(ticker.context, 'thread');
@@ -109,7 +106,7 @@ test('an unregistered subclass that keeps the base run() runs its target as a pl
   assert.match(named.name, /^Named-\d+$/);
 });
 
-test('a field that cannot be sent is refused at start() with a TypeError naming it', { skip: skipWithoutAddon('process') }, (t) => {
+test('a field that cannot be sent is refused at start() with a TypeError naming it', { skip: needsQueue }, (t) => {
   const results = queueForTest<unknown>(t);
   const worker = new Squarer(results, 2, 'process');
   (worker as unknown as { callback: () => void }).callback = () => {};
