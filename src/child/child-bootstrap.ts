@@ -4,10 +4,9 @@
 import type { ParentChannel } from '../backends/backend.js';
 import type { PoolWorkerInit } from '../pool/messages.js';
 import { adoptIdentity, type InheritedIdentity } from '../process/identity.js';
-import type { SubclassRecord } from '../process/subclass.js';
 import type { Encoded } from '../tasks/codec.js';
 import '../tasks/handle-types.js';
-import type { TaskDescriptor } from '../tasks/task-ref.js';
+import type { RegisteredName, TaskDescriptor } from '../tasks/task-ref.js';
 import { runProcess } from './run-process.js';
 
 /** First message to a Process child. */
@@ -16,10 +15,11 @@ export interface ProcessInit {
   readonly identity: InheritedIdentity;
   /** What the base run() calls; null when the Process has no target. */
   readonly target: TaskDescriptor | null;
-  /** `[args, ...values of subclass.fields]`, encoded together. */
-  readonly payload: Encoded;
+  readonly args: Encoded;
   /** The registered Process subclass to rebuild; null for a plain Process. */
-  readonly subclass: SubclassRecord | null;
+  readonly subclass: RegisteredName | null;
+  /** The subclass instance's own enumerable fields (an object); null for a plain Process. */
+  readonly fields: Encoded | null;
 }
 
 export type ChildInit = ProcessInit | PoolWorkerInit;

@@ -5,10 +5,10 @@
 import type { ParentChannel } from '../backends/backend.js';
 import { InvalidStateError } from '../base/errors.js';
 import { Process, processInChild } from '../process/process.js';
-import { PRIVATE_FIELDS_IN_CHILD, type SubclassRecord } from '../process/subclass.js';
+import { PRIVATE_FIELDS_IN_CHILD } from '../process/subclass.js';
 import { decodeValue } from '../tasks/codec.js';
 import { importTaskModule, resolveTask } from '../tasks/resolve-task.js';
-import { type AnyClass, registeredClass } from '../tasks/task-ref.js';
+import { type AnyClass, type RegisteredName, registeredClass } from '../tasks/task-ref.js';
 import type { ProcessInit } from './child-bootstrap.js';
 import { currentDestination } from './destination.js';
 import { setReportChannel } from './parent-report.js';
@@ -32,25 +32,25 @@ export async function runProcess(channel: ParentChannel, init: ProcessInit): Pro
 async function rebuildProcess(init: ProcessInit): Promise<Process> {
   const Class = init.subclass === null ? Process : await findSubclass(init.subclass);
   const target = init.target === null ? undefined : await resolveTask(init.target);
-  const fields = init.subclass?.fields ?? [];
-  const decoded = decodeValue(init.payload.value, init.payload.hasHandles);
-  if (!Array.isArray(decoded) || decoded.length !== fields.length + 1 || !Array.isArray(decoded[0])) {
-    throw new InvalidStateError(`Process ${init.identity.name}: the parent's start record is corrupted (arguments and fields do not match).`);
+  const args = decodeValue(init.args.value, init.args.hasHandles);
+  const fields = init.fields === null ? {} : decodeValue(init.fields.value, init.fields.hasHandles);
+  if (!Array.isArray(args) || typeof fields !== 'object' || fields === null) {
+    throw new InvalidStateError(`Process ${init.identity.name}: the parent's start record is corrupted (its arguments are not an array, or its fields not an object).`);
   }
   const { name, daemon, authkey, identity } = init.identity;
   const context = currentDestination() === 'thread' ? 'thread' : 'process';
-  const instance = processInChild(Class, { context, target, args: decoded[0], name, daemon, authkey, identity });
-  fields.forEach((field, index) => {
+  const instance = processInChild(Class, { context, target, args, name, daemon, authkey, identity });
+  for (const [field, value] of Object.entries(fields)) {
     // Own data properties, as they were in the parent: no setter of the class runs.
-    Object.defineProperty(instance, field, { value: decoded[index + 1], writable: true, enumerable: true, configurable: true });
-  });
+    Object.defineProperty(instance, field, { value, writable: true, enumerable: true, configurable: true });
+  }
   return instance;
 }
 
 /** The registered class the parent named, once its module ran here (its register() call with it). */
-async function findSubclass(record: SubclassRecord): Promise<AnyClass> {
-  if (typeof record.module !== 'string' || typeof record.name !== 'string' || !Array.isArray(record.fields) || !record.fields.every((field) => typeof field === 'string')) {
-    throw new InvalidStateError('The parent\'s start record is corrupted (its Process subclass is not a module, a name and field names).');
+async function findSubclass(record: RegisteredName): Promise<AnyClass> {
+  if (typeof record.module !== 'string' || typeof record.name !== 'string') {
+    throw new InvalidStateError('The parent\'s start record is corrupted (its Process subclass is not a module and a name).');
   }
   await importTaskModule(record.module);
   const Class = registeredClass(record.module, record.name);

@@ -10,13 +10,13 @@ import type { ProcessInit } from '../child/child-bootstrap.js';
 import { isReportMessage } from '../child/parent-report.js';
 import { InvalidStateError } from '../base/errors.js';
 import { captureInFlight } from '../connection/holdings.js';
-import { encodeItems } from '../tasks/codec.js';
+import { type Destination, type Encoded, encodeValue } from '../tasks/codec.js';
 import { resolveTask } from '../tasks/resolve-task.js';
 import { type AnyClass, type AnyFunction, describeTask, isTaskRef, type Task, type TaskDescriptor } from '../tasks/task-ref.js';
 import { checkTimeout, invalidType } from '../base/validate.js';
 import { assertMayStartChildren, currentProcess } from './identity.js';
 import { checkName, checkProcessOptions, InChild, type ProcessInChildSettings, type ProcessOptions } from './process-settings.js';
-import { subclassToSend } from './subclass.js';
+import { type SubclassToSend, subclassToSend } from './subclass.js';
 
 export type { ProcessOptions } from './process-settings.js';
 
@@ -169,24 +169,15 @@ export class Process<A extends unknown[] = unknown[]> {
     assertMayStartChildren('Process.start');
     const backend = backendFor(this.#context);
     const subclass = subclassToSend('Process.start', this, Process.prototype.run);
-    const className = subclass?.record.name ?? 'Process';
-    // Pipe ends and queues in args or fields count as held by the child from now on, until it
-    // exits. One encoding for both, so that nothing is marked in flight unless all can be sent.
-    const { result: payload, abandon } = captureInFlight(() =>
-      encodeItems(
-        [this.#args, ...(subclass?.values ?? [])],
-        (index) => (index === 0 ? 'Process: args' : `${className}.${subclass?.record.fields[index - 1]}`),
-        backend.destination,
-      ),
-    );
-    this.#abandonInFlight = abandon;
+    const { args, fields } = this.#encodeForChild(subclass, backend.destination);
     const parent = currentProcess();
     const init: ProcessInit = {
       role: 'process',
       identity: { name: this.#name, daemon: this.#daemon, authkey: this.#authkey, parent, identity: this.#identity },
       target: this.#targetDescriptor,
-      payload,
+      args,
       subclass: subclass?.record ?? null,
+      fields,
     };
     this.#handle = backend.start({ init, useSpares: true }, {
       message: (message) => {
@@ -265,6 +256,27 @@ export class Process<A extends unknown[] = unknown[]> {
     this.#exitCode = exitCode;
     this.#abandonInFlight(); // copies the child never received no longer count as held
     this.#markExited();
+  }
+
+  /**
+   * The args and a subclass's fields, encoded for the child. Pipe ends and queues among them
+   * count as held by the child from now on, until it exits; if one cannot be sent, none does.
+   */
+  #encodeForChild(subclass: SubclassToSend | null, destination: Destination): { args: Encoded; fields: Encoded | null } {
+    const { result, abandon } = captureInFlight(() => {
+      try {
+        const args = encodeValue(this.#args, 'Process: args', destination);
+        return { args, fields: subclass === null ? null : encodeValue(subclass.fields, subclass.record.name, destination) };
+      } catch (error) {
+        return { error };
+      }
+    });
+    if ('error' in result) {
+      abandon();
+      throw result.error;
+    }
+    this.#abandonInFlight = abandon;
+    return result;
   }
 
   #reap(): void {

@@ -7,16 +7,11 @@
 import { invalidValue } from '../base/validate.js';
 import { type AnyClass, type RegisteredName, registrationOfClass } from '../tasks/task-ref.js';
 
-/** What a child needs to rebuild a registered subclass: where the class is, which fields it gets. */
-export interface SubclassRecord extends RegisteredName {
-  /** Names of the instance's own enumerable fields; their values travel beside the arguments. */
-  readonly fields: readonly string[];
-}
-
-/** A subclass to rebuild in the child, and its fields' current values (same order as `record.fields`). */
+/** A subclass to rebuild in the child: where the class is, and the instance's own enumerable fields. */
 export interface SubclassToSend {
-  readonly record: SubclassRecord;
-  readonly values: readonly unknown[];
+  readonly record: RegisteredName;
+  /** A null-prototype object of the fields, so the codec names a bad one `Worker.field`. */
+  readonly fields: Record<string, unknown>;
 }
 
 const HOW_IT_RUNS =
@@ -42,9 +37,9 @@ export function subclassToSend(where: string, instance: object, baseRun: unknown
       `Add register(import.meta.url, { ${Class.name || 'Worker'} }) to the module that defines it. ${HOW_IT_RUNS}`,
     );
   }
-  const fields = Object.keys(instance);
-  const values = fields.map((field) => (instance as Record<string, unknown>)[field]);
-  return { record: { module: registration.module, name: registration.name, fields }, values };
+  const fields: Record<string, unknown> = Object.create(null);
+  for (const field of Object.keys(instance)) fields[field] = (instance as Record<string, unknown>)[field];
+  return { record: { module: registration.module, name: registration.name }, fields };
 }
 
 /** The explanation added to an error about a private member met in run() in a child. */
