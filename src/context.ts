@@ -1,8 +1,17 @@
 // Contexts (Python's start methods): the API bound to one backend. `getContext('thread').Pool`
 // is a Pool whose workers are threads; the root's Pool and Process follow getStartMethod().
+// The thread context is closest to Python's `multiprocessing.dummy` (the same API over threads);
+// Python's 'spawn' and 'forkserver' name contexts of the 'process' backend.
 
 import type { ContextName } from './backends/backend.js';
-import { checkContextName, getStartMethod, setStartMethod } from './backends/start-method.js';
+import {
+  checkStartMethod,
+  contextNameOf,
+  getAllStartMethods,
+  getStartMethod,
+  type StartMethod,
+  setStartMethod,
+} from './backends/start-method.js';
 import { cpuCount } from './cpu/cpu-count.js';
 import { cpuInfo } from './cpu/cpu-info.js';
 import * as errors from './base/errors.js';
@@ -40,7 +49,7 @@ function boundPool(context: ContextName): typeof Pool {
 
 function boundProcess(context: ContextName): typeof Process {
   return class<A extends unknown[] = unknown[]> extends Process<A> {
-    constructor(options: ProcessOptions<A>) {
+    constructor(options: ProcessOptions<A> = {}) {
       super({ ...options, context });
     }
   };
@@ -55,7 +64,7 @@ export class ThreadPool extends Pool {
 
 /** Python's `threading.Thread`: a Process whose child is a worker thread. */
 export class Thread<A extends unknown[] = unknown[]> extends Process<A> {
-  constructor(options: Omit<ProcessOptions<A>, 'context'>) {
+  constructor(options: Omit<ProcessOptions<A>, 'context'> = {}) {
     super({ ...options, context: 'thread' });
   }
 }
@@ -75,6 +84,7 @@ const sharedApi = {
   register,
   taskRef,
   setStartMethod,
+  getAllStartMethods,
   getContext,
   // Python's context objects carry these too; they work the same in every context.
   Lock,
@@ -97,31 +107,33 @@ const sharedApi = {
 
 /** The API bound to one start method (Python's context objects). */
 export interface Context extends Readonly<typeof sharedApi> {
-  /** 'process' or 'thread'. */
-  readonly method: ContextName;
+  /** The start method as it was asked for: 'process', 'thread', 'spawn' or 'forkserver'. */
+  readonly method: StartMethod;
   /** A Pool whose workers use this context. */
   readonly Pool: typeof Pool;
   /** A Process whose child uses this context. */
   readonly Process: typeof Process;
-  /** This context's method. */
-  getStartMethod(): ContextName;
+  /** This context's method, as it was asked for (Python's `get_context('spawn').get_start_method()`). */
+  getStartMethod(): StartMethod;
 }
 
-const contexts = new Map<ContextName, Context>();
+const contexts = new Map<StartMethod, Context>();
 
 /**
- * The API bound to one start method (Python's `get_context`); the default method when omitted.
+ * The API bound to one start method (Python's `get_context`); the default method when omitted
+ * (which, as in Python, fixes the default: see getStartMethod). `'spawn'` and `'forkserver'`
+ * give contexts of the 'process' backend that report their own name; `'fork'` is refused.
  *
  * @example
  * const ctx = getContext('thread');
  * await using pool = new ctx.Pool(4);
  */
-export function getContext(method?: ContextName | null): Context {
-  const name = method == null ? getStartMethod() : checkContextName('getContext: "method"', method);
+export function getContext(method?: StartMethod | null): Context {
+  const name = method == null ? getStartMethod() : checkStartMethod('getContext: "method"', method);
   let context = contexts.get(name);
   if (!context) {
-    const PoolClass = boundPool(name);
-    const ProcessClass = boundProcess(name);
+    const PoolClass = boundPool(contextNameOf(name));
+    const ProcessClass = boundProcess(contextNameOf(name));
     Object.defineProperty(PoolClass, 'name', { value: 'Pool' });
     Object.defineProperty(ProcessClass, 'name', { value: 'Process' });
     context = Object.freeze({

@@ -1,7 +1,7 @@
 // The package root: the public API, bound to the default context (getStartMethod()).
 
 export type { ContextName, ResourceLimits } from './backends/backend.js';
-export { getStartMethod, setStartMethod } from './backends/start-method.js';
+export { getAllStartMethods, getStartMethod, type StartMethod, setStartMethod } from './backends/start-method.js';
 export { type Context, getContext, Thread, ThreadPool } from './context.js';
 export { Connection } from './connection/connection.js';
 export {
@@ -81,4 +81,4 @@ export { Event } from './sync/event.js';
 export { type AcquireOptions, type HoldOptions, Lock } from './sync/lock.js';
 export { RLock } from './sync/rlock.js';
 export { BoundedSemaphore, Semaphore } from './sync/semaphore.js';
-export { type AnyFunction, register, type Task, type TaskRef, taskRef } from './tasks/task-ref.js';
+export { type AnyClass, type AnyFunction, register, type Task, type TaskRef, taskRef } from './tasks/task-ref.js';

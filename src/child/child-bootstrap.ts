@@ -4,42 +4,29 @@
 import type { ParentChannel } from '../backends/backend.js';
 import type { PoolWorkerInit } from '../pool/messages.js';
 import { adoptIdentity, type InheritedIdentity } from '../process/identity.js';
-import { decodeValue, type Encoded } from '../tasks/codec.js';
+import type { Encoded } from '../tasks/codec.js';
 import '../tasks/handle-types.js';
-import { resolveTask } from '../tasks/resolve-task.js';
-import { setReportChannel } from './parent-report.js';
-import type { TaskDescriptor } from '../tasks/task-ref.js';
+import type { RegisteredName, TaskDescriptor } from '../tasks/task-ref.js';
+import { runProcess } from './run-process.js';
 
 /** First message to a Process child. */
 export interface ProcessInit {
   readonly role: 'process';
   readonly identity: InheritedIdentity;
-  readonly target: TaskDescriptor;
+  /** What the base run() calls; null when the Process has no target. */
+  readonly target: TaskDescriptor | null;
   readonly args: Encoded;
+  /** The registered Process subclass to rebuild; null for a plain Process. */
+  readonly subclass: RegisteredName | null;
+  /** The subclass instance's own enumerable fields (an object); null for a plain Process. */
+  readonly fields: Encoded | null;
 }
 
 export type ChildInit = ProcessInit | PoolWorkerInit;
 
 export async function bootstrapChild(channel: ParentChannel, init: ChildInit): Promise<void> {
   adoptIdentity(init.identity);
-  if (init.role === 'process') return runProcessTarget(channel, init);
+  if (init.role === 'process') return runProcess(channel, init);
   const { runPoolWorker } = await import('../pool/worker-main.js');
   return runPoolWorker(channel, init);
-}
-
-/** Python's Process._bootstrap: run the target, print an uncaught error, exit 1 on failure. */
-async function runProcessTarget(channel: ParentChannel, init: ProcessInit): Promise<void> {
-  channel.onClose(() => process.exit(1)); // the parent died: do not outlive it
-  setReportChannel((message) => channel.send(message));
-  try {
-    const target = await resolveTask(init.target);
-    const args = decodeValue(init.args.value, init.args.hasHandles) as unknown[];
-    await (target as (...args: unknown[]) => unknown)(...args);
-  } catch (error) {
-    process.stderr.write(`Process ${init.identity.name}:\n${(error as Error)?.stack ?? String(error)}\n`);
-    process.exitCode = 1;
-  } finally {
-    // Like a Python child, end once the target returned and nothing else keeps this one busy.
-    channel.close();
-  }
 }

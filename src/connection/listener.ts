@@ -6,6 +6,7 @@
 
 import { lstatSync, unlinkSync } from 'node:fs';
 import { type AddressInfo, connect, createServer, isIPv6, type Server, type Socket } from 'node:net';
+import { checkAuthkey } from '../base/authkey.js';
 import { InvalidStateError, TimeoutError } from '../base/errors.js';
 import { checkInteger, checkOptionsObject, invalidType, invalidValue, outOfRange } from '../base/validate.js';
 import { Admission } from './admission.js';
@@ -110,15 +111,9 @@ function parseEndpoint(where: string, address: unknown, familyOption: unknown, m
   return { family: 'AF_INET', host, port: checked };
 }
 
-/** The key's bytes (a copy: changing the caller's array later changes nothing); null for none. */
+/** The key's bytes, or null for none: as Python's, a Listener or Client has no default key. */
 function parseAuthkey(where: string, authkey: unknown): Uint8Array | null {
-  if (authkey === undefined || authkey === null) return null;
-  if (typeof authkey !== 'string' && !(authkey instanceof Uint8Array)) {
-    throw invalidType(`${where}: "authkey"`, 'a string or a Uint8Array (or null for no authentication)', authkey);
-  }
-  // An empty key is most likely a missing secret (an unset environment variable): refuse it.
-  if (authkey.length === 0) throw invalidValue(`${where}: "authkey"`, 'a non-empty string or Uint8Array', authkey);
-  return typeof authkey === 'string' ? Buffer.from(authkey, 'utf8') : Uint8Array.from(authkey);
+  return authkey === undefined || authkey === null ? null : checkAuthkey(`${where}: "authkey"`, authkey);
 }
 
 function checkOptions(where: string, options: unknown): Record<string, unknown> {

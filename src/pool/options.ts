@@ -1,7 +1,8 @@
 // The options of Pool and of its task methods, and their checks: each failure names the call
 // and the argument (SPEC §13), before anything is sent to a worker.
 
-import type { ContextName, ResourceLimits } from '../backends/backend.js';
+import type { ResourceLimits } from '../backends/backend.js';
+import type { StartMethod } from '../backends/start-method.js';
 import { type Destination, type Encoded, encodeValue } from '../tasks/codec.js';
 import type { Task } from '../tasks/task-ref.js';
 import { checkFunction, checkInteger, checkOptionsObject, checkTimeout, invalidType } from '../base/validate.js';
@@ -24,7 +25,7 @@ export interface PoolOptions<I extends unknown[] = unknown[]> {
   /** Replace a worker after it ran this many tasks (chunks). @default unlimited */
   maxTasksPerChild?: number;
   /** 'process' (OS processes) or 'thread' (worker threads). @default getStartMethod() */
-  context?: ContextName;
+  context?: StartMethod;
   /** Heap limits of each worker (threads: Worker resourceLimits; processes: --max-old-space-size). */
   resourceLimits?: ResourceLimits;
 }

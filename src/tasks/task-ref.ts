@@ -39,10 +39,35 @@ export type TaskDescriptor =
   | { readonly kind: 'module'; readonly module: string; readonly name: string; readonly registeredUnder?: string }
   | { readonly kind: 'source'; readonly source: string; readonly name: string };
 
+// biome-ignore lint/suspicious/noExplicitAny: the widest class type; a Process subclass's constructor takes anything
+export type AnyClass = abstract new (...args: any[]) => object;
+
+/** Where a registered function or class is found again: its module and the name it was registered under. */
+export interface RegisteredName {
+  readonly module: string;
+  readonly name: string;
+}
+
 /** Registered functions of this process: function -> where a child finds it again. */
-const registeredByFunction = new Map<AnyFunction, { module: string; name: string }>();
+const registeredByFunction = new Map<AnyFunction, RegisteredName>();
 /** The same, by module URL then name: what a child looks up after importing the module. */
 const registeredByModule = new Map<string, Map<string, AnyFunction>>();
+// Classes (Process subclasses whose run() runs in a child) are kept apart from functions, so no
+// task reference, from this tree or from a peer, ever resolves to one: a class is named only by
+// Process.start, in the first message of a child it starts over the tree's own channel.
+const registeredByClass = new Map<AnyClass, RegisteredName>();
+const registeredClassesByModule = new Map<string, Map<string, AnyClass>>();
+
+/** A `class` declaration or expression (its prototype is read-only, unlike a function's). */
+function isClass(value: AnyFunction | AnyClass): value is AnyClass {
+  return Object.getOwnPropertyDescriptor(value, 'prototype')?.writable === false && /^class\b/.test(Function.prototype.toString.call(value));
+}
+
+function addTo<T>(registry: Map<string, Map<string, T>>, module: string, name: string, value: T): void {
+  let byName = registry.get(module);
+  if (!byName) registry.set(module, (byName = new Map()));
+  byName.set(name, value);
+}
 
 function normalizeModuleUrl(where: string, moduleUrl: unknown): string {
   if (moduleUrl instanceof URL) return moduleUrl.href;
@@ -56,23 +81,28 @@ function normalizeModuleUrl(where: string, moduleUrl: unknown): string {
 
 /**
  * Declares which functions of a module may run in other processes: a child imports the module
- * (whose `register` call runs again there) and finds each function by its name.
+ * (whose `register` call runs again there) and finds each function by its name. A class that
+ * extends Process (or Thread) is registered the same way, so that its run() can run in a child.
  *
  * @example
  * export function square(x: number) { return x * x; }
- * register(import.meta.url, { square });
+ * export class Worker extends Process { override run() { ... } }
+ * register(import.meta.url, { square, Worker });
  */
-export function register(moduleUrl: string | URL, functions: Record<string, AnyFunction>): void {
+export function register(moduleUrl: string | URL, functions: Record<string, AnyFunction | AnyClass>): void {
   const module = normalizeModuleUrl('register: "moduleUrl"', moduleUrl);
   if (functions === null || typeof functions !== 'object') {
-    throw invalidType('register: "functions"', 'an object of named functions ({ square })', functions);
+    throw invalidType('register: "functions"', 'an object of named functions or classes ({ square, Worker })', functions);
   }
-  let byName = registeredByModule.get(module);
-  if (!byName) registeredByModule.set(module, (byName = new Map()));
-  for (const [name, fn] of Object.entries(functions)) {
-    if (typeof fn !== 'function') throw invalidType(`register: "functions.${name}"`, 'a function', fn);
-    byName.set(name, fn);
-    registeredByFunction.set(fn, { module, name });
+  for (const [name, value] of Object.entries(functions)) {
+    if (typeof value !== 'function') throw invalidType(`register: "functions.${name}"`, 'a function or a class', value);
+    if (isClass(value)) {
+      addTo(registeredClassesByModule, module, name, value);
+      registeredByClass.set(value, { module, name });
+    } else {
+      addTo(registeredByModule, module, name, value as AnyFunction);
+      registeredByFunction.set(value as AnyFunction, { module, name });
+    }
   }
 }
 
@@ -104,6 +134,16 @@ export function isTaskRef(value: unknown): value is TaskRef {
 /** Looks up a function registered in this process under (module, name). */
 export function registeredFunction(module: string, name: string): AnyFunction | undefined {
   return registeredByModule.get(module)?.get(name);
+}
+
+/** Where a registered class is found again, or undefined when it was not registered. */
+export function registrationOfClass(cls: AnyClass): RegisteredName | undefined {
+  return registeredByClass.get(cls);
+}
+
+/** Looks up a class registered in this process under (module, name); never a function. */
+export function registeredClass(module: string, name: string): AnyClass | undefined {
+  return registeredClassesByModule.get(module)?.get(name);
 }
 
 /** Builds the wire form of a task, checking it is one of the three accepted forms. */

@@ -102,6 +102,6 @@ test('a pool size that is not a positive integer is refused', () => {
   assert.throws(() => new Pool(-1), RangeError);
   assert.throws(() => new Pool(1.5), RangeError);
   assert.throws(() => new Pool({ processes: '2' as never }), { name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' });
-  assert.throws(() => new Pool({ context: 'fork' as never }), { name: 'TypeError', message: /"context" must be "process" or "thread"/ });
+  assert.throws(() => new Pool({ context: 'fork' as never }), { name: 'TypeError', message: /"context" must be one of "process", "thread", "spawn", "forkserver"/ });
   assert.throws(() => new Pool({ processes: 1, maxTasksPerChild: 0 }), RangeError);
 });

@@ -5,7 +5,10 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { test } from 'node:test';
 import { InvalidStateError, Pool, taskRef } from 'multiproc';
+import { loadNative } from '../../src/native/loader.ts';
 import { eventually, forEachContext, isRunning } from '../helpers/contexts.ts';
+
+const needsQueue = loadNative() === null ? 'Queue needs the native addon' : false;
 
 const run = promisify(execFile);
 const script = (name: string) => fileURLToPath(new URL(`../fixtures/scripts/${name}`, import.meta.url));
@@ -57,4 +60,15 @@ forEachContext((context) => {
       return true;
     });
   });
+});
+
+test("a subclass's run() that reads a private #field fails in the child, and the error says why", async () => {
+  const { stdout, stderr } = await runScript('subclass-private-field.ts');
+  assert.match(stdout, /exitCode=1/);
+  assert.match(stderr, /^Process UsesPrivateField-1:\nTypeError: Cannot read private member #secret[^\n]*private #fields and #methods do not exist there/m);
+});
+
+test('a Process subclass defined in the main script runs there too, as Python re-imports __main__', { skip: needsQueue }, async () => {
+  const { stdout } = await runScript('subclass-in-main.ts');
+  assert.equal(stdout, 'hello world from Greeter-1\nexitCode=0\n');
 });

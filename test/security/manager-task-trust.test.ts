@@ -56,3 +56,14 @@ test("a manager Barrier's action resolves only to a registered function; an inli
   assert.equal(await barrier.wait(), 0);
   assert.equal(existsSync(marker), true, 'the registered action ran in the manager');
 });
+
+test('a registered Process subclass is never a task: a peer naming it is refused and nothing of the class runs', async (t) => {
+  const directory = scratch(t);
+  const marker = join(directory, 'marker');
+  await using manager = await Manager();
+  const pool = await manager.Pool(1);
+  t.after(() => pool.terminate().catch(() => {}));
+  const classRef = taskRef(new URL('../fixtures/trust-tasks.ts', import.meta.url), 'MarkingProcess');
+  await assert.rejects(pool.apply(classRef, [marker]), { ...refused, message: /register\(\)ed/ });
+  assert.equal(existsSync(marker), false, 'the class was constructed or called');
+});
