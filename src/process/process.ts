@@ -1,6 +1,7 @@
 // Process: Python's multiprocessing.Process (and, in the thread context, threading.Thread).
 // A target runs in a new child; the parent follows it through pid, isAlive, join and exitCode.
 
+import { getLogger } from '../base/log.js';
 import type { ChildHandle, ContextName } from '../backends/backend.js';
 import { backendFor, checkContextName, getStartMethod } from '../backends/start-method.js';
 import type { ProcessInit } from '../child/child-bootstrap.js';
@@ -148,6 +149,7 @@ export class Process<A extends unknown[] = unknown[]> {
     });
     this.#state = 'started';
     this.#pid = this.#handle.pid;
+    getLogger().debug(`Process ${this.#name} started (pid ${this.#pid}, ${backend.name} context)`);
     if (this.#daemon) this.#handle.unref(); // a daemon does not keep its parent alive
     children.add(this);
     installExitHook();
@@ -215,6 +217,7 @@ export class Process<A extends unknown[] = unknown[]> {
 
   #onExit(exitCode: number): void {
     this.#exitCode = exitCode;
+    getLogger().debug(`Process ${this.#name} (pid ${this.#pid}) exited with code ${exitCode}`);
     this.#abandonInFlight(); // copies the child never received no longer count as held
     this.#markExited();
   }
