@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, test } from 'node:test';
 import { AuthenticationError, Client, getLogger, Listener, type LogRecord, logToStderr } from 'multiproc';
@@ -99,6 +100,19 @@ describe('logger', () => {
         getLogger().level = 'silent';
       }`);
     assert.deepEqual(stdout.trim().split('\n'), ['process silent', 'process error', 'process error error', 'thread silent', 'thread warn', 'thread warn warn']);
+  });
+
+  test('with MULTIPROC_LOG=info, the resource tracker reports the segments it unlinked after the program ended', async () => {
+    // The tracker shares the program's stderr, so the program's stderr closes once the tracker is done too.
+    const { pid, stdout, stderr } = await runProgram(
+      `
+      import { SharedMemory } from 'multiproc';
+      const leftover = new SharedMemory({ create: true, size: 4096 }); // never unlinked: the tracker's job
+      console.log(leftover.name);`,
+      'info',
+    );
+    assert.match(stderr, new RegExp(`^\\[multiproc/INFO pid \\d+\\] resource tracker: the tree of pid ${pid} ended; unlinked 1 shared memory segment\\(s\\) it left$`, 'm'));
+    assert.equal(existsSync(`/dev/shm/${stdout.trim().replace(/^\//, '')}`), false);
   });
 
   test('an invalid MULTIPROC_LOG is reported once and leaves logging silent', async () => {
