@@ -214,9 +214,9 @@ function refuseExistingPath(path: string): void {
  * `address` is the bound one (with port 0, the port the system chose), and a TCP address that
  * cannot be bound (EADDRINUSE, EACCES, an unknown host: ENOTFOUND) throws there, as does a unix
  * path that exists (EADDRINUSE); other unix failures (a missing directory, no permission)
- * reject `listening` and accept(). A host name
- * binds its first IPv4 address (`'localhost'` is 127.0.0.1, as for Python's AF_INET listener),
- * else its first IPv6 one; an IPv6 literal such as `'::1'` binds IPv6.
+ * reject `listening` and accept(). A host name binds its first IPv4 address (`'localhost'` is
+ * 127.0.0.1, as for Python's AF_INET listener), else its first IPv6 one; an IPv6 literal such
+ * as `'::1'` binds IPv6. The host is looked up synchronously, as Python's constructor does.
  *
  * Without the native addon (MULTIPROC_NO_NATIVE=1, or not built), Node binds a TCP address a
  * moment later, after looking its host up: until `await listener.listening`, `address` is the
