@@ -15,6 +15,7 @@ import {
 import { cpuCount } from './cpu/cpu-count.js';
 import { cpuInfo } from './cpu/cpu-info.js';
 import * as errors from './base/errors.js';
+import { getLogger, logToStderr } from './base/log.js';
 import { AsyncResult } from './pool/async-result.js';
 import type { PoolOptions } from './pool/options.js';
 import { Pool } from './pool/pool.js';
@@ -103,6 +104,8 @@ const sharedApi = {
   JoinableQueue,
   SimpleQueue,
   wait,
+  getLogger,
+  logToStderr,
 };
 
 /** The API bound to one start method (Python's context objects). */

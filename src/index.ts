@@ -36,6 +36,16 @@ export {
   WorkerLostError,
 } from './base/errors.js';
 export type { WaitOptions } from './base/abort.js';
+export {
+  formatLogRecord,
+  getLogger,
+  type LogHandler,
+  type Logger,
+  type LogLevel,
+  type LogRecord,
+  type LogRecordLevel,
+  logToStderr,
+} from './base/log.js';
 export { AsyncResult } from './pool/async-result.js';
 export type { ImapIterator, ImapOptions, Input, MapOptions, PoolOptions, ResultCallbacks, TaskOptions } from './pool/options.js';
 export {

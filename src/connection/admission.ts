@@ -10,6 +10,7 @@
 // A wrong key (or a peer that does not speak the handshake) rejects the next accept() with
 // AuthenticationError; a peer that times out, closes or resets is dropped without a word.
 
+import { getLogger } from '../base/log.js';
 import type { Socket } from 'node:net';
 import { EOFError } from '../base/errors.js';
 import { authenticateListenerSide } from './auth.js';
@@ -130,6 +131,7 @@ export class Admission<P> {
     } catch (error) {
       this.#handshaking.delete(transport);
       transport.close();
+      if (!this.#isClosed && !isGone(error)) getLogger().warn(`Listener refused the peer at the ${transport.describe()}: ${isLate ? `no authkey handshake within ${this.#options.handshakeTimeoutMs} ms` : (error as Error).message}`);
       if (!isLate && !this.#isClosed && !isGone(error)) this.#failed(error as Error);
     } finally {
       clearTimeout(deadline);

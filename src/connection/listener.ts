@@ -9,6 +9,7 @@ import { type AddressInfo, connect, createServer, isIPv6, type Server, type Sock
 import { checkAuthkey } from '../base/authkey.js';
 import { InvalidStateError, TimeoutError } from '../base/errors.js';
 import { checkInteger, checkOptionsObject, invalidType, invalidValue, outOfRange } from '../base/validate.js';
+import { loadNative } from '../native/loader.js';
 import { Admission } from './admission.js';
 import { authenticateClientSide } from './auth.js';
 import { Connection } from './connection.js';
@@ -130,6 +131,31 @@ function describeEndpoint(endpoint: Endpoint): string {
   return endpoint.family === 'AF_UNIX' ? `unix socket ${endpoint.path}` : `socket to ${hostPort(endpoint.host, endpoint.port)}`;
 }
 
+function listenFailure(endpoint: Endpoint, error: Error): Error {
+  const failure = new Error(`Listener: cannot listen on the ${describeEndpoint(endpoint)}: ${error.message}`, { cause: error });
+  return Object.assign(failure, { code: (error as NodeJS.ErrnoException).code });
+}
+
+/** Node's default backlog, which Python's Listener (backlog=1) would make too short for a pool of clients. */
+const DEFAULT_BACKLOG = 511;
+
+/**
+ * What net.Server.listen() gets. A TCP address is bound here through the addon (a host name is
+ * looked up, synchronously, as Python's constructor does), because Node's listen({ host, port })
+ * binds on a later tick and its port 0 stays unknown until then; the server takes over the
+ * descriptor. Without the addon, Node binds it after its own lookup. A unix path Node binds at once.
+ */
+function listenWhere(endpoint: Endpoint, backlog: number | undefined): { fd: number } | { host: string; port: number } | { path: string } {
+  if (endpoint.family === 'AF_UNIX') return { path: endpoint.path };
+  const native = loadNative();
+  if (native === null) return { host: endpoint.host, port: endpoint.port };
+  try {
+    return { fd: native.tcpListen(endpoint.host, endpoint.port, backlog ?? DEFAULT_BACKLOG) };
+  } catch (error) {
+    throw listenFailure(endpoint, error as Error);
+  }
+}
+
 /** Sockets are served by the transport's own listeners; this one covers the moments before it exists. */
 function ignoreSocketError(): void {}
 
@@ -179,17 +205,25 @@ function refuseExistingPath(path: string): void {
 /**
  * Accepts connections on a TCP address or a unix socket (Python's `Listener`).
  *
- * The listener binds as it is constructed. A unix socket is bound on return, and so `address`
- * is final at once; a TCP address is bound a moment later (its host is looked up first): its
- * `address` is the requested one until then, except that with port 0 (any free port) it
- * throws until bound: `await listener.listening` first. `accept()` waits for the binding itself.
+ * The listener binds as it is constructed, as Python's does: when the constructor returns,
+ * `address` is the bound one (with port 0, the port the system chose), and a TCP address that
+ * cannot be bound (EADDRINUSE, EACCES, an unknown host: ENOTFOUND) throws there, as does a unix
+ * path that exists (EADDRINUSE); other unix failures (a missing directory, no permission)
+ * reject `listening` and accept(). A host name binds its first IPv4 address (`'localhost'` is
+ * 127.0.0.1, as for Python's AF_INET listener), else its first IPv6 one; an IPv6 literal such
+ * as `'::1'` binds IPv6. The host is looked up synchronously, as Python's constructor does.
+ *
+ * Without the native addon (MULTIPROC_NO_NATIVE=1, or not built), Node binds a TCP address a
+ * moment later, after looking its host up: until `await listener.listening`, `address` is the
+ * requested one, throws for port 0, and a failure rejects `listening` and accept(). Awaiting
+ * `listening` works in both cases; accept() waits for the binding itself.
  *
  * Handshakes run as connections arrive, many at once, each within `handshakeTimeout`:
  * accept() yields connections in the order they passed, so a silent peer keeps nobody out.
  *
  * @example
- * const listener = new Listener({ address: { host: '127.0.0.1', port: 0 }, authkey: 'secret' });
- * await listener.listening;
+ * const listener = new Listener({ address: { host: 'localhost', port: 0 }, authkey: 'secret' });
+ * console.log(listener.address); // { host: '127.0.0.1', port: 38211 }
  * // elsewhere: const conn = await Client({ address: listener.address, authkey: 'secret' });
  * const conn = await listener.accept();
  * console.log(await conn.recv());
@@ -205,6 +239,8 @@ export class Listener {
   #failure: Error | null = null;
   #isClosed = false;
   #lastAcceptedFrom: Address | null = null;
+  #resolveListening: () => void = () => {};
+  #rejectListening: (error: Error) => void = () => {};
 
   constructor(options: ListenerOptions) {
     const checked = checkOptions('Listener', options);
@@ -213,21 +249,25 @@ export class Listener {
     this.#admission = new Admission({ authkey, ...parseLimits('Listener', checked) });
     const backlog = checked.backlog === undefined ? undefined : checkInteger('Listener: "backlog"', checked.backlog, 0);
     if (this.#endpoint.family === 'AF_UNIX' && !isAbstract(this.#endpoint.path)) refuseExistingPath(this.#endpoint.path);
+    // Bound before the server exists, so a failure (EADDRINUSE, an unknown host) leaves nothing open.
+    const where = listenWhere(this.#endpoint, backlog);
     this.#server = createServer((socket) => this.#arrive(socket));
     this.listening = new Promise<void>((resolve, reject) => {
-      this.#server.once('listening', () => this.#onListening(resolve, reject));
-      this.#server.on('error', (error) => this.#onServerError(error, reject));
+      this.#resolveListening = resolve;
+      this.#rejectListening = reject;
     });
+    this.#server.once('listening', () => this.#onListening());
+    this.#server.on('error', (error) => this.#onServerError(error));
     this.listening.catch(() => {}); // a failure also rejects accept(): no unhandled rejection
-    const where = this.#endpoint.family === 'AF_UNIX' ? { path: this.#endpoint.path } : { host: this.#endpoint.host, port: this.#endpoint.port };
     this.#server.listen({ ...where, backlog });
-    // A unix socket is bound by now ('listening' still comes later): its address is final.
+    // Bound by now when given a descriptor or a unix path ('listening' still comes later): the address is final.
     if (this.#server.listening) this.#bound = this.#boundAddress();
   }
 
   /**
    * The bound address, same shape as the one given: `{ host, port }` with the port chosen when
-   * port 0 was asked for, or the unix socket path. See the class notes for port 0.
+   * port 0 was asked for, or the unix socket path. Final when the constructor returns (without
+   * the addon, a TCP address is final after `await listener.listening`: see the class notes).
    */
   get address(): Address {
     if (this.#bound !== null) return this.#bound;
@@ -278,6 +318,9 @@ export class Listener {
     this.#server.close();
     if (this.#endpoint.family === 'AF_UNIX') liveSocketFiles.delete(this.#endpoint.path);
     this.#admission.close(this.#closedError());
+    // Node emits no 'listening' for a server closed before it would: settle it here.
+    if (this.#bound !== null) this.#resolveListening();
+    else this.#rejectListening(this.#closedError());
   }
 
   [Symbol.dispose](): void {
@@ -294,24 +337,22 @@ export class Listener {
     return Object.freeze({ host: info.address, port: info.port });
   }
 
-  #onListening(resolve: () => void, reject: (error: Error) => void): void {
+  #onListening(): void {
     // Closed while its host was looked up: Node binds anyway, so close again.
     if (this.#isClosed) {
       this.#server.close();
-      reject(this.#closedError());
       return;
     }
     this.#bound = this.#boundAddress();
     if (this.#endpoint.family === 'AF_UNIX' && !isAbstract(this.#endpoint.path)) rememberSocketFile(this.#endpoint.path);
-    resolve();
+    this.#resolveListening();
   }
 
   /** Before binding: the listener cannot listen. After: an accept failed (too many open files...). */
-  #onServerError(error: Error, reject: (error: Error) => void): void {
+  #onServerError(error: Error): void {
     if (this.#bound === null) {
-      this.#failure = new Error(`Listener: cannot listen on the ${describeEndpoint(this.#endpoint)}: ${error.message}`, { cause: error });
-      Object.assign(this.#failure, { code: (error as NodeJS.ErrnoException).code });
-      reject(this.#failure);
+      this.#failure = listenFailure(this.#endpoint, error);
+      this.#rejectListening(this.#failure);
     }
     this.#admission.rejectWaiting(this.#failure ?? error);
   }

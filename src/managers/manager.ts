@@ -3,6 +3,7 @@
 // with Python's type ids; BaseManager serves the type ids you register, and connect() reaches a
 // manager another program started (TCP or a Unix socket, with an authkey).
 
+import { getLogger } from '../base/log.js';
 import { randomBytes } from 'node:crypto';
 import type { Address } from '../connection/listener.js';
 import { InvalidStateError } from '../base/errors.js';
@@ -132,6 +133,7 @@ export class BaseManager {
       throw error;
     }
     this.#client = clientFor(this.#address, this.#authkey, requests, this.#linkOptions);
+    getLogger().debug(`manager started (pid ${server.pid}) at ${JSON.stringify(this.#address)}`);
   }
 
   /** Connects to a manager already running at `address` (started by another program): calls go over the socket. */
@@ -154,6 +156,7 @@ export class BaseManager {
     const client = this.#client;
     if (!client) return;
     this.#client = null;
+    getLogger().debug(`manager at ${JSON.stringify(this.#address)} shutting down`);
     await client.call(0, 'shutdown', []).catch(() => {}); // it may be gone already
     forgetClient(this.#address);
     // The manager is a daemon child, which does not keep this process alive: wait for it here.

@@ -9,6 +9,7 @@
 // read (SO_PEERCRED), never counted, so it cannot delay the cleanup; a line longer than any
 // registration drops its peer; only names SharedMemory itself accepts are ever unlinked.
 
+import { getLogger } from '../base/log.js';
 import { Socket } from 'node:net';
 import type { NativeBinding } from '../native/binding.js';
 import { loadNative } from '../native/loader.js';
@@ -49,6 +50,7 @@ function cleanUpAndExit(): void {
       // already unlinked by someone else
     }
   }
+  getLogger().info(`resource tracker: the tree of pid ${rootPid} ended; unlinked ${leaked.length} shared memory segment(s) it left`);
   // Pipe and queue chunks live as long as the tree: freeing them is routine, not a leak.
   const userSegments = leaked.filter((name) => !isChunkName(name));
   if (userSegments.length > 0) {

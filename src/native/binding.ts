@@ -64,6 +64,13 @@ export interface NativeBinding {
    * `callback(error)` once, ending the watch, if accepting fails (EMFILE...).
    */
   unixAcceptEach(listening: number, callback: (accepted: number | Error) => void): void;
+  /**
+   * A TCP socket bound to host:port (port 0: a free one) and listening when this returns; its fd
+   * (close-on-exec, non-blocking, SO_REUSEADDR). A host name binds its first IPv4 address, as
+   * Python's AF_INET Listener does, else its first IPv6 one. A failed lookup throws with Node's
+   * code (ENOTFOUND...) and `syscall: 'getaddrinfo'`.
+   */
+  tcpListen(host: string, port: number, backlog: number): number;
   /** Who is at the other end of a connected Unix socket, as the kernel saw it at connect() (SO_PEERCRED). */
   peerCredentials(fd: number): PeerCredentials;
 }

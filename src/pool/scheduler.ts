@@ -9,6 +9,7 @@
 // duration goes only to an idle worker, so long tasks spread evenly. Exclusive tasks (abort
 // signal, taskTimeout) run alone, so stopping their worker stops nothing else.
 
+import { getLogger } from '../base/log.js';
 import type { Backend, ChildEvents, ResourceLimits } from '../backends/backend.js';
 import { TimeoutError, WorkerLostError } from '../base/errors.js';
 import { currentProcess, nextChildIdentity } from '../process/identity.js';
@@ -249,6 +250,7 @@ export class Scheduler {
       this.#eventsFor(() => slot!),
     );
     slot = new WorkerSlot(handle);
+    getLogger().debug(`pool worker ${name} started (pid ${handle.pid}, ${this.#options.backend.name} context)`);
     if (!this.#isKeptAlive) handle.unref();
     this.#workers.add(slot);
   }
@@ -302,6 +304,7 @@ export class Scheduler {
     if (!slot.hasStarted && slot.stopReason === null) this.#failedStarts += 1;
     const held = [...slot.inFlight.values()];
     slot.inFlight.clear();
+    getLogger()[held.length > 0 ? 'warn' : slot.stopReason === null ? 'info' : 'debug'](`pool worker ${slot.handle.pid} exited with code ${exitCode}${detail ? ` (${detail})` : ''}${held.length > 0 ? `; ${held.length} task${held.length === 1 ? '' : 's'} lost` : ''}`);
     for (const task of held) {
       const error = new WorkerLostError(
         `Pool: the worker (pid ${slot.handle.pid}) holding this task ${describeExit(exitCode, detail)} before the ` +

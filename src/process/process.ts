@@ -3,6 +3,7 @@
 // subclass.ts); the parent follows it through pid, isAlive, join and exitCode. In the child, the
 // same object is rebuilt (processInChild) as the process running there.
 
+import { getLogger } from '../base/log.js';
 import type { ChildHandle, ContextName } from '../backends/backend.js';
 import { backendFor } from '../backends/start-method.js';
 import { checkAuthkey } from '../base/authkey.js';
@@ -187,6 +188,7 @@ export class Process<A extends unknown[] = unknown[]> {
     });
     this.#state = 'started';
     this.#pid = this.#handle.pid;
+    getLogger().debug(`Process ${this.#name} started (pid ${this.#pid}, ${backend.name} context)`);
     if (this.#daemon) this.#handle.unref(); // a daemon does not keep its parent alive
     children.add(this);
     installExitHook();
@@ -254,6 +256,7 @@ export class Process<A extends unknown[] = unknown[]> {
 
   #onExit(exitCode: number): void {
     this.#exitCode = exitCode;
+    getLogger().debug(`Process ${this.#name} (pid ${this.#pid}) exited with code ${exitCode}`);
     this.#abandonInFlight(); // copies the child never received no longer count as held
     this.#markExited();
   }

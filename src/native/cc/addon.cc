@@ -38,4 +38,5 @@ NODE_MODULE_INIT(/* exports, module, context */) {
   Export(exports, context, "unixListen", UnixListen);
   Export(exports, context, "unixAcceptEach", UnixAcceptEach);
   Export(exports, context, "peerCredentials", PeerCredentials);
+  Export(exports, context, "tcpListen", TcpListen);
 }

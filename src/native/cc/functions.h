@@ -25,5 +25,6 @@ void UnixConnect(const v8::FunctionCallbackInfo<v8::Value>& info);
 void UnixListen(const v8::FunctionCallbackInfo<v8::Value>& info);
 void UnixAcceptEach(const v8::FunctionCallbackInfo<v8::Value>& info);
 void PeerCredentials(const v8::FunctionCallbackInfo<v8::Value>& info);
+void TcpListen(const v8::FunctionCallbackInfo<v8::Value>& info);
 
 }  // namespace multiproc
