@@ -18,14 +18,17 @@ import type { Event } from '../sync/event.js';
 import type { Lock } from '../sync/lock.js';
 import type { RLock } from '../sync/rlock.js';
 import type { BoundedSemaphore, Semaphore } from '../sync/semaphore.js';
-import { type AnyFunction, describeTask, type Task, type TaskDescriptor } from '../tasks/task-ref.js';
+import { type AnyFunction, describeTask, type Task, type TaskDescriptor, taskRef } from '../tasks/task-ref.js';
 import { receiverRoot } from '../tasks/task-trust.js';
 import { checkInteger, checkOptionsObject, checkTimeout, invalidType, invalidValue } from '../base/validate.js';
-import { clientFor, forgetClient, type LinkOptions, type ManagerClient, type SharedHello } from './client.js';
+import { clientFor, forgetClient, type ManagerClient } from './client.js';
 import type { ManagedArray, ManagedDict, ManagedList, ManagedNamespace, ManagedValue } from './managed-types.js';
 import { makeProxy, type Proxied } from './proxy.js';
-import { type ServerSettings, serveManager, type StartReport } from './server.js';
-import type { SharedRequest } from './wire.js';
+import './proxy-record.js';
+import type { LinkOptions, ServerSettings, SharedMessage, StartReport } from './wire.js';
+
+/** The manager process's main, by reference: only the manager process loads the server. */
+const serveManager = taskRef<typeof import('./server.js'), 'serveManager'>(new URL('./server.js', import.meta.url), 'serveManager');
 
 export interface BaseManagerOptions {
   /** Where the manager listens: `{ host, port }` (port 0: any free one) or a Unix socket path. @default a new Unix socket */
@@ -118,7 +121,7 @@ export class BaseManager {
     if (this.#server || this.#client) throw new InvalidStateError('BaseManager.start: the manager is already started or connected.');
     // The tree's clients call through this queue (its handle travels in the manager's arguments
     // and in proxy records, never over the socket); without the addon, everyone uses the socket.
-    const requests = loadNative() ? new Queue<SharedRequest | SharedHello>() : null;
+    const requests = loadNative() ? new Queue<SharedMessage>() : null;
     const settings: ServerSettings = { address: this.#address, authkey: this.#authkey, registered: this.#registered, root: receiverRoot(), requests, ...this.#linkOptions };
     const server = new Process({ target: serveManager, args: [settings], daemon: true, name: 'SyncManager', context: 'process' });
     const reported = startReport(server);

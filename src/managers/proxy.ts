@@ -4,22 +4,23 @@
 // its manager's address and object id, and reconnects there with the process's authkey; over
 // the tree's own transports its record also carries the manager's request queue, so the child
 // calls through shared memory too. To its own manager a proxy travels as its object id only
-// (client.ts); it never crosses a socket as a handle.
+// (client.ts); it never crosses a socket as a handle. Its record is proxy-record.ts.
 
 import type { Address } from '../connection/listener.js';
-import { currentProcess } from '../process/identity.js';
-import { Queue } from '../queue/queue.js';
-import { encodeValue, registerHandleType } from '../tasks/codec.js';
-import { clientFor, type ManagerClient, type SharedHello } from './client.js';
-import { isObjectId, type SharedRequest } from './wire.js';
 
 /** What a proxy of a `T` offers: each method async; each property an async getter method. */
 export type Proxied<T> = {
   [K in keyof T]: T[K] extends (...args: infer A) => infer R ? (...args: A) => Promise<Awaited<R>> : () => Promise<T[K]>;
 };
 
-interface ProxyState {
-  readonly client: ManagerClient;
+/** What a proxy needs of its manager's client (client.ts), without loading it. */
+export interface ProxyClient {
+  readonly address: Address;
+  call(target: number, method: string, args: unknown[]): Promise<unknown>;
+}
+
+export interface ProxyState {
+  readonly client: ProxyClient;
   readonly id: number;
   readonly typeid: string;
 }
@@ -34,7 +35,7 @@ export function proxyStateOf(value: object): ProxyState | null {
   return value instanceof ManagerProxy ? (states.get(value) ?? null) : null;
 }
 
-export function makeProxy<T>(client: ManagerClient, id: number, typeid: string): Proxied<T> {
+export function makeProxy<T>(client: ProxyClient, id: number, typeid: string): Proxied<T> {
   const state: ProxyState = { client, id, typeid };
   const target = new ManagerProxy();
   const proxy = new Proxy(target, {
@@ -65,28 +66,3 @@ async function* iterate(state: ProxyState): AsyncGenerator<unknown> {
     yield step.value;
   }
 }
-
-interface ProxyRecord {
-  readonly address: Address;
-  readonly id: number;
-  readonly typeid: string;
-  /** The manager's request queue, as its own handle record (restored before decode). */
-  readonly requests: unknown;
-}
-
-registerHandleType<ManagerProxy>({
-  tag: 'manager-proxy',
-  matches: (value): value is ManagerProxy => value instanceof ManagerProxy,
-  encode: (proxy, destination, where): ProxyRecord => {
-    const state = states.get(proxy)!;
-    const requests = state.client.requests;
-    return { address: state.client.address, id: state.id, typeid: state.typeid, requests: requests ? encodeValue(requests, where, destination).value : null };
-  },
-  decode: (data) => {
-    const { address, id, typeid, requests } = (data ?? {}) as ProxyRecord;
-    const isAddress = typeof address === 'string' || (address !== null && typeof address === 'object' && typeof address.host === 'string' && typeof address.port === 'number');
-    if (!isAddress || !isObjectId(id) || typeof typeid !== 'string') throw new TypeError('codec: a manager proxy record must hold an address, an object id and a type id.');
-    const queue = requests instanceof Queue ? (requests as Queue<SharedRequest | SharedHello>) : null;
-    return makeProxy(clientFor(address, currentProcess().authkey, queue), id, typeid) as ManagerProxy;
-  },
-});

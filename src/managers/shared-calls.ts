@@ -5,20 +5,19 @@
 
 import type { Connection } from '../connection/connection.js';
 import type { Queue } from '../queue/queue.js';
-import type { SharedHello } from './client.js';
 import type { ObjectTable } from './object-table.js';
-import { type ManagerReply, requestProblem, replyableId, SHARED_HELLO, type SharedRequest } from './wire.js';
+import { type ManagerReply, requestProblem, replyableId, SHARED_HELLO, type SharedHello, type SharedMessage, type SharedRequest } from './wire.js';
 
 function isHello(message: unknown): message is SharedHello {
   return message !== null && typeof message === 'object' && (message as { hello?: unknown }).hello === SHARED_HELLO;
 }
 
 export class SharedCalls {
-  readonly #requests: Queue<SharedRequest | SharedHello>;
+  readonly #requests: Queue<SharedMessage>;
   readonly #replies = new Map<string, Connection>();
   #isClosed = false;
 
-  constructor(requests: Queue<SharedRequest | SharedHello>) {
+  constructor(requests: Queue<SharedMessage>) {
     this.#requests = requests;
   }
 
