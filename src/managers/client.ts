@@ -12,7 +12,7 @@ import type { Connection } from '../connection/connection.js';
 import { Client, type Address } from '../connection/listener.js';
 import { Pipe } from '../connection/pipe.js';
 import { SocketTransport } from '../connection/socket-transport.js';
-import { EOFError } from '../base/errors.js';
+import { EOFError, InvalidStateError } from '../base/errors.js';
 import { holdEventLoop } from '../base/keep-alive.js';
 import type { Queue } from '../queue/queue.js';
 import { describeTask, isTaskRef } from '../tasks/task-ref.js';
@@ -50,7 +50,8 @@ function socketLink(connection: Connection): Link {
  */
 async function sharedLink(requests: Queue<SharedMessage>): Promise<Link> {
   const client = randomBytes(12).toString('hex');
-  const [replies, theirs] = Pipe(false);
+  // Two-way, though the manager only sends on it: its end sees EOF when this client is gone.
+  const [replies, theirs] = Pipe(true);
   requests.putNowait({ hello: SHARED_HELLO, client, replies: theirs });
   try {
     await replies.recv(); // the manager holds its end now
@@ -73,12 +74,18 @@ export class ManagerClient implements ProxyClient {
   readonly #pending = new Map<number, PendingCall>();
   #nextId = 1;
   #isReceiving = false;
+  #isClosed = false;
 
   constructor(address: Address, authkey: Uint8Array, requests: Queue<SharedMessage> | null, options: LinkOptions) {
     this.address = address;
     this.#authkey = authkey;
     this.#requests = requests;
     this.#options = options;
+  }
+
+  /** @internal The manager's authkey: it travels in proxy records (inside the tree only), so that a child reconnects with it. */
+  get authkey(): Uint8Array {
+    return this.#authkey;
   }
 
   /** @internal The manager's request queue, when this client is inside its tree (it travels in proxy records). */
@@ -117,7 +124,36 @@ export class ManagerClient implements ProxyClient {
     return (await this.call(0, 'create', [typeid, wireArgs])) as number;
   }
 
+  /**
+   * Drops one reference to object `id` (a proxy disposed or collected). Never rejects: a manager
+   * already gone has nothing left to free.
+   */
+  release(id: number): Promise<void> {
+    if (this.#isClosed) return Promise.resolve();
+    return this.call(0, 'decref', [id]).then(
+      () => {},
+      () => {},
+    );
+  }
+
+  /**
+   * A proxy of object `id` is being sent to another process: it counts as one reference from
+   * now until the receiver adopts it. Sent before anything this process sends later (a decref
+   * of its own proxy), on the same link, so the object cannot be freed in between.
+   */
+  transfer(id: number): string {
+    const token = randomBytes(12).toString('hex');
+    void this.call(0, 'transfer', [id, token]).catch(() => {});
+    return token;
+  }
+
+  /** This process rebuilt a proxy from a record: it takes over the record's reference. */
+  adopt(id: number, token: string): void {
+    void this.call(0, 'adopt', [id, token]).catch(() => {}); // a freed object: the proxy's calls will say so
+  }
+
   close(): void {
+    this.#isClosed = true;
     void this.#link?.then(
       (link) => link.close(),
       () => {},
@@ -137,6 +173,7 @@ export class ManagerClient implements ProxyClient {
       if (typeof node === 'function' || isTaskRef(node)) return { [TASK_MARK]: describeTask(at, node) };
       const state = proxyStateOf(node);
       if (!state) return DESCEND;
+      if (state.isDisposed) throw new InvalidStateError(`${at}: this ${state.typeid} proxy was disposed; pass a proxy that is still in use.`);
       if (state.client !== this) {
         throw invalidValue(at, `a proxy of the manager at ${JSON.stringify(this.address)}`, String(node), 'A proxy can only be sent to its own manager; send its value instead.');
       }

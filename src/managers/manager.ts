@@ -152,6 +152,14 @@ export class BaseManager {
     return makeProxy<T>(client, id, typeid);
   }
 
+  /**
+   * How many objects the manager holds now (Python's `_number_of_objects()`), for tests and
+   * debugging: each is freed once no proxy refers to it.
+   */
+  async _objectCount(): Promise<number> {
+    return (await this.#usable('BaseManager._objectCount').call(0, 'objectCount', [])) as number;
+  }
+
   /** Stops the manager process (its objects are gone) and waits for it to exit. */
   async shutdown(): Promise<void> {
     const client = this.#client;

@@ -10,6 +10,7 @@ import { Listener } from '../connection/listener.js';
 import { reportToParent } from '../child/parent-report.js';
 import { register } from '../tasks/task-ref.js';
 import { ObjectTable } from './object-table.js';
+import { Holder } from './references.js';
 import { SharedCalls } from './shared-calls.js';
 import { type ManagerReply, type ManagerRequest, requestProblem, replyableId, type ServerSettings, type StartReport } from './wire.js';
 
@@ -27,6 +28,15 @@ function reply(connection: Connection, message: ManagerReply): void {
 }
 
 async function serveConnection(connection: Connection, table: ObjectTable): Promise<void> {
+  const holder = new Holder();
+  try {
+    await serveRequests(connection, table, holder);
+  } finally {
+    table.release(holder); // the client is gone: so are its references
+  }
+}
+
+async function serveRequests(connection: Connection, table: ObjectTable, holder: Holder): Promise<void> {
   for (;;) {
     let message: unknown;
     try {
@@ -44,7 +54,7 @@ async function serveConnection(connection: Connection, table: ObjectTable): Prom
     }
     const request = message as ManagerRequest;
     // Each call runs on its own: a waiting acquire() does not hold up the calls behind it.
-    table.call(request).then(
+    table.call(request, holder).then(
       (value) => reply(connection, { id: request.id, value }),
       (error: unknown) => reply(connection, { id: request.id, error }),
     );
