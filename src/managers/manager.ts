@@ -196,7 +196,7 @@ export interface ManagerBarrierOptions {
 }
 
 /** The proxy of an AsyncResult a manager's pool returned. */
-export interface AsyncResultProxy<R> {
+export interface AsyncResultProxy<R> extends Disposable, AsyncDisposable {
   get(timeout?: number | null): Promise<R>;
   wait(timeout?: number | null): Promise<void>;
   ready(): Promise<boolean>;
@@ -204,12 +204,12 @@ export interface AsyncResultProxy<R> {
 }
 
 /** The proxy of an imap iterator a manager's pool returned: `for await`, or next(timeout). */
-export interface ImapIteratorProxy<R> extends AsyncIterable<R> {
+export interface ImapIteratorProxy<R> extends AsyncIterable<R>, Disposable, AsyncDisposable {
   next(timeout?: number | null): Promise<IteratorResult<R>>;
 }
 
-/** A manager Pool's proxy: section 4's Pool, each call async; inputs are arrays. */
-export interface PoolProxy {
+/** A manager Pool's proxy: section 4's Pool, each call async; inputs are arrays. Disposing it drops its reference (the pool is terminated once none is left). */
+export interface PoolProxy extends Disposable, AsyncDisposable {
   map<A, R>(fn: Task<Returning<[A], R>>, iterable: A[], options?: MapOptions): Promise<Awaited<R>[]>;
   starmap<A extends unknown[], R>(fn: Task<Returning<A, R>>, iterable: A[], options?: MapOptions): Promise<Awaited<R>[]>;
   apply<A extends unknown[], R>(fn: Task<Returning<A, R>>, args?: A): Promise<Awaited<R>>;

@@ -42,6 +42,8 @@ registerHandleType<ManagerProxy>({
   tag: 'manager-proxy',
   matches: (value): value is ManagerProxy => value instanceof ManagerProxy,
   encode: (proxy, destination, where): ProxyRecord => {
+    // The codec refuses handles to peers before this point; the authkey must never go there.
+    if (destination === 'peer') throw new TypeError(`${where}: a manager proxy cannot be sent over a socket; send its value instead.`);
     const { client, id, typeid, isDisposed } = proxyStateOf(proxy)!;
     if (isDisposed) throw new InvalidStateError(`${where}: this ${typeid} proxy was disposed; send a proxy that is still in use.`);
     if (!(client instanceof ManagerClient)) throw new TypeError(`${where}: a manager proxy without its client cannot be sent.`);
