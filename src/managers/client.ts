@@ -125,11 +125,13 @@ export class ManagerClient implements ProxyClient {
   }
 
   /**
-   * Drops one reference to object `id` (a proxy disposed or collected). Never rejects: a manager
-   * already gone has nothing left to free.
+   * Drops one reference to object `id` (a proxy disposed or collected). Never rejects, and never
+   * opens a link: a manager already gone has nothing left to free.
    */
   release(id: number): Promise<void> {
-    if (this.#isClosed) return Promise.resolve();
+    // References belong to a link: one that was lost (the manager gone, or this client closed)
+    // was released with all it held, and a new link holds none.
+    if (this.#isClosed || this.#link === null) return Promise.resolve();
     return this.call(0, 'decref', [id]).then(
       () => {},
       () => {},

@@ -16,6 +16,8 @@ const MAX_EARLY_ADOPTIONS = 4096;
 
 /** The references one client holds. */
 export class Holder {
+  /** Set once its client went away: nothing more is counted for it. */
+  isReleased = false;
   /** Object id → how many proxies of this client refer to it. */
   readonly counts = new Map<number, number>();
   /** Transfer token → object id, for records this client sent that nobody adopted yet. */
@@ -35,6 +37,12 @@ export class References {
 
   /** One more reference to `id`, by `holder` (null: a stored marker, which has no client). */
   add(id: number, holder: Holder | null): void {
+    if (holder?.isReleased) {
+      // Its client left during the call (a create whose factory took a while): nobody will
+      // hold this reference, so an object that has no other is freed now.
+      if (!this.#totals.has(id)) this.#free(id);
+      return;
+    }
     this.#totals.set(id, (this.#totals.get(id) ?? 0) + 1);
     if (holder) holder.counts.set(id, (holder.counts.get(id) ?? 0) + 1);
   }
@@ -52,7 +60,7 @@ export class References {
 
   /** A record of `id` sent by `holder`'s process: counts until adopted (or until the sender goes away). */
   transfer(id: number, token: string, holder: Holder): void {
-    if (this.#earlyAdoptions.delete(token)) return; // its receiver already took its reference
+    if (holder.isReleased || this.#earlyAdoptions.delete(token)) return; // its receiver already took its reference
     if (this.#transfers.has(token)) return;
     this.#transfers.set(token, { holder, id });
     holder.transfers.set(token, id);
@@ -62,6 +70,7 @@ export class References {
   /** The receiver of a record takes over its reference; false when the transfer is unknown and the object gone. */
   adopt(id: number, token: string, holder: Holder, exists: boolean): boolean {
     const transfer = this.#transfers.get(token);
+    if (holder.isReleased) return exists;
     if (transfer && transfer.id === id) {
       this.#transfers.delete(token);
       transfer.holder.transfers.delete(token);
@@ -78,6 +87,7 @@ export class References {
 
   /** A client went away: everything it held, records in flight included, is dropped. */
   release(holder: Holder): void {
+    holder.isReleased = true;
     for (const [token, id] of holder.transfers) {
       this.#transfers.delete(token);
       this.#lower(id, 1);
