@@ -7,6 +7,7 @@
 import { KeyError } from '../base/errors.js';
 import { AsyncResult } from '../pool/async-result.js';
 import { StreamJob } from '../pool/stream-job.js';
+import type { Queue } from '../queue/queue.js';
 import { resolveTask } from '../tasks/resolve-task.js';
 import { registeredOnlyRef, type TaskDescriptor } from '../tasks/task-ref.js';
 import { untrustedTask } from '../tasks/task-trust.js';
@@ -28,6 +29,23 @@ function checkToken(where: string, token: unknown): string {
 function checkId(where: string, id: unknown): number {
   if (!isObjectId(id)) throw invalidValue(where, 'an object id (an integer >= 0)', id);
   return id;
+}
+
+/** A manager Queue copies what is put on it (its items live in shared memory): the proxies in an item count from its put to its get. */
+const QUEUES = new Set(['Queue', 'JoinableQueue']);
+const PUTS = new Set(['put', 'putNowait']);
+const GETS = new Set(['get', 'getNowait']);
+
+/** The object ids of the proxy markers inside `value`. */
+function markerIds(value: unknown): number[] {
+  const ids: number[] = [];
+  replaceDeep(value, 'value', (node) => {
+    const mark = proxyMarkOf(node);
+    if (!mark) return DESCEND;
+    ids.push(mark.id);
+    return node;
+  });
+  return ids;
 }
 
 interface Held {
@@ -70,8 +88,10 @@ export class ObjectTable {
    * data in which each proxy marker counts as one reference of that client (its new proxy's).
    */
   async call(request: ManagerRequest, holder: Holder): Promise<unknown> {
+    const typeid = request.target === 0 ? null : this.#objects.get(request.target)?.typeid;
     const result = await this.#run(request, holder);
     this.#countMarkers(result, holder);
+    if (typeid && QUEUES.has(typeid) && GETS.has(request.method)) for (const id of markerIds(result)) this.#references.drop(id, null); // out of the queue
     return result;
   }
 
@@ -91,11 +111,38 @@ export class ObjectTable {
     const member = (held.object as Record<string, unknown>)[method];
     if (typeof member !== 'function') return member; // a property reads as a method
     const args = this.#fromClient(request.args, `${held.typeid}.${method}: args`, false) as unknown[];
+    if (QUEUES.has(held.typeid) && PUTS.has(method)) return this.#put(member, held.object, args);
     const result: unknown = member.apply(held.object, args); // not awaited yet: an AsyncResult is a thenable
     // A pool's AsyncResult or imap iterator cannot travel: it stays here, and a proxy goes back.
     if (result instanceof AsyncResult) return this.#keep(result, 'AsyncResult');
     if (result instanceof StreamJob) return this.#keep(result, 'ImapIterator');
     return result;
+  }
+
+  /** A put on a manager Queue: the proxies in the item count until a get takes it (or the put fails). */
+  async #put(put: Function, queue: object, args: unknown[]): Promise<unknown> {
+    const queued = markerIds(args[0]);
+    for (const id of queued) this.#references.add(id, null);
+    try {
+      return await put.apply(queue, args);
+    } catch (error) {
+      for (const id of queued) this.#references.drop(id, null);
+      throw error;
+    }
+  }
+
+  /** A queue freed with items inside: the proxies in them count no more. */
+  #dropQueued(queue: Queue<unknown>): void {
+    for (;;) {
+      let item: unknown;
+      try {
+        if (queue.empty()) return;
+        item = queue.getNowait();
+      } catch {
+        return;
+      }
+      for (const id of markerIds(item)) this.#references.drop(id, null);
+    }
   }
 
   /** A new object with no reference yet: the proxy marker returned counts the first (call()). */
@@ -119,6 +166,7 @@ export class ObjectTable {
     const held = this.#objects.get(id);
     this.#objects.delete(id);
     if (held?.typeid === 'Pool') void (held.object as { terminate(): Promise<void> }).terminate().catch(() => {});
+    if (held && QUEUES.has(held.typeid)) this.#dropQueued(held.object as Queue<unknown>);
   }
 
   /**

@@ -80,6 +80,17 @@ test('a proxy stored in a managed object keeps its object alive after its own pr
   assert.deepEqual(await stored.toArray(), [7]);
 });
 
+test('a proxy put on a manager queue counts while queued: taken out after its sender disposed it, it still works', async () => {
+  await using manager = await Manager();
+  const queue = await manager.Queue();
+  const list = await manager.list([1]);
+  await queue.put({ item: list });
+  await list[Symbol.asyncDispose]();
+  const { item } = (await queue.get()) as { item: typeof list };
+  await item.append(2);
+  assert.deepEqual(await item.toArray(), [1, 2]);
+});
+
 forEachContext((context) => {
   test('a proxy sent to a child and disposed by the parent at once still works in the child, and is freed when the child ends', async () => {
     await using manager = await Manager();
