@@ -173,6 +173,8 @@ export class ObjectTable {
    * A client's arguments, made usable here: a task descriptor becomes a reference that resolves
    * only to a registered function under the root; a proxy of an object held here stays its
    * marker (stored in a dict, it reads back as a proxy), or for a factory becomes the object.
+   * A marker counts as a reference to its object until it is collected: as long as a managed
+   * object stores it (Python's proxies held by the server).
    */
   #fromClient(args: unknown, where: string, isForFactory: boolean): unknown {
     return replaceDeep(args, where, (node, at) => {

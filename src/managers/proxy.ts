@@ -1,7 +1,7 @@
 // Proxies: objects in this process that stand for objects in a manager process. Every method
 // is a call to the manager and returns a Promise; a property of the managed object reads as an
 // async method (`await barrier.parties()`). A proxy travels to children and grandchildren as
-// its manager's address and object id, and reconnects there with the process's authkey; over
+// its manager's address, object id and authkey, and reconnects there with that authkey; over
 // the tree's own transports its record also carries the manager's request queue, so the child
 // calls through shared memory too. To its own manager a proxy travels as its object id only
 // (client.ts); it never crosses a socket as a handle. Its record is proxy-record.ts.
