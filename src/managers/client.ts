@@ -1,6 +1,6 @@
 // A process's connection to a manager: one per manager address, shared by all its proxies.
 // Calls are multiplexed over it by id, so one that waits (a lock's acquire) holds up no other.
-// It keeps the process alive only while a call is in progress.
+// It keeps the process alive only while a call is in progress (base/keep-alive.ts).
 //
 // Two links: inside the process tree that started the manager, calls go through the manager's
 // shared request queue (its handle came in the proxy record or the manager's start), replies
@@ -12,19 +12,14 @@ import type { Connection } from '../connection/connection.js';
 import { Client, type Address } from '../connection/listener.js';
 import { Pipe } from '../connection/pipe.js';
 import { SocketTransport } from '../connection/socket-transport.js';
-import { EOFError } from '../base/errors.js';
+import { EOFError, InvalidStateError } from '../base/errors.js';
+import { holdEventLoop } from '../base/keep-alive.js';
 import type { Queue } from '../queue/queue.js';
 import { describeTask, isTaskRef } from '../tasks/task-ref.js';
 import { invalidValue } from '../base/validate.js';
-import { makeProxy, proxyStateOf } from './proxy.js';
-import { type ManagerReply, type ManagerRequest, markProxy, proxyMarkOf, SHARED_HELLO, type SharedRequest, TASK_MARK } from './wire.js';
+import { makeProxy, type ProxyClient, proxyStateOf } from './proxy.js';
+import { type LinkOptions, type ManagerReply, type ManagerRequest, markProxy, proxyMarkOf, SHARED_HELLO, type SharedMessage, TASK_MARK } from './wire.js';
 import { DESCEND, replaceDeep } from './wire-values.js';
-
-/** Limits of the socket link, passed to Client (see BaseManagerOptions). */
-export interface LinkOptions {
-  readonly handshakeTimeout?: number;
-  readonly maxMessageSize?: number;
-}
 
 interface PendingCall {
   resolve(value: unknown): void;
@@ -35,19 +30,16 @@ interface PendingCall {
 interface Link {
   send(request: ManagerRequest): void;
   recv(): Promise<ManagerReply>;
-  /** Whether the link keeps the process alive (only while a call is in progress). */
-  keepAlive(keep: boolean): void;
   close(): void;
 }
 
 function socketLink(connection: Connection): Link {
+  // The socket stays open between calls but never holds the process: a call in progress does (call()).
+  const transport = connection.transport;
+  if (transport instanceof SocketTransport) transport.keepProcessAlive(false);
   return {
     send: (request) => connection.send(request),
     recv: () => connection.recv<ManagerReply>(),
-    keepAlive: (keep) => {
-      const transport = connection.closed ? null : connection.transport;
-      if (transport instanceof SocketTransport) transport.keepProcessAlive(keep);
-    },
     close: () => connection.close(),
   };
 }
@@ -56,9 +48,10 @@ function socketLink(connection: Connection): Link {
  * Calls through the manager's request queue, replies through a pipe whose other end this client
  * hands over on that queue: a call costs a shared-memory hand-off (µs), not a socket round trip.
  */
-async function sharedLink(requests: Queue<SharedRequest | SharedHello>): Promise<Link> {
+async function sharedLink(requests: Queue<SharedMessage>): Promise<Link> {
   const client = randomBytes(12).toString('hex');
-  const [replies, theirs] = Pipe(false);
+  // Two-way, though the manager only sends on it: its end sees EOF when this client is gone.
+  const [replies, theirs] = Pipe(true);
   requests.putNowait({ hello: SHARED_HELLO, client, replies: theirs });
   try {
     await replies.recv(); // the manager holds its end now
@@ -68,42 +61,40 @@ async function sharedLink(requests: Queue<SharedRequest | SharedHello>): Promise
   return {
     send: (request) => requests.putNowait({ ...request, client }),
     recv: () => replies.recv<ManagerReply>(),
-    keepAlive: () => {}, // a pipe holds the process only while a recv waits, and one waits only during calls
     close: () => replies.close(),
   };
 }
 
-/** A client's first message on the shared request queue. */
-export interface SharedHello {
-  readonly hello: typeof SHARED_HELLO;
-  readonly client: string;
-  readonly replies: Connection;
-}
-
-export class ManagerClient {
+export class ManagerClient implements ProxyClient {
   readonly address: Address;
   readonly #authkey: Uint8Array;
-  #requests: Queue<SharedRequest | SharedHello> | null;
+  #requests: Queue<SharedMessage> | null;
   readonly #options: LinkOptions;
   #link: Promise<Link> | null = null;
   readonly #pending = new Map<number, PendingCall>();
   #nextId = 1;
   #isReceiving = false;
+  #isClosed = false;
 
-  constructor(address: Address, authkey: Uint8Array, requests: Queue<SharedRequest | SharedHello> | null, options: LinkOptions) {
+  constructor(address: Address, authkey: Uint8Array, requests: Queue<SharedMessage> | null, options: LinkOptions) {
     this.address = address;
     this.#authkey = authkey;
     this.#requests = requests;
     this.#options = options;
   }
 
+  /** @internal The manager's authkey: it travels in proxy records (inside the tree only), so that a child reconnects with it. */
+  get authkey(): Uint8Array {
+    return this.#authkey;
+  }
+
   /** @internal The manager's request queue, when this client is inside its tree (it travels in proxy records). */
-  get requests(): Queue<SharedRequest | SharedHello> | null {
+  get requests(): Queue<SharedMessage> | null {
     return this.#requests;
   }
 
   /** A request queue that arrived in a proxy record: used from the next connection on. */
-  adoptRequests(requests: Queue<SharedRequest | SharedHello>): void {
+  adoptRequests(requests: Queue<SharedMessage>): void {
     if (this.#requests) requests.close(); // one copy is enough
     else this.#requests = requests;
   }
@@ -113,12 +104,14 @@ export class ManagerClient {
     const wireArgs = this.#toWire(args, `${method}: args`);
     const link = await this.#connect();
     const id = this.#nextId++;
-    const reply = new Promise((resolve, reject) => this.#pending.set(id, { resolve, reject }));
-    link.keepAlive(true);
+    // The process stays alive until the answer is in, even if nothing else keeps it running.
+    const release = holdEventLoop();
+    const reply = new Promise((resolve, reject) => this.#pending.set(id, { resolve, reject })).finally(release);
     try {
       link.send({ id, target, method, args: wireArgs });
     } catch (error) {
       this.#pending.delete(id);
+      release();
       throw error;
     }
     if (!this.#isReceiving) void this.#receive(link);
@@ -131,7 +124,38 @@ export class ManagerClient {
     return (await this.call(0, 'create', [typeid, wireArgs])) as number;
   }
 
+  /**
+   * Drops one reference to object `id` (a proxy disposed or collected). Never rejects, and never
+   * opens a link: a manager already gone has nothing left to free.
+   */
+  release(id: number): Promise<void> {
+    // References belong to a link: one that was lost (the manager gone, or this client closed)
+    // was released with all it held, and a new link holds none.
+    if (this.#isClosed || this.#link === null) return Promise.resolve();
+    return this.call(0, 'decref', [id]).then(
+      () => {},
+      () => {},
+    );
+  }
+
+  /**
+   * A proxy of object `id` is being sent to another process: it counts as one reference from
+   * now until the receiver adopts it. Sent before anything this process sends later (a decref
+   * of its own proxy), on the same link, so the object cannot be freed in between.
+   */
+  transfer(id: number): string {
+    const token = randomBytes(12).toString('hex');
+    void this.call(0, 'transfer', [id, token]).catch(() => {});
+    return token;
+  }
+
+  /** This process rebuilt a proxy from a record: it takes over the record's reference. */
+  adopt(id: number, token: string): void {
+    void this.call(0, 'adopt', [id, token]).catch(() => {}); // a freed object: the proxy's calls will say so
+  }
+
   close(): void {
+    this.#isClosed = true;
     void this.#link?.then(
       (link) => link.close(),
       () => {},
@@ -151,6 +175,7 @@ export class ManagerClient {
       if (typeof node === 'function' || isTaskRef(node)) return { [TASK_MARK]: describeTask(at, node) };
       const state = proxyStateOf(node);
       if (!state) return DESCEND;
+      if (state.isDisposed) throw new InvalidStateError(`${at}: this ${state.typeid} proxy was disposed; pass a proxy that is still in use.`);
       if (state.client !== this) {
         throw invalidValue(at, `a proxy of the manager at ${JSON.stringify(this.address)}`, String(node), 'A proxy can only be sent to its own manager; send its value instead.');
       }
@@ -196,7 +221,6 @@ export class ManagerClient {
         }
         this.#settle(reply);
       }
-      link.keepAlive(false);
     } finally {
       this.#isReceiving = false;
     }
@@ -220,7 +244,7 @@ export class ManagerClient {
 const clients = new Map<string, ManagerClient>();
 
 /** This process's client of the manager at `address`; `requests` when it is inside the manager's tree. */
-export function clientFor(address: Address, authkey: Uint8Array, requests: Queue<SharedRequest | SharedHello> | null = null, options: LinkOptions = {}): ManagerClient {
+export function clientFor(address: Address, authkey: Uint8Array, requests: Queue<SharedMessage> | null = null, options: LinkOptions = {}): ManagerClient {
   const key = `${JSON.stringify(address)} ${Buffer.from(authkey).toString('hex')}`;
   const client = clients.get(key);
   if (client) {

@@ -19,14 +19,17 @@ import type { Event } from '../sync/event.js';
 import type { Lock } from '../sync/lock.js';
 import type { RLock } from '../sync/rlock.js';
 import type { BoundedSemaphore, Semaphore } from '../sync/semaphore.js';
-import { type AnyFunction, describeTask, type Task, type TaskDescriptor } from '../tasks/task-ref.js';
+import { type AnyFunction, describeTask, type Task, type TaskDescriptor, taskRef } from '../tasks/task-ref.js';
 import { receiverRoot } from '../tasks/task-trust.js';
 import { checkInteger, checkOptionsObject, checkTimeout, invalidType, invalidValue } from '../base/validate.js';
-import { clientFor, forgetClient, type LinkOptions, type ManagerClient, type SharedHello } from './client.js';
+import { clientFor, forgetClient, type ManagerClient } from './client.js';
 import type { ManagedArray, ManagedDict, ManagedList, ManagedNamespace, ManagedValue } from './managed-types.js';
 import { makeProxy, type Proxied } from './proxy.js';
-import { type ServerSettings, serveManager, type StartReport } from './server.js';
-import type { SharedRequest } from './wire.js';
+import './proxy-record.js';
+import type { LinkOptions, ServerSettings, SharedMessage, StartReport } from './wire.js';
+
+/** The manager process's main, by reference: only the manager process loads the server. */
+const serveManager = taskRef<typeof import('./server.js'), 'serveManager'>(new URL('./server.js', import.meta.url), 'serveManager');
 
 export interface BaseManagerOptions {
   /** Where the manager listens: `{ host, port }` (port 0: any free one) or a Unix socket path. @default a new Unix socket */
@@ -119,7 +122,7 @@ export class BaseManager {
     if (this.#server || this.#client) throw new InvalidStateError('BaseManager.start: the manager is already started or connected.');
     // The tree's clients call through this queue (its handle travels in the manager's arguments
     // and in proxy records, never over the socket); without the addon, everyone uses the socket.
-    const requests = loadNative() ? new Queue<SharedRequest | SharedHello>() : null;
+    const requests = loadNative() ? new Queue<SharedMessage>() : null;
     const settings: ServerSettings = { address: this.#address, authkey: this.#authkey, registered: this.#registered, root: receiverRoot(), requests, ...this.#linkOptions };
     const server = new Process({ target: serveManager, args: [settings], daemon: true, name: 'SyncManager', context: 'process' });
     const reported = startReport(server);
@@ -149,6 +152,14 @@ export class BaseManager {
     const client = this.#usable('BaseManager.create');
     const id = await client.create(typeid, args);
     return makeProxy<T>(client, id, typeid);
+  }
+
+  /**
+   * How many objects the manager holds now (Python's `_number_of_objects()`), for tests and
+   * debugging: each is freed once no proxy refers to it.
+   */
+  async _objectCount(): Promise<number> {
+    return (await this.#usable('BaseManager._objectCount').call(0, 'objectCount', [])) as number;
   }
 
   /** Stops the manager process (its objects are gone) and waits for it to exit. */
@@ -188,7 +199,7 @@ export interface ManagerBarrierOptions {
 }
 
 /** The proxy of an AsyncResult a manager's pool returned. */
-export interface AsyncResultProxy<R> {
+export interface AsyncResultProxy<R> extends Disposable, AsyncDisposable {
   get(timeout?: number | null): Promise<R>;
   wait(timeout?: number | null): Promise<void>;
   ready(): Promise<boolean>;
@@ -196,12 +207,12 @@ export interface AsyncResultProxy<R> {
 }
 
 /** The proxy of an imap iterator a manager's pool returned: `for await`, or next(timeout). */
-export interface ImapIteratorProxy<R> extends AsyncIterable<R> {
+export interface ImapIteratorProxy<R> extends AsyncIterable<R>, Disposable, AsyncDisposable {
   next(timeout?: number | null): Promise<IteratorResult<R>>;
 }
 
-/** A manager Pool's proxy: section 4's Pool, each call async; inputs are arrays. */
-export interface PoolProxy {
+/** A manager Pool's proxy: section 4's Pool, each call async; inputs are arrays. Disposing it drops its reference (the pool is terminated once none is left). */
+export interface PoolProxy extends Disposable, AsyncDisposable {
   map<A, R>(fn: Task<Returning<[A], R>>, iterable: A[], options?: MapOptions): Promise<Awaited<R>[]>;
   starmap<A extends unknown[], R>(fn: Task<Returning<A, R>>, iterable: A[], options?: MapOptions): Promise<Awaited<R>[]>;
   apply<A extends unknown[], R>(fn: Task<Returning<A, R>>, args?: A): Promise<Awaited<R>>;

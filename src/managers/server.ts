@@ -6,30 +6,13 @@
 // closes that one connection), a call that throws is that call's error.
 
 import type { Connection } from '../connection/connection.js';
-import { type Address, Listener } from '../connection/listener.js';
+import { Listener } from '../connection/listener.js';
 import { reportToParent } from '../child/parent-report.js';
-import type { Queue } from '../queue/queue.js';
-import { register, type TaskDescriptor } from '../tasks/task-ref.js';
-import type { LinkOptions, SharedHello } from './client.js';
+import { register } from '../tasks/task-ref.js';
 import { ObjectTable } from './object-table.js';
+import { Holder } from './references.js';
 import { SharedCalls } from './shared-calls.js';
-import { type ManagerReply, type ManagerRequest, requestProblem, replyableId, type SharedRequest } from './wire.js';
-
-/** What the owner passes to the manager process (over the tree's transport: its arguments). */
-export interface ServerSettings extends LinkOptions {
-  readonly address: Address;
-  readonly authkey: Uint8Array;
-  readonly registered: Record<string, TaskDescriptor>;
-  /** The owner's working directory: task references from clients resolve only under it. */
-  readonly root: string;
-  /** The request queue of the tree's clients (null without the native addon). */
-  readonly requests: Queue<SharedRequest | SharedHello> | null;
-}
-
-/** What the manager reports to its owner once it listens. */
-export interface StartReport {
-  readonly address: Address;
-}
+import { type ManagerReply, type ManagerRequest, requestProblem, replyableId, type ServerSettings, type StartReport } from './wire.js';
 
 /** The default maxMessageSize (256 MiB), SPEC §14. */
 export const DEFAULT_MAX_MESSAGE_SIZE = 256 * 1024 * 1024;
@@ -45,6 +28,15 @@ function reply(connection: Connection, message: ManagerReply): void {
 }
 
 async function serveConnection(connection: Connection, table: ObjectTable): Promise<void> {
+  const holder = new Holder();
+  try {
+    await serveRequests(connection, table, holder);
+  } finally {
+    table.release(holder); // the client is gone: so are its references
+  }
+}
+
+async function serveRequests(connection: Connection, table: ObjectTable, holder: Holder): Promise<void> {
   for (;;) {
     let message: unknown;
     try {
@@ -62,7 +54,7 @@ async function serveConnection(connection: Connection, table: ObjectTable): Prom
     }
     const request = message as ManagerRequest;
     // Each call runs on its own: a waiting acquire() does not hold up the calls behind it.
-    table.call(request).then(
+    table.call(request, holder).then(
       (value) => reply(connection, { id: request.id, value }),
       (error: unknown) => reply(connection, { id: request.id, error }),
     );

@@ -2,27 +2,32 @@
 // queue (made by the owner, passed in the manager Process's arguments, and carried in proxy
 // records), a reply pipe per client (handed over on that queue in a hello). Nothing of this is
 // reachable from a socket: a client outside the tree calls over the socket (server.ts).
+// A reply pipe is two-way only so that the manager learns when its client is gone (closed, or
+// its process or thread ended): its references are dropped then, as a socket client's are.
 
 import type { Connection } from '../connection/connection.js';
 import type { Queue } from '../queue/queue.js';
-import type { SharedHello } from './client.js';
 import type { ObjectTable } from './object-table.js';
-import { type ManagerReply, requestProblem, replyableId, SHARED_HELLO, type SharedRequest } from './wire.js';
+import { Holder } from './references.js';
+import { type ManagerReply, requestProblem, replyableId, SHARED_HELLO, type SharedHello, type SharedMessage, type SharedRequest } from './wire.js';
 
 function isHello(message: unknown): message is SharedHello {
   return message !== null && typeof message === 'object' && (message as { hello?: unknown }).hello === SHARED_HELLO;
 }
 
 export class SharedCalls {
-  readonly #requests: Queue<SharedRequest | SharedHello>;
+  readonly #requests: Queue<SharedMessage>;
   readonly #replies = new Map<string, Connection>();
+  readonly #holders = new Map<string, Holder>();
+  #table: ObjectTable | null = null;
   #isClosed = false;
 
-  constructor(requests: Queue<SharedRequest | SharedHello>) {
+  constructor(requests: Queue<SharedMessage>) {
     this.#requests = requests;
   }
 
   async serve(table: ObjectTable): Promise<void> {
+    this.#table = table;
     for (;;) {
       try {
         this.#take(table, await this.#requests.get());
@@ -57,7 +62,7 @@ export class SharedCalls {
       return;
     }
     const request = message as SharedRequest;
-    table.call(request).then(
+    table.call(request, this.#holders.get(client)!).then(
       (value) => this.#reply(client, { id: request.id, value }),
       (error: unknown) => this.#reply(client, { id: request.id, error }),
     );
@@ -66,9 +71,20 @@ export class SharedCalls {
   #welcome(hello: SharedHello): void {
     const { client, replies } = hello;
     if (typeof client !== 'string' || typeof replies?.send !== 'function') return;
-    this.#replies.get(client)?.close();
+    if (this.#replies.has(client)) this.#forget(client);
     this.#replies.set(client, replies);
+    this.#holders.set(client, new Holder());
     this.#reply(client, { id: 0, value: 'welcome' });
+    void this.#watch(client, replies);
+  }
+
+  /** The client never sends on its reply pipe: a recv ends only when the client is gone. */
+  async #watch(client: string, replies: Connection): Promise<void> {
+    try {
+      for (;;) await replies.recv();
+    } catch {
+      if (this.#replies.get(client) === replies) this.#forget(client);
+    }
   }
 
   #reply(client: string, reply: ManagerReply): void {
@@ -87,5 +103,8 @@ export class SharedCalls {
   #forget(client: string): void {
     this.#replies.get(client)?.close();
     this.#replies.delete(client);
+    const holder = this.#holders.get(client);
+    this.#holders.delete(client);
+    if (holder) this.#table?.release(holder);
   }
 }

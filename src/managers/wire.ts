@@ -2,6 +2,13 @@
 // data (SPEC §10, §14): a socket carries no handle, so a proxy travels as its object id and a
 // function as a task descriptor, each under a marker key. The manager checks every request's
 // shape before using it: a peer that holds the authkey may still send anything.
+// Proxies, clients and the server all import this module, never each other: a process that
+// only uses proxies loads no part of the server.
+
+import type { Connection } from '../connection/connection.js';
+import type { Address } from '../connection/listener.js';
+import type { Queue } from '../queue/queue.js';
+import type { TaskDescriptor } from '../tasks/task-ref.js';
 
 /** A call: method `method` of object `target` (0: the manager itself). */
 export interface ManagerRequest {
@@ -14,6 +21,38 @@ export interface ManagerRequest {
 /** A call through the shared request queue: which client's reply pipe gets the answer. */
 export interface SharedRequest extends ManagerRequest {
   readonly client: string;
+}
+
+/** A client's first message on the shared request queue: its id and its reply pipe. */
+export interface SharedHello {
+  readonly hello: typeof SHARED_HELLO;
+  readonly client: string;
+  readonly replies: Connection;
+}
+
+/** What travels on a manager's shared request queue. */
+export type SharedMessage = SharedRequest | SharedHello;
+
+/** Limits of the socket link, passed to Client and Listener (see BaseManagerOptions). */
+export interface LinkOptions {
+  readonly handshakeTimeout?: number;
+  readonly maxMessageSize?: number;
+}
+
+/** What the owner passes to the manager process (over the tree's transport: its arguments). */
+export interface ServerSettings extends LinkOptions {
+  readonly address: Address;
+  readonly authkey: Uint8Array;
+  readonly registered: Record<string, TaskDescriptor>;
+  /** The owner's working directory: task references from clients resolve only under it. */
+  readonly root: string;
+  /** The request queue of the tree's clients (null without the native addon). */
+  readonly requests: Queue<SharedMessage> | null;
+}
+
+/** What the manager reports to its owner once it listens. */
+export interface StartReport {
+  readonly address: Address;
 }
 
 export type ManagerReply = { readonly id: number; readonly value: unknown } | { readonly id: number; readonly error: unknown };

@@ -12,4 +12,4 @@ import '../shared/shared-array.js';
 import '../shared/shareable-list.js';
 import '../connection/pipe.js';
 import '../queue/queue.js';
-import '../managers/proxy.js';
+import '../managers/proxy-record.js';
