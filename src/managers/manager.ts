@@ -18,12 +18,13 @@ import type { Event } from '../sync/event.js';
 import type { Lock } from '../sync/lock.js';
 import type { RLock } from '../sync/rlock.js';
 import type { BoundedSemaphore, Semaphore } from '../sync/semaphore.js';
+import type { ElementOf, Typecode } from '../shared/typecodes.js';
 import { type AnyFunction, describeTask, type Task, type TaskDescriptor } from '../tasks/task-ref.js';
 import { receiverRoot } from '../tasks/task-trust.js';
 import { checkInteger, checkOptionsObject, checkTimeout, invalidType, invalidValue } from '../base/validate.js';
 import { clientFor, forgetClient, type LinkOptions, type ManagerClient, type SharedHello } from './client.js';
-import type { ManagedArray, ManagedDict, ManagedList, ManagedNamespace, ManagedValue } from './managed-types.js';
-import { makeProxy, type Proxied } from './proxy.js';
+import { makeProxy } from './proxy.js';
+import type { ArrayProxy, DictKey, DictProxy, ListProxy, NamespaceProxy, Proxy, ValueProxy } from './proxy-types.js';
 import { type ServerSettings, serveManager, type StartReport } from './server.js';
 import type { SharedRequest } from './wire.js';
 
@@ -143,7 +144,7 @@ export class BaseManager {
   }
 
   /** Creates an object of type `typeid` in the manager and returns its proxy. */
-  async create<T = Record<string, unknown>>(typeid: string, ...args: unknown[]): Promise<Proxied<T>> {
+  async create<T = Record<string, unknown>>(typeid: string, ...args: unknown[]): Promise<Proxy<T>> {
     const client = this.#usable('BaseManager.create');
     const id = await client.create(typeid, args);
     return makeProxy<T>(client, id, typeid);
@@ -214,47 +215,52 @@ export interface PoolProxy {
 
 /** Python's SyncManager: a manager with dict, list, Namespace, queues, locks and the rest. */
 export class SyncManager extends BaseManager {
-  dict<K extends string | number | bigint | boolean, V>(init?: Map<K, V> | Record<string, V> | [K, V][]): Promise<Proxied<ManagedDict>> {
-    return this.create<ManagedDict>('dict', init);
+  /** A dict in the manager. Its key and value types are what you name (`dict<string, number>()`); `init` does not narrow them. */
+  dict<K extends DictKey = DictKey, V = unknown>(init?: Map<NoInfer<K>, NoInfer<V>> | Record<string, NoInfer<V>> | [NoInfer<K>, NoInfer<V>][]): Promise<DictProxy<K, V>> {
+    return this.create('dict', init) as Promise<unknown> as Promise<DictProxy<K, V>>;
   }
-  list<T>(init?: Iterable<T>): Promise<Proxied<ManagedList> & AsyncIterable<unknown>> {
-    return this.create<ManagedList>('list', init === undefined ? undefined : [...init]) as Promise<Proxied<ManagedList> & AsyncIterable<unknown>>;
+  /** A list in the manager; `for await (const item of list)` reads its items. */
+  list<T = unknown>(init?: Iterable<NoInfer<T>>): Promise<ListProxy<T>> {
+    return this.create('list', init === undefined ? undefined : [...init]) as Promise<unknown> as Promise<ListProxy<T>>;
   }
-  Namespace(init?: Record<string, unknown>): Promise<Proxied<ManagedNamespace>> {
-    return this.create<ManagedNamespace>('Namespace', init);
+  Namespace<T extends Record<string, unknown> = Record<string, unknown>>(init?: Partial<NoInfer<T>>): Promise<NamespaceProxy<T>> {
+    return this.create('Namespace', init) as Promise<unknown> as Promise<NamespaceProxy<T>>;
   }
-  Value(typecode: string, value: unknown): Promise<Proxied<ManagedValue>> {
-    return this.create<ManagedValue>('Value', typecode, value);
+  /** A value in the manager: numbers for most typecodes, bigints for `q Q l L` (the typecode is kept, not enforced, as Python's). */
+  Value<C extends Typecode>(typecode: C, value: ElementOf<C>): Promise<ValueProxy<ElementOf<C>>> {
+    return this.create('Value', typecode, value) as Promise<unknown> as Promise<ValueProxy<ElementOf<C>>>;
   }
-  Array(typecode: string, init: number[] | number): Promise<Proxied<ManagedArray>> {
-    return this.create<ManagedArray>('Array', typecode, init);
+  /** An array of fixed length in the manager: `init` is its length (zeros) or its items. */
+  Array<C extends Exclude<Typecode, 'c'>>(typecode: C, init: ElementOf<C>[] | number): Promise<ArrayProxy<ElementOf<C>>> {
+    return this.create('Array', typecode, init) as Promise<unknown> as Promise<ArrayProxy<ElementOf<C>>>;
   }
-  Queue<T = unknown>(maxsize = 0): Promise<Proxied<Queue<T>>> {
+  Queue<T = unknown>(maxsize = 0): Promise<Proxy<Queue<T>>> {
     return this.create<Queue<T>>('Queue', maxsize);
   }
-  JoinableQueue<T = unknown>(maxsize = 0): Promise<Proxied<JoinableQueue<T>>> {
+  JoinableQueue<T = unknown>(maxsize = 0): Promise<Proxy<JoinableQueue<T>>> {
     return this.create<JoinableQueue<T>>('JoinableQueue', maxsize);
   }
-  Lock(): Promise<Proxied<Lock>> {
+  Lock(): Promise<Proxy<Lock>> {
     return this.create<Lock>('Lock');
   }
-  RLock(): Promise<Proxied<RLock>> {
+  RLock(): Promise<Proxy<RLock>> {
     return this.create<RLock>('RLock');
   }
-  Semaphore(value = 1): Promise<Proxied<Semaphore>> {
+  Semaphore(value = 1): Promise<Proxy<Semaphore>> {
     return this.create<Semaphore>('Semaphore', value);
   }
-  BoundedSemaphore(value = 1): Promise<Proxied<BoundedSemaphore>> {
+  BoundedSemaphore(value = 1): Promise<Proxy<BoundedSemaphore>> {
     return this.create<BoundedSemaphore>('BoundedSemaphore', value);
   }
-  /** Python's `manager.Condition(manager.Lock())`: `lock` is a Lock or RLock proxy of this manager. */
-  Condition(lock?: Proxied<Lock> | Proxied<RLock>): Promise<Proxied<Condition>> {
+  /** Python's `manager.Condition(manager.Lock())`: `lock` is a Lock or RLock proxy of this manager (a new RLock by default). */
+  Condition(lock?: Proxy<Lock> | Proxy<RLock>): Promise<Proxy<Condition>> {
     return lock === undefined ? this.create<Condition>('Condition') : this.create<Condition>('Condition', lock);
   }
-  Event(): Promise<Proxied<Event>> {
+  Event(): Promise<Proxy<Event>> {
     return this.create<Event>('Event');
   }
-  Barrier(parties: number, options?: ManagerBarrierOptions | number): Promise<Proxied<Barrier>> {
+  /** Python's `manager.Barrier(parties, action, timeout)`; the action runs in the manager process (see ManagerBarrierOptions). */
+  Barrier(parties: number, options?: ManagerBarrierOptions | number): Promise<Proxy<Barrier>> {
     return this.create<Barrier>('Barrier', parties, options);
   }
   /**

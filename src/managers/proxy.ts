@@ -11,12 +11,11 @@ import { currentProcess } from '../process/identity.js';
 import { Queue } from '../queue/queue.js';
 import { encodeValue, registerHandleType } from '../tasks/codec.js';
 import { clientFor, type ManagerClient, type SharedHello } from './client.js';
+import type { Proxy } from './proxy-types.js';
 import { isObjectId, type SharedRequest } from './wire.js';
 
-/** What a proxy of a `T` offers: each method async; each property an async getter method. */
-export type Proxied<T> = {
-  [K in keyof T]: T[K] extends (...args: infer A) => infer R ? (...args: A) => Promise<Awaited<R>> : () => Promise<T[K]>;
-};
+/** @deprecated The former name of `Proxy<T>` (proxy-types.ts). */
+export type Proxied<T> = Proxy<T>;
 
 interface ProxyState {
   readonly client: ManagerClient;
