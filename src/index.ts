@@ -59,6 +59,7 @@ export {
   type ImapIteratorProxy,
   Manager,
   type ManagerBarrierOptions,
+  type ManagerStartOptions,
   type PoolProxy,
   SyncManager,
 } from './managers/manager.js';

@@ -20,12 +20,13 @@ import type { RLock } from '../sync/rlock.js';
 import type { BoundedSemaphore, Semaphore } from '../sync/semaphore.js';
 import type { ElementOf, Typecode } from '../shared/typecodes.js';
 import { type AnyFunction, describeTask, type Task, type TaskDescriptor } from '../tasks/task-ref.js';
+import { remoteTaskError } from '../tasks/error-codec.js';
 import { receiverRoot } from '../tasks/task-trust.js';
 import { checkInteger, checkOptionsObject, checkTimeout, invalidType, invalidValue } from '../base/validate.js';
 import { clientFor, forgetClient, type LinkOptions, type ManagerClient, type SharedHello } from './client.js';
 import { makeProxy } from './proxy.js';
 import type { ArrayProxy, DictKey, DictProxy, ListProxy, NamespaceProxy, Proxy, ValueProxy } from './proxy-types.js';
-import { type ServerSettings, serveManager, type StartReport } from './server.js';
+import { type InitializerFailure, type ServerSettings, serveManager, type StartReport } from './server.js';
 import type { SharedRequest } from './wire.js';
 
 export interface BaseManagerOptions {
@@ -52,18 +53,43 @@ function toLinkOptions(options: BaseManagerOptions): LinkOptions {
   return { ...(handshakeTimeout === undefined ? {} : { handshakeTimeout }), ...(maxMessageSize === undefined ? {} : { maxMessageSize }) };
 }
 
+/** Python's `start(initializer, initargs)`. */
+export interface ManagerStartOptions<A extends unknown[] = unknown[]> {
+  /** Run in the manager process before it serves (a registered function, a taskRef, or a self-contained inline function). */
+  initializer?: Task<(...args: A) => unknown> | null;
+  /** Arguments for `initializer` (they travel as a Process's arguments do, handles included). @default [] */
+  initArgs?: A;
+}
+
+function checkStartOptions(options: ManagerStartOptions): Pick<ServerSettings, 'initializer' | 'initArgs'> {
+  checkOptionsObject('BaseManager.start: "options"', options);
+  const { initializer, initArgs = [] } = options ?? {};
+  if (initArgs !== null && !Array.isArray(initArgs)) throw invalidType('BaseManager.start: "initArgs"', 'an array of arguments', initArgs);
+  if (initializer == null) return {};
+  return { initializer: describeTask('BaseManager.start: "initializer"', initializer), initArgs: initArgs ?? [] };
+}
+
 function isStartReport(value: unknown): value is StartReport {
   const address = (value as StartReport | null)?.address;
   return typeof address === 'string' || (typeof address === 'object' && address !== null);
 }
 
-/** The address the manager process reports on its control channel; rejects if it ends first. */
+/** The address the manager process reports on its control channel; rejects if it ends or its initializer fails first. */
 function startReport(server: Process): Promise<Address> {
-  const reported = new Promise<Address>((resolve) => {
+  const reported = new Promise<Address>((resolve, reject) => {
     server.onReport((value) => {
       if (isStartReport(value)) resolve(value.address);
+      else if (value !== null && typeof value === 'object' && 'initializerError' in value) {
+        // As a task's error: the same class and message, the manager's stack in a RemoteError cause.
+        try {
+          reject(remoteTaskError((value as InitializerFailure).initializerError));
+        } catch (malformed) {
+          reject(malformed);
+        }
+      }
     });
   });
+
   const ended = server.exited.then(() => {
     throw new InvalidStateError(`BaseManager.start: the manager process ended (exit code ${server.exitCode}) before it listened.`);
   });
@@ -114,13 +140,19 @@ export class BaseManager {
     this.#registered[typeid] = describeTask('BaseManager.register: "factory"', factory);
   }
 
-  /** Starts the manager process; it ends when this process does (even by SIGKILL) or at shutdown(). */
-  async start(): Promise<void> {
+  /**
+   * Starts the manager process; it ends when this process does (even by SIGKILL) or at shutdown().
+   * `initializer(...initArgs)` runs there first, as Python's `start(initializer, initargs)`; if it
+   * throws, start() rejects with that error (same class and message, the manager's stack as its
+   * RemoteError cause) and the manager process has ended.
+   */
+  async start<A extends unknown[] = unknown[]>(options: ManagerStartOptions<A> = {}): Promise<void> {
     if (this.#server || this.#client) throw new InvalidStateError('BaseManager.start: the manager is already started or connected.');
+    const initialization = checkStartOptions(options as ManagerStartOptions);
     // The tree's clients call through this queue (its handle travels in the manager's arguments
     // and in proxy records, never over the socket); without the addon, everyone uses the socket.
     const requests = loadNative() ? new Queue<SharedRequest | SharedHello>() : null;
-    const settings: ServerSettings = { address: this.#address, authkey: this.#authkey, registered: this.#registered, root: receiverRoot(), requests, ...this.#linkOptions };
+    const settings: ServerSettings = { address: this.#address, authkey: this.#authkey, registered: this.#registered, root: receiverRoot(), requests, ...initialization, ...this.#linkOptions };
     const server = new Process({ target: serveManager, args: [settings], daemon: true, name: 'SyncManager', context: 'process' });
     const reported = startReport(server);
     server.start();

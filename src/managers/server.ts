@@ -9,6 +9,8 @@ import type { Connection } from '../connection/connection.js';
 import { type Address, Listener } from '../connection/listener.js';
 import { reportToParent } from '../child/parent-report.js';
 import type { Queue } from '../queue/queue.js';
+import { type ErrorRecord, errorToRecord } from '../tasks/error-codec.js';
+import { resolveTask } from '../tasks/resolve-task.js';
 import { register, type TaskDescriptor } from '../tasks/task-ref.js';
 import type { LinkOptions, SharedHello } from './client.js';
 import { ObjectTable } from './object-table.js';
@@ -24,6 +26,26 @@ export interface ServerSettings extends LinkOptions {
   readonly root: string;
   /** The request queue of the tree's clients (null without the native addon). */
   readonly requests: Queue<SharedRequest | SharedHello> | null;
+  /** Run before serving (BaseManager.start's `initializer`), from the owner: resolved as the tree's own. */
+  readonly initializer?: TaskDescriptor;
+  readonly initArgs?: unknown[];
+}
+
+/** What the manager reports to its owner when its initializer throws (then it exits, before serving). */
+export interface InitializerFailure {
+  readonly initializerError: ErrorRecord;
+}
+
+/** Python's `_run_server`: the initializer runs before the server exists. */
+async function runInitializer(settings: ServerSettings): Promise<void> {
+  if (!settings.initializer) return;
+  try {
+    const initializer = await resolveTask(settings.initializer);
+    await initializer(...(settings.initArgs ?? []));
+  } catch (error) {
+    reportToParent({ initializerError: errorToRecord(error) } satisfies InitializerFailure);
+    throw error; // the manager process ends here, with its stack on stderr as Python's does
+  }
 }
 
 /** What the manager reports to its owner once it listens. */
@@ -72,6 +94,7 @@ async function serveConnection(connection: Connection, table: ObjectTable): Prom
 /** The manager process's main: listens, reports where to its owner, serves until a shutdown call. */
 export async function serveManager(settings: ServerSettings): Promise<void> {
   const { address, authkey, handshakeTimeout, maxMessageSize = DEFAULT_MAX_MESSAGE_SIZE } = settings;
+  await runInitializer(settings);
   const listener = new Listener({ address, authkey, maxMessageSize, ...(handshakeTimeout === undefined ? {} : { handshakeTimeout }) });
   await listener.listening;
   const table = new ObjectTable(settings.registered, { root: settings.root, maxBytes: maxMessageSize });
