@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { type TestContext, test } from 'node:test';
 import { BaseManager, BrokenBarrierError, KeyError, Manager, Process, SharedMemory, SyncManager, taskRef } from 'multiproc';
 import { loadNative } from '../../src/native/loader.ts';
-import { arriveAt, editEnds, failingInitializer, failWithPid, markManager, popAll, quietAction, sortCopyClear, waitUntilReady } from '../fixtures/manager-api-tasks.ts';
+import { arriveAt, editEnds, failingInitializer, markManager, popAll, quietAction, sortCopyClear, waitUntilReady } from '../fixtures/manager-api-tasks.ts';
 
 const fixtures = new URL('../fixtures/manager-api-tasks.ts', import.meta.url);
 
