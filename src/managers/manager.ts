@@ -25,7 +25,7 @@ import { receiverRoot } from '../tasks/task-trust.js';
 import { checkInteger, checkOptionsObject, checkTimeout, invalidType, invalidValue } from '../base/validate.js';
 import { clientFor, forgetClient, type LinkOptions, type ManagerClient, type SharedHello } from './client.js';
 import { makeProxy } from './proxy.js';
-import type { ArrayProxy, DictKey, DictProxy, ListProxy, NamespaceProxy, Proxy, ValueProxy } from './proxy-types.js';
+import type { ArrayProxy, DictKey, DictProxy, ListProxy, NamespaceProxy, Proxy as ProxyOf, ValueProxy } from './proxy-types.js';
 import { type InitializerFailure, type ServerSettings, serveManager, type StartReport } from './server.js';
 import type { SharedRequest } from './wire.js';
 
@@ -89,7 +89,6 @@ function startReport(server: Process): Promise<Address> {
       }
     });
   });
-
   const ended = server.exited.then(() => {
     throw new InvalidStateError(`BaseManager.start: the manager process ended (exit code ${server.exitCode}) before it listened.`);
   });
@@ -176,7 +175,7 @@ export class BaseManager {
   }
 
   /** Creates an object of type `typeid` in the manager and returns its proxy. */
-  async create<T = Record<string, unknown>>(typeid: string, ...args: unknown[]): Promise<Proxy<T>> {
+  async create<T = Record<string, unknown>>(typeid: string, ...args: unknown[]): Promise<ProxyOf<T>> {
     const client = this.#usable('BaseManager.create');
     const id = await client.create(typeid, args);
     return makeProxy<T>(client, id, typeid);
@@ -266,33 +265,33 @@ export class SyncManager extends BaseManager {
   Array<C extends Exclude<Typecode, 'c'>>(typecode: C, init: ElementOf<C>[] | number): Promise<ArrayProxy<ElementOf<C>>> {
     return this.create('Array', typecode, init) as Promise<unknown> as Promise<ArrayProxy<ElementOf<C>>>;
   }
-  Queue<T = unknown>(maxsize = 0): Promise<Proxy<Queue<T>>> {
+  Queue<T = unknown>(maxsize = 0): Promise<ProxyOf<Queue<T>>> {
     return this.create<Queue<T>>('Queue', maxsize);
   }
-  JoinableQueue<T = unknown>(maxsize = 0): Promise<Proxy<JoinableQueue<T>>> {
+  JoinableQueue<T = unknown>(maxsize = 0): Promise<ProxyOf<JoinableQueue<T>>> {
     return this.create<JoinableQueue<T>>('JoinableQueue', maxsize);
   }
-  Lock(): Promise<Proxy<Lock>> {
+  Lock(): Promise<ProxyOf<Lock>> {
     return this.create<Lock>('Lock');
   }
-  RLock(): Promise<Proxy<RLock>> {
+  RLock(): Promise<ProxyOf<RLock>> {
     return this.create<RLock>('RLock');
   }
-  Semaphore(value = 1): Promise<Proxy<Semaphore>> {
+  Semaphore(value = 1): Promise<ProxyOf<Semaphore>> {
     return this.create<Semaphore>('Semaphore', value);
   }
-  BoundedSemaphore(value = 1): Promise<Proxy<BoundedSemaphore>> {
+  BoundedSemaphore(value = 1): Promise<ProxyOf<BoundedSemaphore>> {
     return this.create<BoundedSemaphore>('BoundedSemaphore', value);
   }
   /** Python's `manager.Condition(manager.Lock())`: `lock` is a Lock or RLock proxy of this manager (a new RLock by default). */
-  Condition(lock?: Proxy<Lock> | Proxy<RLock>): Promise<Proxy<Condition>> {
+  Condition(lock?: ProxyOf<Lock> | ProxyOf<RLock>): Promise<ProxyOf<Condition>> {
     return lock === undefined ? this.create<Condition>('Condition') : this.create<Condition>('Condition', lock);
   }
-  Event(): Promise<Proxy<Event>> {
+  Event(): Promise<ProxyOf<Event>> {
     return this.create<Event>('Event');
   }
   /** Python's `manager.Barrier(parties, action, timeout)`; the action runs in the manager process (see ManagerBarrierOptions). */
-  Barrier(parties: number, options?: ManagerBarrierOptions | number): Promise<Proxy<Barrier>> {
+  Barrier(parties: number, options?: ManagerBarrierOptions | number): Promise<ProxyOf<Barrier>> {
     return this.create<Barrier>('Barrier', parties, options);
   }
   /**

@@ -11,11 +11,11 @@ import { currentProcess } from '../process/identity.js';
 import { Queue } from '../queue/queue.js';
 import { encodeValue, registerHandleType } from '../tasks/codec.js';
 import { clientFor, type ManagerClient, type SharedHello } from './client.js';
-import type { Proxy } from './proxy-types.js';
+import type { Proxy as ProxyOf } from './proxy-types.js';
 import { isObjectId, type SharedRequest } from './wire.js';
 
 /** @deprecated The former name of `Proxy<T>` (proxy-types.ts). */
-export type Proxied<T> = Proxy<T>;
+export type Proxied<T> = ProxyOf<T>;
 
 interface ProxyState {
   readonly client: ManagerClient;
