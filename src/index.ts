@@ -70,10 +70,12 @@ export {
   type ImapIteratorProxy,
   Manager,
   type ManagerBarrierOptions,
+  type ManagerStartOptions,
   type PoolProxy,
   SyncManager,
 } from './managers/manager.js';
-export type { Proxied } from './managers/proxy.js';
+export { SharedMemoryManager } from './managers/shared-memory-manager.js';
+export type { ArrayProxy, BaseProxy, DictKey, DictProxy, ListProxy, NamespaceProxy, Proxy, SortOptions, ValueProxy } from './managers/proxy-types.js';
 export { Pool } from './pool/pool.js';
 export { JoinableQueue, Queue, type QueueOptions, SimpleQueue } from './queue/queue.js';
 export type { ProgressOption } from './pool/progress.js';

@@ -6,13 +6,13 @@
 
 import { isPlainObject } from '../tasks/plain-data.js';
 
-const LIST = ['get', 'set', 'append', 'extend', 'insert', 'pop', 'remove', 'index', 'count', 'length', 'slice', 'toArray', 'sort', 'reverse'];
+const LIST = ['get', 'set', 'append', 'extend', 'insert', 'pop', 'remove', 'index', 'count', 'length', 'slice', 'toArray', 'copy', 'clear', 'sort', 'reverse'];
 const QUEUE = ['put', 'get', 'putNowait', 'getNowait', 'qsize', 'empty', 'full', 'maxsize'];
 const LOCK = ['acquire', 'release'];
 
 const BUILT_IN: Record<string, ReadonlySet<string>> = Object.fromEntries(
   Object.entries({
-    dict: ['get', 'set', 'delete', 'has', 'keys', 'values', 'items', 'size', 'update', 'pop', 'setDefault', 'clear', 'copy'],
+    dict: ['get', 'set', 'delete', 'has', 'keys', 'values', 'items', 'size', 'update', 'pop', 'setDefault', 'clear', 'copy', 'popitem'],
     list: LIST,
     Array: ['get', 'set', 'length', 'slice', 'toArray', 'index', 'count', 'sort', 'reverse', 'typecode'], // fixed length
     Namespace: ['get', 'set', 'toObject'],

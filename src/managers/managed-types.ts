@@ -3,7 +3,7 @@
 
 import { isDeepStrictEqual } from 'node:util';
 import { KeyError } from '../base/errors.js';
-import { invalidType, outOfRange } from '../base/validate.js';
+import { checkOptionsObject, invalidType, invalidValue, outOfRange } from '../base/validate.js';
 
 type DictKey = string | number | bigint | boolean;
 
@@ -89,6 +89,53 @@ export class ManagedDict {
   copy(): Map<DictKey, unknown> {
     return new Map(this.#map);
   }
+
+  /** Python's dict.popitem: removes and returns the last inserted [key, value] (LIFO). */
+  popitem(): [DictKey, unknown] {
+    let last: [DictKey, unknown] | undefined;
+    for (const entry of this.#map) last = entry; // a Map keeps insertion order, as a dict does
+    if (!last) throw new KeyError('DictProxy.popitem: the dictionary is empty.');
+    this.#map.delete(last[0]);
+    return last;
+  }
+}
+
+function sortReverse(options: unknown): boolean {
+  if (options === undefined || options === null) return false;
+  checkOptionsObject('ListProxy.sort: "options"', options);
+  const { reverse = false, ...rest } = options as { reverse?: unknown };
+  if ('key' in rest) throw invalidValue('ListProxy.sort: "key"', 'no key function', rest.key, 'A function cannot travel to the manager: read the items with toArray() and sort them here, or store them pre-keyed.');
+  if (typeof reverse !== 'boolean') throw invalidType('ListProxy.sort: "reverse"', 'a boolean', reverse);
+  return reverse;
+}
+
+/** What Python's `<` orders: numbers (booleans and bigints among them) together, strings together, arrays item by item. */
+function sortGroup(value: unknown): 'number' | 'string' | 'array' | null {
+  const kind = typeof value;
+  if (kind === 'number' || kind === 'bigint' || kind === 'boolean') return 'number';
+  if (kind === 'string') return 'string';
+  return Array.isArray(value) ? 'array' : null;
+}
+
+function compareItems(a: unknown, b: unknown): number {
+  const group = sortGroup(a);
+  if (group === null || group !== sortGroup(b)) {
+    throw invalidType('ListProxy.sort: items', 'items that compare with each other (numbers, strings or arrays of them, one kind at a time)', group === null ? a : b);
+  }
+  if (group === 'array') {
+    const [left, right] = [a as unknown[], b as unknown[]];
+    for (let index = 0; index < Math.min(left.length, right.length); index++) {
+      const order = compareItems(left[index], right[index]);
+      if (order !== 0) return order;
+    }
+    return left.length - right.length;
+  }
+  const [left, right] = group === 'number' ? [toComparable(a), toComparable(b)] : [a as string, b as string];
+  return left < right ? -1 : left > right ? 1 : 0;
+}
+
+function toComparable(value: unknown): number | bigint {
+  return typeof value === 'boolean' ? Number(value) : (value as number | bigint);
 }
 
 /** Python's list; negative indexes count from the end. */
@@ -122,7 +169,9 @@ export class ManagedList {
     this.items.push(...values);
   }
 
-  insert(index: number, value: unknown): void {
+  /** Python's list.insert: an index past either end inserts at that end, as Python clamps it. */
+  insert(index: unknown, value: unknown): void {
+    if (typeof index !== 'number' || !Number.isInteger(index)) throw invalidType('ListProxy.insert: index', 'an integer', index);
     const position = index < 0 ? Math.max(0, this.items.length + index) : Math.min(index, this.items.length);
     this.items.splice(position, 0, value);
   }
@@ -155,8 +204,22 @@ export class ManagedList {
     return [...this.items];
   }
 
-  sort(): void {
-    this.items.sort((a, b) => (a === b ? 0 : (a as number) < (b as number) ? -1 : 1));
+  /** A list copy, as Python's list.copy() through a proxy: a plain array, not a second managed list. */
+  copy(): unknown[] {
+    return [...this.items];
+  }
+
+  clear(): void {
+    this.items.length = 0;
+  }
+
+  /**
+   * Python's list.sort(reverse=...): stable, and `reverse` keeps equal items in their order (it
+   * flips the comparison, not the result). No `key`: a function cannot travel to the manager.
+   */
+  sort(options?: unknown): void {
+    const reverse = sortReverse(options);
+    this.items.sort((a, b) => (reverse ? compareItems(b, a) : compareItems(a, b)));
   }
 
   reverse(): void {
@@ -174,8 +237,10 @@ export class ManagedList {
 export class ManagedArray extends ManagedList {
   readonly #typecode: string;
 
-  constructor(typecode: string, init: Iterable<number> | number) {
-    super(typeof init === 'number' ? new Array<number>(init).fill(0) : init);
+  constructor(typecode: string, init: Iterable<number | bigint> | number) {
+    // Python's Array('q', 3) holds ints; here the 8-byte integer typecodes hold bigints, as SharedArray's do.
+    const zero = 'lLqQ'.includes(typecode) ? 0n : 0;
+    super(typeof init === 'number' ? new Array<number | bigint>(init).fill(zero) : init);
     this.#typecode = typecode;
   }
 

@@ -19,14 +19,16 @@ import type { Event } from '../sync/event.js';
 import type { Lock } from '../sync/lock.js';
 import type { RLock } from '../sync/rlock.js';
 import type { BoundedSemaphore, Semaphore } from '../sync/semaphore.js';
+import type { ElementOf, Typecode } from '../shared/typecodes.js';
 import { type AnyFunction, describeTask, type Task, type TaskDescriptor, taskRef } from '../tasks/task-ref.js';
+import { remoteTaskError } from '../tasks/error-codec.js';
 import { receiverRoot } from '../tasks/task-trust.js';
 import { checkInteger, checkOptionsObject, checkTimeout, invalidType, invalidValue } from '../base/validate.js';
 import { clientFor, forgetClient, type ManagerClient } from './client.js';
-import type { ManagedArray, ManagedDict, ManagedList, ManagedNamespace, ManagedValue } from './managed-types.js';
-import { makeProxy, type Proxied } from './proxy.js';
+import { makeProxy } from './proxy.js';
 import './proxy-record.js';
-import type { LinkOptions, ServerSettings, SharedMessage, StartReport } from './wire.js';
+import type { ArrayProxy, DictKey, DictProxy, ListProxy, NamespaceProxy, Proxy as ProxyOf, ValueProxy } from './proxy-types.js';
+import type { InitializerFailure, LinkOptions, ServerSettings, SharedMessage, StartReport } from './wire.js';
 
 /** The manager process's main, by reference: only the manager process loads the server. */
 const serveManager = taskRef<typeof import('./server.js'), 'serveManager'>(new URL('./server.js', import.meta.url), 'serveManager');
@@ -55,16 +57,40 @@ function toLinkOptions(options: BaseManagerOptions): LinkOptions {
   return { ...(handshakeTimeout === undefined ? {} : { handshakeTimeout }), ...(maxMessageSize === undefined ? {} : { maxMessageSize }) };
 }
 
+/** Python's `start(initializer, initargs)`. */
+export interface ManagerStartOptions<A extends unknown[] = unknown[]> {
+  /** Run in the manager process before it serves (a registered function, a taskRef, or a self-contained inline function). */
+  initializer?: Task<(...args: A) => unknown> | null;
+  /** Arguments for `initializer` (they travel as a Process's arguments do, handles included). @default [] */
+  initArgs?: A;
+}
+
+function checkStartOptions(options: ManagerStartOptions): Pick<ServerSettings, 'initializer' | 'initArgs'> {
+  checkOptionsObject('BaseManager.start: "options"', options);
+  const { initializer, initArgs = [] } = options ?? {};
+  if (initArgs !== null && !Array.isArray(initArgs)) throw invalidType('BaseManager.start: "initArgs"', 'an array of arguments', initArgs);
+  if (initializer == null) return {};
+  return { initializer: describeTask('BaseManager.start: "initializer"', initializer), initArgs: initArgs ?? [] };
+}
+
 function isStartReport(value: unknown): value is StartReport {
   const address = (value as StartReport | null)?.address;
   return typeof address === 'string' || (typeof address === 'object' && address !== null);
 }
 
-/** The address the manager process reports on its control channel; rejects if it ends first. */
+/** The address the manager process reports on its control channel; rejects if it ends or its initializer fails first. */
 function startReport(server: Process): Promise<Address> {
-  const reported = new Promise<Address>((resolve) => {
+  const reported = new Promise<Address>((resolve, reject) => {
     server.onReport((value) => {
       if (isStartReport(value)) resolve(value.address);
+      else if (value !== null && typeof value === 'object' && 'initializerError' in value) {
+        // As a task's error: the same class and message, the manager's stack in a RemoteError cause.
+        try {
+          reject(remoteTaskError((value as InitializerFailure).initializerError));
+        } catch (malformed) {
+          reject(malformed);
+        }
+      }
     });
   });
   const ended = server.exited.then(() => {
@@ -117,13 +143,19 @@ export class BaseManager {
     this.#registered[typeid] = describeTask('BaseManager.register: "factory"', factory);
   }
 
-  /** Starts the manager process; it ends when this process does (even by SIGKILL) or at shutdown(). */
-  async start(): Promise<void> {
+  /**
+   * Starts the manager process; it ends when this process does (even by SIGKILL) or at shutdown().
+   * `initializer(...initArgs)` runs there first, as Python's `start(initializer, initargs)`; if it
+   * throws, start() rejects with that error (same class and message, the manager's stack as its
+   * RemoteError cause) and the manager process has ended.
+   */
+  async start<A extends unknown[] = unknown[]>(options: ManagerStartOptions<A> = {}): Promise<void> {
     if (this.#server || this.#client) throw new InvalidStateError('BaseManager.start: the manager is already started or connected.');
+    const initialization = checkStartOptions(options as ManagerStartOptions);
     // The tree's clients call through this queue (its handle travels in the manager's arguments
     // and in proxy records, never over the socket); without the addon, everyone uses the socket.
     const requests = loadNative() ? new Queue<SharedMessage>() : null;
-    const settings: ServerSettings = { address: this.#address, authkey: this.#authkey, registered: this.#registered, root: receiverRoot(), requests, ...this.#linkOptions };
+    const settings: ServerSettings = { address: this.#address, authkey: this.#authkey, registered: this.#registered, root: receiverRoot(), requests, ...initialization, ...this.#linkOptions };
     const server = new Process({ target: serveManager, args: [settings], daemon: true, name: 'SyncManager', context: 'process' });
     const reported = startReport(server);
     server.start();
@@ -148,7 +180,7 @@ export class BaseManager {
   }
 
   /** Creates an object of type `typeid` in the manager and returns its proxy. */
-  async create<T = Record<string, unknown>>(typeid: string, ...args: unknown[]): Promise<Proxied<T>> {
+  async create<T = Record<string, unknown>>(typeid: string, ...args: unknown[]): Promise<ProxyOf<T>> {
     const client = this.#usable('BaseManager.create');
     const id = await client.create(typeid, args);
     return makeProxy<T>(client, id, typeid);
@@ -228,47 +260,52 @@ export interface PoolProxy extends Disposable, AsyncDisposable {
 
 /** Python's SyncManager: a manager with dict, list, Namespace, queues, locks and the rest. */
 export class SyncManager extends BaseManager {
-  dict<K extends string | number | bigint | boolean, V>(init?: Map<K, V> | Record<string, V> | [K, V][]): Promise<Proxied<ManagedDict>> {
-    return this.create<ManagedDict>('dict', init);
+  /** A dict in the manager. Its key and value types are what you name (`dict<string, number>()`); `init` does not narrow them. */
+  dict<K extends DictKey = DictKey, V = unknown>(init?: Map<NoInfer<K>, NoInfer<V>> | Record<string, NoInfer<V>> | [NoInfer<K>, NoInfer<V>][]): Promise<DictProxy<K, V>> {
+    return this.create('dict', init) as Promise<unknown> as Promise<DictProxy<K, V>>;
   }
-  list<T>(init?: Iterable<T>): Promise<Proxied<ManagedList> & AsyncIterable<unknown>> {
-    return this.create<ManagedList>('list', init === undefined ? undefined : [...init]) as Promise<Proxied<ManagedList> & AsyncIterable<unknown>>;
+  /** A list in the manager; `for await (const item of list)` reads its items. */
+  list<T = unknown>(init?: Iterable<NoInfer<T>>): Promise<ListProxy<T>> {
+    return this.create('list', init === undefined ? undefined : [...init]) as Promise<unknown> as Promise<ListProxy<T>>;
   }
-  Namespace(init?: Record<string, unknown>): Promise<Proxied<ManagedNamespace>> {
-    return this.create<ManagedNamespace>('Namespace', init);
+  Namespace<T extends Record<string, unknown> = Record<string, unknown>>(init?: Partial<NoInfer<T>>): Promise<NamespaceProxy<T>> {
+    return this.create('Namespace', init) as Promise<unknown> as Promise<NamespaceProxy<T>>;
   }
-  Value(typecode: string, value: unknown): Promise<Proxied<ManagedValue>> {
-    return this.create<ManagedValue>('Value', typecode, value);
+  /** A value in the manager: numbers for most typecodes, bigints for `q Q l L` (the typecode is kept, not enforced, as Python's). */
+  Value<C extends Typecode>(typecode: C, value: ElementOf<C>): Promise<ValueProxy<ElementOf<C>>> {
+    return this.create('Value', typecode, value) as Promise<unknown> as Promise<ValueProxy<ElementOf<C>>>;
   }
-  Array(typecode: string, init: number[] | number): Promise<Proxied<ManagedArray>> {
-    return this.create<ManagedArray>('Array', typecode, init);
+  /** An array of fixed length in the manager: `init` is its length (zeros) or its items. */
+  Array<C extends Exclude<Typecode, 'c'>>(typecode: C, init: ElementOf<C>[] | number): Promise<ArrayProxy<ElementOf<C>>> {
+    return this.create('Array', typecode, init) as Promise<unknown> as Promise<ArrayProxy<ElementOf<C>>>;
   }
-  Queue<T = unknown>(maxsize = 0): Promise<Proxied<Queue<T>>> {
+  Queue<T = unknown>(maxsize = 0): Promise<ProxyOf<Queue<T>>> {
     return this.create<Queue<T>>('Queue', maxsize);
   }
-  JoinableQueue<T = unknown>(maxsize = 0): Promise<Proxied<JoinableQueue<T>>> {
+  JoinableQueue<T = unknown>(maxsize = 0): Promise<ProxyOf<JoinableQueue<T>>> {
     return this.create<JoinableQueue<T>>('JoinableQueue', maxsize);
   }
-  Lock(): Promise<Proxied<Lock>> {
+  Lock(): Promise<ProxyOf<Lock>> {
     return this.create<Lock>('Lock');
   }
-  RLock(): Promise<Proxied<RLock>> {
+  RLock(): Promise<ProxyOf<RLock>> {
     return this.create<RLock>('RLock');
   }
-  Semaphore(value = 1): Promise<Proxied<Semaphore>> {
+  Semaphore(value = 1): Promise<ProxyOf<Semaphore>> {
     return this.create<Semaphore>('Semaphore', value);
   }
-  BoundedSemaphore(value = 1): Promise<Proxied<BoundedSemaphore>> {
+  BoundedSemaphore(value = 1): Promise<ProxyOf<BoundedSemaphore>> {
     return this.create<BoundedSemaphore>('BoundedSemaphore', value);
   }
-  /** Python's `manager.Condition(manager.Lock())`: `lock` is a Lock or RLock proxy of this manager. */
-  Condition(lock?: Proxied<Lock> | Proxied<RLock>): Promise<Proxied<Condition>> {
+  /** Python's `manager.Condition(manager.Lock())`: `lock` is a Lock or RLock proxy of this manager (a new RLock by default). */
+  Condition(lock?: ProxyOf<Lock> | ProxyOf<RLock>): Promise<ProxyOf<Condition>> {
     return lock === undefined ? this.create<Condition>('Condition') : this.create<Condition>('Condition', lock);
   }
-  Event(): Promise<Proxied<Event>> {
+  Event(): Promise<ProxyOf<Event>> {
     return this.create<Event>('Event');
   }
-  Barrier(parties: number, options?: ManagerBarrierOptions | number): Promise<Proxied<Barrier>> {
+  /** Python's `manager.Barrier(parties, action, timeout)`; the action runs in the manager process (see ManagerBarrierOptions). */
+  Barrier(parties: number, options?: ManagerBarrierOptions | number): Promise<ProxyOf<Barrier>> {
     return this.create<Barrier>('Barrier', parties, options);
   }
   /**

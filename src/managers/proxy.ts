@@ -12,12 +12,10 @@
 
 import { InvalidStateError } from '../base/errors.js';
 import type { Address } from '../connection/listener.js';
+import type { Proxy as ProxyOf } from './proxy-types.js';
 
-/** What a proxy of a `T` offers: each method async; each property an async getter method. */
-export type Proxied<T> = {
-  [K in keyof T]: T[K] extends (...args: infer A) => infer R ? (...args: A) => Promise<Awaited<R>> : () => Promise<T[K]>;
-} & Disposable &
-  AsyncDisposable;
+/** What a proxy of a `T` offers (the public name is `Proxy<T>`, proxy-types.ts). */
+export type Proxied<T> = ProxyOf<T>;
 
 /** What a proxy needs of its manager's client (client.ts), without loading it. */
 export interface ProxyClient {

@@ -8,11 +8,25 @@
 import type { Connection } from '../connection/connection.js';
 import { Listener } from '../connection/listener.js';
 import { reportToParent } from '../child/parent-report.js';
+import { errorToRecord } from '../tasks/error-codec.js';
+import { resolveTask } from '../tasks/resolve-task.js';
 import { register } from '../tasks/task-ref.js';
 import { ObjectTable } from './object-table.js';
 import { Holder } from './references.js';
 import { SharedCalls } from './shared-calls.js';
-import { type ManagerReply, type ManagerRequest, requestProblem, replyableId, type ServerSettings, type StartReport } from './wire.js';
+import { type InitializerFailure, type ManagerReply, type ManagerRequest, requestProblem, replyableId, type ServerSettings, type StartReport } from './wire.js';
+
+/** Python's `_run_server`: the initializer runs before the server exists. */
+async function runInitializer(settings: ServerSettings): Promise<void> {
+  if (!settings.initializer) return;
+  try {
+    const initializer = await resolveTask(settings.initializer);
+    await initializer(...(settings.initArgs ?? []));
+  } catch (error) {
+    reportToParent({ initializerError: errorToRecord(error) } satisfies InitializerFailure);
+    throw error; // the manager process ends here, with its stack on stderr as Python's does
+  }
+}
 
 /** The default maxMessageSize (256 MiB), SPEC §14. */
 export const DEFAULT_MAX_MESSAGE_SIZE = 256 * 1024 * 1024;
@@ -64,6 +78,7 @@ async function serveRequests(connection: Connection, table: ObjectTable, holder:
 /** The manager process's main: listens, reports where to its owner, serves until a shutdown call. */
 export async function serveManager(settings: ServerSettings): Promise<void> {
   const { address, authkey, handshakeTimeout, maxMessageSize = DEFAULT_MAX_MESSAGE_SIZE } = settings;
+  await runInitializer(settings);
   const listener = new Listener({ address, authkey, maxMessageSize, ...(handshakeTimeout === undefined ? {} : { handshakeTimeout }) });
   await listener.listening;
   const table = new ObjectTable(settings.registered, { root: settings.root, maxBytes: maxMessageSize });

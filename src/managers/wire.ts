@@ -8,6 +8,7 @@
 import type { Connection } from '../connection/connection.js';
 import type { Address } from '../connection/listener.js';
 import type { Queue } from '../queue/queue.js';
+import type { ErrorRecord } from '../tasks/error-codec.js';
 import type { TaskDescriptor } from '../tasks/task-ref.js';
 
 /** A call: method `method` of object `target` (0: the manager itself). */
@@ -48,6 +49,14 @@ export interface ServerSettings extends LinkOptions {
   readonly root: string;
   /** The request queue of the tree's clients (null without the native addon). */
   readonly requests: Queue<SharedMessage> | null;
+  /** Run before serving (BaseManager.start's `initializer`), from the owner: resolved as the tree's own. */
+  readonly initializer?: TaskDescriptor;
+  readonly initArgs?: unknown[];
+}
+
+/** What the manager reports to its owner when its initializer throws (then it exits, before serving). */
+export interface InitializerFailure {
+  readonly initializerError: ErrorRecord;
 }
 
 /** What the manager reports to its owner once it listens. */

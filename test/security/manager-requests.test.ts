@@ -94,7 +94,7 @@ test('impossible sizes are refused with RangeError before anything is allocated'
   await assert.rejects(manager.Semaphore(2 ** 40), outOfRange);
   await assert.rejects(manager.Pool(1e6), outOfRange);
   await assert.rejects(manager.Queue(-1), outOfRange);
-  await assert.rejects(manager.Array('z', 3), { name: 'TypeError' });
+  await assert.rejects(manager.Array('z' as 'i', 3), { name: 'TypeError' });
   const dict = await manager.dict();
   await dict.set('alive', true);
   assert.equal(await dict.get('alive'), true);
