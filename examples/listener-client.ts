@@ -13,7 +13,7 @@ register(import.meta.url, { client });
 
 if (isMain(import.meta.url)) {
   const listener = new Listener({ address: { host: 'localhost', port: 0 }, authkey: 'secret password' });
-  await listener.listening; // without the native addon, a TCP address is known once bound
+  await listener.listening; // needed only without the native addon: with it, the address is final at once
   const child = new Process({ target: client, args: [listener.address] });
   child.start();
 

@@ -71,7 +71,7 @@ test('examples/listener-client.ts answers an authenticated client', async () => 
 });
 
 test('examples/managers.ts counts under a managed lock from three processes', async () => {
-  assert.equal(await example('managers.ts'), "n = 3\nlog: [ 'a', 'b', 'c' ]\n");
+  assert.equal(await example('managers.ts'), "n = 3\nlog: [ 'a', 'b', 'c' ]\nobjects held: 3\n");
 });
 
 test('examples/sync.ts coordinates three workers with a Lock, an Event and a Barrier', { skip: loadNative() ? false : 'no native addon' }, async () => {
@@ -90,4 +90,8 @@ test('examples/errors.ts re-throws a task error with its remote stack, and survi
       '',
     ].join('\n'),
   );
+});
+
+test('examples/process-subclass.ts runs a registered subclass\'s run() in the child', { skip: loadNative() ? false : 'no native addon' }, async () => {
+  assert.equal(await example('process-subclass.ts'), 'hello world from Worker-1\nexit code 0\n');
 });
