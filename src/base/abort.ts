@@ -1,13 +1,26 @@
 // `{ signal }` on the waits of this API: checked as an option, and raced against a wait so that
 // aborting rejects it with signal.reason (an AbortError DOMException unless the caller gave another).
 
-import { invalidType } from './validate.js';
+import { checkOptionsObject, invalidType } from './validate.js';
+
+/** The options of a wait whose timeout is positional (`join(timeout?, { signal }?)`). */
+export interface SignalOptions {
+  /** Aborting rejects the wait with `signal.reason` and leaves nothing behind (no item taken, no message read). */
+  signal?: AbortSignal | null;
+}
 
 /** Checks a `signal` option: undefined, or an AbortSignal. */
 export function checkSignal(where: string, value: unknown): AbortSignal | undefined {
   if (value === undefined || value === null) return undefined;
   if (!(value instanceof AbortSignal)) throw invalidType(where, 'an AbortSignal', value);
   return value;
+}
+
+/** Checks a wait's `{ signal }` options object (`where`: "Process.join") and returns the signal. */
+export function signalOption(where: string, options: SignalOptions | undefined | null): AbortSignal | undefined {
+  if (options === undefined || options === null) return undefined;
+  checkOptionsObject(`${where}: "options"`, options);
+  return checkSignal(`${where}: "signal"`, options.signal);
 }
 
 /** What an aborted wait rejects with. */

@@ -8,7 +8,7 @@
 // plain data travels (SPEC §14).
 
 import { randomBytes } from 'node:crypto';
-import type { Connection } from '../connection/connection.js';
+import { type Connection, transportOf } from '../connection/connection.js';
 import { Client, type Address } from '../connection/listener.js';
 import { Pipe } from '../connection/pipe.js';
 import { SocketTransport } from '../connection/socket-transport.js';
@@ -45,7 +45,7 @@ function socketLink(connection: Connection): Link {
     send: (request) => connection.send(request),
     recv: () => connection.recv<ManagerReply>(),
     keepAlive: (keep) => {
-      const transport = connection.closed ? null : connection.transport;
+      const transport = connection.closed ? null : transportOf(connection);
       if (transport instanceof SocketTransport) transport.keepProcessAlive(keep);
     },
     close: () => connection.close(),
