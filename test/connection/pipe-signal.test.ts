@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import { type Connection, Pipe, Process } from 'multiproc';
 import { loadNative } from '../../src/native/loader.ts';
 import { sendAll } from '../fixtures/ipc-tasks.ts';
+import { abortSoon } from '../helpers/abort.ts';
 
 const skip = loadNative() ? false : 'the native addon is not built here';
 
@@ -17,12 +18,6 @@ async function childSends(end: Connection, values: unknown[]): Promise<void> {
   assert.equal(child.exitCode, 0);
 }
 
-function abortSoon(): { signal: AbortSignal; reason: Error } {
-  const controller = new AbortController();
-  const reason = new Error('stop waiting');
-  setImmediate(() => controller.abort(reason));
-  return { signal: controller.signal, reason };
-}
 
 test('an aborted recv does not eat the next message a child sends', { skip }, async (t) => {
   const [mine, theirs] = Pipe<string>();

@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import { Pool } from 'multiproc';
 import { endLater } from '../fixtures/wait-tasks.ts';
 import { forEachContext } from '../helpers/contexts.ts';
+import { abortSoon } from '../helpers/abort.ts';
 
 forEachContext((context) => {
   test('an aborted get or wait rejects with the reason; the task finishes and get() returns its result', async (t) => {
@@ -12,10 +13,8 @@ forEachContext((context) => {
     t.after(() => pool.terminate());
     const result = pool.applyAsync(endLater);
     await assert.rejects(result.get(undefined, { signal: AbortSignal.abort() }), { name: 'AbortError' });
-    const controller = new AbortController();
-    const reason = new Error('stop waiting');
-    setImmediate(() => controller.abort(reason));
-    await assert.rejects(result.wait(null, { signal: controller.signal }), (error) => error === reason);
+    const { signal, reason } = abortSoon();
+    await assert.rejects(result.wait(null, { signal }), (error) => error === reason);
     assert.equal(await result.get(), 'ended');
     await assert.rejects(result.get(0, { signal: 'no' as never }), { code: 'ERR_INVALID_ARG_TYPE', message: /AsyncResult\.get: "signal"/ });
   });

@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import { Process } from 'multiproc';
 import { spin } from '../fixtures/wait-tasks.ts';
 import { forEachContext } from '../helpers/contexts.ts';
+import { abortSoon } from '../helpers/abort.ts';
 
 forEachContext((context) => {
   test('an aborted join rejects with the reason; the child runs on and a later join sees it end', async (t) => {
@@ -15,10 +16,8 @@ forEachContext((context) => {
       await child.join();
     });
     await assert.rejects(child.join(undefined, { signal: AbortSignal.abort() }), { name: 'AbortError' });
-    const controller = new AbortController();
-    const reason = new Error('stop joining');
-    setImmediate(() => controller.abort(reason));
-    await assert.rejects(child.join(null, { signal: controller.signal }), (error) => error === reason);
+    const { signal, reason } = abortSoon();
+    await assert.rejects(child.join(null, { signal }), (error) => error === reason);
     assert.equal(child.isAlive(), true);
     child.terminate();
     await child.join(undefined, { signal: new AbortController().signal });

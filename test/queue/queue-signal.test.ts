@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import { JoinableQueue, Process, Queue, SimpleQueue } from 'multiproc';
 import { loadNative } from '../../src/native/loader.ts';
 import { putNow, takeAndFinish, takeOne } from '../fixtures/wait-tasks.ts';
+import { abortSoon } from '../helpers/abort.ts';
 
 const skip = loadNative() ? false : 'the native addon is not built here';
 
@@ -16,13 +17,6 @@ async function inChild(target: (...args: never[]) => unknown, ...args: unknown[]
   assert.equal(child.exitCode, 0);
 }
 
-/** A signal aborted with a reason of our own, once `waiting` is parked (a turn of the event loop later). */
-function abortSoon(): { signal: AbortSignal; reason: Error } {
-  const controller = new AbortController();
-  const reason = new Error('stop waiting');
-  setImmediate(() => controller.abort(reason));
-  return { signal: controller.signal, reason };
-}
 
 test('an already-aborted signal rejects get and put at once, taking and putting nothing', { skip }, async (t) => {
   const queue = new Queue<string>(1);
