@@ -24,6 +24,16 @@ export function checkWaitOptions(where: string, options: WaitOptions | undefined
   return signal;
 }
 
+/** The options of a wait whose timeout is positional (`join(timeout?, { signal }?)`). */
+export type SignalOptions = WaitOptions;
+
+/** Checks a wait's `{ signal }` options object (`where`: "Process.join") and returns the signal. */
+export function signalOption(where: string, options: SignalOptions | undefined | null): AbortSignal | undefined {
+  if (options === undefined || options === null) return undefined;
+  checkOptionsObject(`${where}: "options"`, options);
+  return checkSignal(`${where}: "signal"`, options.signal);
+}
+
 /** What an aborted wait rejects with. */
 export function abortReason(signal: AbortSignal): unknown {
   return signal.reason ?? new DOMException('This operation was aborted', 'AbortError');

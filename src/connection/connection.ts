@@ -3,6 +3,9 @@
 // clones (node:v8), never code: nothing received can execute, unlike pickle.
 
 import { BufferTooShort, EOFError, InvalidStateError } from '../base/errors.js';
+import { raceAbort, type SignalOptions, signalOption, throwIfAborted } from '../base/abort.js';
+import { Deadline } from '../base/deadline.js';
+import { holdEventLoop } from '../base/keep-alive.js';
 import { checkInteger, checkTimeout, invalidType, outOfRange } from '../base/validate.js';
 import type { Origin } from '../tasks/codec.js';
 import { decodeMessage, encodeMessage, RecordKind } from './message.js';
@@ -46,15 +49,19 @@ function toBytes(where: string, buffer: unknown): Uint8Array {
   throw invalidType(where, 'a Buffer, typed array, DataView or ArrayBuffer', buffer);
 }
 
+/** The transport under a connection, for wait() and for sending a pipe end elsewhere (package-private: not exported from the root). */
+export let transportOf: (connection: Connection<never>) => Transport;
+
 /**
- * One end of a two-way (or one-way) link to another process or thread.
+ * One end of a two-way (or one-way) link to another process or thread, carrying values of type
+ * `T` (what `send` takes and `recv` resolves to; `unknown` unless the creator says).
  *
  * @example
  * const [parentEnd, childEnd] = Pipe();
  * // child: childEnd.send({ hello: 'parent' });
  * console.log(await parentEnd.recv());
  */
-export class Connection {
+export class Connection<T = unknown> {
   #transport: Transport | null;
   readonly #readable: boolean;
   readonly #writable: boolean;
@@ -78,23 +85,27 @@ export class Connection {
     return this.#writable;
   }
 
-  /** @internal The transport, for wait() and for sending this connection elsewhere. */
-  get transport(): Transport {
-    return this.#open('Connection');
+  static {
+    transportOf = (connection) => connection.#open('Connection');
   }
 
   /** Sends a value (a structured clone: see "What can be sent"). Synchronous: it is in the pipe on return. */
-  send(obj: unknown): void {
+  send(obj: T): void {
     const transport = this.#writableTransport('Connection.send');
     const message = encodeMessage(obj, 'Connection.send: obj', transport.origin === 'peer' ? 'peer' : 'process');
     transport.write(message.kind, message.parts);
   }
 
-  /** Receives the next value; rejects with EOFError once the other end is closed and nothing is left. */
-  async recv<T = unknown>(): Promise<T> {
+  /**
+   * Receives the next value; rejects with EOFError once the other end is closed and nothing is
+   * left. Aborting `signal` rejects with its reason and reads nothing: the next message stays
+   * for the next recv.
+   */
+  async recv<R = T>(options?: SignalOptions): Promise<R> {
+    const signal = signalOption('Connection.recv', options);
     const transport = this.#readableTransport('Connection.recv');
-    const { kind, bytes } = await this.#nextRecord('Connection.recv');
-    return decodeMessage(kind, bytes, 'Connection.recv', transport.origin) as T;
+    const { kind, bytes } = await this.#nextRecord('Connection.recv', signal);
+    return decodeMessage(kind, bytes, 'Connection.recv', transport.origin) as R;
   }
 
   /** Sends `size` bytes of `buf` from `offset`, as one message, without serializing them. */
@@ -112,11 +123,12 @@ export class Connection {
 
   /**
    * Receives the next message as bytes. A message longer than `maxLength` rejects (and is
-   * dropped): Python's OSError "bad message length".
+   * dropped): Python's OSError "bad message length". Aborting `signal` reads nothing.
    */
-  async recvBytes(maxLength?: number): Promise<Uint8Array> {
-    const limit = maxLength === undefined ? undefined : checkInteger('Connection.recvBytes: "maxLength"', maxLength, 0);
-    const { bytes } = await this.#nextRecord('Connection.recvBytes', limit);
+  async recvBytes(maxLength?: number | null, options?: SignalOptions): Promise<Uint8Array> {
+    const limit = maxLength == null ? undefined : checkInteger('Connection.recvBytes: "maxLength"', maxLength, 0);
+    const signal = signalOption('Connection.recvBytes', options);
+    const { bytes } = await this.#nextRecord('Connection.recvBytes', signal, limit);
     if (limit !== undefined && bytes.byteLength > limit) {
       throw outOfRange('Connection.recvBytes', `a message of at most "maxLength" = ${limit} bytes`, `${bytes.byteLength} bytes`, 'The message was dropped.');
     }
@@ -126,12 +138,14 @@ export class Connection {
   /**
    * Receives the next message into `buf` at byte `offset`; resolves to its length. When it does
    * not fit, rejects with BufferTooShort, whose `data` holds the whole message (Python's `args[0]`).
+   * Aborting `signal` reads nothing.
    */
-  async recvBytesInto(buf: ArrayBufferView | ArrayBuffer | SharedArrayBuffer, offset = 0): Promise<number> {
+  async recvBytesInto(buf: ArrayBufferView | ArrayBuffer | SharedArrayBuffer, offset = 0, options?: SignalOptions): Promise<number> {
     const target = toBytes('Connection.recvBytesInto: "buf"', buf);
     const start = checkInteger('Connection.recvBytesInto: "offset"', offset, 0);
     if (start > target.byteLength) throw outOfRange('Connection.recvBytesInto: "offset"', `at most the buffer's length, ${target.byteLength}`, offset);
-    const { bytes } = await this.#nextRecord('Connection.recvBytesInto');
+    const signal = signalOption('Connection.recvBytesInto', options);
+    const { bytes } = await this.#nextRecord('Connection.recvBytesInto', signal);
     if (bytes.byteLength > target.byteLength - start) {
       const error = new BufferTooShort(
         `Connection.recvBytesInto: the message has ${bytes.byteLength} bytes, but "buf" has room for ${target.byteLength - start} after offset ${start}; the message is in error.data.`,
@@ -145,18 +159,13 @@ export class Connection {
 
   /**
    * True when recv() would not wait: a message is there, or the other end is closed. Waits up to
-   * `timeout` ms for one (default 0: look and return; null: wait as long as it takes).
+   * `timeout` ms for one (default 0: look and return; null: wait as long as it takes). Aborting
+   * `signal` rejects with its reason.
    */
-  async poll(timeout: number | null = 0): Promise<boolean> {
+  async poll(timeout: number | null = 0, options?: SignalOptions): Promise<boolean> {
     const timeoutMs = checkTimeout('Connection.poll: "timeout"', timeout);
-    const deadline = timeoutMs === undefined ? Number.POSITIVE_INFINITY : performance.now() + timeoutMs;
-    for (let round = 0; ; round++) {
-      const transport = this.#readableTransport('Connection.poll');
-      if (transport.peek() !== null) return true;
-      const remaining = deadline - performance.now();
-      if (remaining <= 0) return false;
-      await transport.waitForRecord(remaining === Number.POSITIVE_INFINITY ? undefined : remaining, round === 0);
-    }
+    const signal = signalOption('Connection.poll', options);
+    return this.#waitUntil('Connection.poll', signal, Deadline.after(timeoutMs), (transport) => (transport.peek() !== null ? true : null));
   }
 
   /** Closes this end here (other processes' copies stay open). Idempotent. */
@@ -193,13 +202,33 @@ export class Connection {
   /**
    * The next record; waits as long as it takes (a closed other end rejects with EOFError).
    */
-  async #nextRecord(where: string, maxBytes?: number): Promise<TransportRecord> {
-    for (let round = 0; ; round++) {
-      const transport = this.#readableTransport(where);
+  #nextRecord(where: string, signal: AbortSignal | undefined, maxBytes?: number): Promise<TransportRecord> {
+    return this.#waitUntil(where, signal, Deadline.after(undefined), (transport) => {
       const record = transport.tryRead(maxBytes);
       if (record === 'eof') throw new EOFError(`${where}: the other end of the ${transport.describe()} is closed, and every message it sent was received.`);
-      if (record !== null) return record;
-      await transport.waitForRecord(undefined, round === 0);
+      return record;
+    }) as Promise<TransportRecord>;
+  }
+
+  /**
+   * Calls `attempt` until it returns something other than null, waiting for records between
+   * tries; false once `deadline` passed. The signal is checked before every attempt, so an
+   * aborted wait takes nothing; the event loop is held open while waiting.
+   */
+  async #waitUntil<R>(where: string, signal: AbortSignal | undefined, deadline: Deadline, attempt: (transport: Transport) => R | null): Promise<R | false> {
+    let release: (() => void) | undefined;
+    try {
+      for (let round = 0; ; round++) {
+        throwIfAborted(signal);
+        const transport = this.#readableTransport(where);
+        const outcome = attempt(transport);
+        if (outcome !== null) return outcome;
+        if (deadline.passed()) return false;
+        release ??= holdEventLoop();
+        await raceAbort(transport.waitForRecord(deadline.remaining(), round === 0), signal);
+      }
+    } finally {
+      release?.();
     }
   }
 }

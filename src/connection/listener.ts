@@ -14,6 +14,7 @@ import { Admission } from './admission.js';
 import { authenticateClientSide } from './auth.js';
 import { Connection } from './connection.js';
 import { DEFAULT_MAX_MESSAGE_BYTES, MAX_FRAME_BYTES, socketTransport } from './socket-transport.js';
+import { keepAlive } from '../base/keep-alive.js';
 
 /** A TCP address (Python's `(host, port)` tuple). */
 export interface InetAddress {
@@ -303,7 +304,8 @@ export class Listener {
   async accept(): Promise<Connection> {
     if (this.#isClosed) throw this.#closedError();
     if (this.#failure !== null) throw this.#failure;
-    const { connection, from } = await this.#admission.next();
+    // Held open while waiting, whether or not the server itself keeps the loop busy.
+    const { connection, from } = await keepAlive(this.#admission.next());
     this.#lastAcceptedFrom = from;
     return connection;
   }

@@ -10,7 +10,7 @@ import { registerHandleType } from '../tasks/codec.js';
 import { describeValue, invalidType } from '../base/validate.js';
 import { isChannelName } from '../memory/segment-names.js';
 import { Channel, CHANNEL_WORDS, newChannelName } from './channel.js';
-import { Connection, type Transport, type TransportRecord } from './connection.js';
+import { Connection, type Transport, type TransportRecord, transportOf } from './connection.js';
 import { HolderTable, holderTableWords, type InFlight, isInFlight } from './holders.js';
 import { hold, letGo, noteInFlight } from './holdings.js';
 
@@ -152,13 +152,14 @@ class PipeEnd implements Transport {
   }
 }
 
-function connectionOf(transport: PipeEnd): Connection {
-  return new Connection(transport);
+function connectionOf<T>(transport: PipeEnd): Connection<T> {
+  return new Connection<T>(transport);
 }
 
 /**
  * Two connected ends: with `duplex` (the default) both send and receive; otherwise the first
- * only receives and the second only sends. Pass an end to a child as an argument.
+ * only receives and the second only sends. Pass an end to a child as an argument. `T` types
+ * what the ends carry (`Pipe<number>()`: `send(1)`, `await recv()` is a number).
  *
  * @example
  * const [parentEnd, childEnd] = Pipe();
@@ -166,12 +167,12 @@ function connectionOf(transport: PipeEnd): Connection {
  * child.start();
  * console.log(await parentEnd.recv());
  */
-export function Pipe(duplex = true): [Connection, Connection] {
+export function Pipe<T = unknown>(duplex = true): [Connection<T>, Connection<T>] {
   if (typeof duplex !== 'boolean') throw invalidType('Pipe: "duplex"', 'a boolean', duplex);
   const native = requireNative('Pipe');
   const block = allocateBlock(PIPE_WORDS);
   const shape: PipeShape = { name: newChannelName(native), duplex };
-  return [connectionOf(new PipeEnd(native, block, shape, 0, true)), connectionOf(new PipeEnd(native, block, shape, 1, true))];
+  return [connectionOf<T>(new PipeEnd(native, block, shape, 0, true)), connectionOf<T>(new PipeEnd(native, block, shape, 1, true))];
 }
 
 const RECEIVED = 'Received pipe end';
@@ -191,7 +192,7 @@ registerHandleType<Connection>({
   matches: (value): value is Connection => value instanceof Connection,
   encode: (connection, _destination, where) => {
     if (connection.closed) throw new TypeError(`${where}: a closed Connection cannot be sent.`);
-    const transport = connection.transport;
+    const transport = transportOf(connection);
     if (!(transport instanceof PipeEnd)) {
       throw new TypeError(`${where}: a socket Connection (from Listener or Client) cannot be sent to another process or thread; connect from there instead.`);
     }

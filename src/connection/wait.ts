@@ -3,25 +3,22 @@
 
 import { Process } from '../process/process.js';
 import { checkTimeout, invalidType } from '../base/validate.js';
-import { Connection } from './connection.js';
+import { Deadline } from '../base/deadline.js';
+import { holdEventLoop } from '../base/keep-alive.js';
+import { Connection, transportOf } from './connection.js';
 
 type Waitable = Connection | Process;
 
 function isReady(object: Waitable): boolean {
   if (object instanceof Process) return object.exitCode !== null;
-  return object.closed || object.transport.peek() !== null;
+  return object.closed || transportOf(object).peek() !== null;
 }
 
-/** A promise that settles when `object` may have become ready, or after `timeoutMs`. */
-function change(object: Waitable, timeoutMs: number | undefined, isFirstWait: boolean): Promise<unknown> {
-  if (object instanceof Process) {
-    const exited = object.exited;
-    if (timeoutMs === undefined) return exited;
-    let timer: NodeJS.Timeout | undefined;
-    return Promise.race([exited, new Promise((resolve) => (timer = setTimeout(resolve, timeoutMs)))]).finally(() => clearTimeout(timer));
-  }
+/** A promise that settles when `object` may have become ready, or when `deadline` passes. */
+function change(object: Waitable, deadline: Deadline, isFirstWait: boolean): Promise<unknown> {
+  if (object instanceof Process) return Promise.race([object.exited, deadline.expired()]);
   // A connection's own wait looks for a record now and then (it checks its peer is alive too).
-  return object.transport.waitForRecord(timeoutMs, isFirstWait);
+  return transportOf(object).waitForRecord(deadline.remaining(), isFirstWait);
 }
 
 /**
@@ -41,14 +38,18 @@ export async function wait<T extends Waitable>(objects: readonly T[], timeout?: 
   });
   const timeoutMs = checkTimeout('wait: "timeout"', timeout);
   if (objects.length === 0) return [];
-  const deadline = timeoutMs === undefined ? Number.POSITIVE_INFINITY : performance.now() + timeoutMs;
-  for (let round = 0; ; round++) {
-    const ready = objects.filter(isReady);
-    if (ready.length > 0) return ready;
-    const remaining = deadline - performance.now();
-    if (remaining <= 0) return [];
-    const limit = remaining === Number.POSITIVE_INFINITY ? undefined : remaining;
-    // Spinning on several channels at once would only delay the others: spin on the first wait only when alone.
-    await Promise.race(objects.map((object) => change(object, limit, round === 0 && objects.length === 1)));
+  const deadline = Deadline.after(timeoutMs);
+  // Held open while waiting: a process's exit alone (a daemon's) would not keep the loop busy.
+  const release = holdEventLoop();
+  try {
+    for (let round = 0; ; round++) {
+      const ready = objects.filter(isReady);
+      if (ready.length > 0 || deadline.passed()) return ready;
+      // Spinning on several channels at once would only delay the others: spin on the first wait only when alone.
+      await Promise.race(objects.map((object) => change(object, deadline, round === 0 && objects.length === 1)));
+    }
+  } finally {
+    deadline.stop();
+    release();
   }
 }

@@ -12,6 +12,8 @@ import type { Input, Returning } from '../pool/options.js';
 import { Pool } from '../pool/pool.js';
 import { type AnyFunction, describeTask, type Task, type TaskDescriptor } from '../tasks/task-ref.js';
 import { checkInteger, checkOptionsObject, checkTimeout, invalidType } from '../base/validate.js';
+import { Deadline } from '../base/deadline.js';
+import { keepAlive } from '../base/keep-alive.js';
 import { type CallOutcome, callCapturing } from './call-capturing.js';
 import { Future } from './future.js';
 
@@ -130,7 +132,7 @@ abstract class PoolExecutor {
       this.#pool.close();
       await this.#pool.join();
     });
-    if (wait) await closing;
+    if (wait) await keepAlive(closing);
     else closing.catch(() => {});
   }
 
@@ -279,7 +281,7 @@ abstract class PoolExecutor {
     timeoutMs: number | undefined,
     signal: AbortSignal | undefined,
   ): AsyncGenerator<unknown> {
-    const deadline = timeoutMs === undefined ? undefined : performance.now() + timeoutMs;
+    const deadline = Deadline.after(timeoutMs);
     const ahead: AsyncResult<unknown[]>[] = [];
     let isInputDone = false;
     const fill = async () => {
@@ -302,8 +304,7 @@ abstract class PoolExecutor {
         await fill();
         const next = ahead.shift();
         if (!next) return;
-        const remaining = deadline === undefined ? undefined : Math.max(0, deadline - performance.now());
-        yield* await this.#resultsOf(where, next, remaining);
+        yield* await this.#resultsOf(where, next, deadline.remaining());
       }
     } finally {
       await argumentLists.return?.();

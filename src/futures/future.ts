@@ -5,7 +5,7 @@
 import { CancelledError, InvalidStateError, TimeoutError } from '../base/errors.js';
 import { checkFunction, checkTimeout } from '../base/validate.js';
 import { Deadline } from '../base/deadline.js';
-import { holdEventLoop } from '../base/keep-alive.js';
+import { keepAlive } from '../base/keep-alive.js';
 
 type State = 'pending' | 'running' | 'cancelled' | 'finished';
 
@@ -146,12 +146,13 @@ export class Future<R = unknown> {
   async #waitUntilDone(where: string, timeout: number | null | undefined): Promise<void> {
     const timeoutMs = checkTimeout(`${where}: "timeout"`, timeout);
     if (this.done()) return;
-    if (timeoutMs === undefined) return this.settled;
     const deadline = Deadline.after(timeoutMs);
-  const release = holdEventLoop();
-    const outcome = await Promise.race([this.settled, deadline.expired().then(() => 'expired' as const)]);
-    deadline.stop();
-    release();
-    if (outcome === 'expired') throw new TimeoutError(`${where}: not done within ${timeoutMs} ms.`);
+    try {
+      // Held open while waiting: a program whose last act is `await future.result()` waits for it.
+      await keepAlive(Promise.race([this.settled, deadline.expired()]));
+    } finally {
+      deadline.stop();
+    }
+    if (!this.done()) throw new TimeoutError(`${where}: not done within ${timeoutMs} ms.`);
   }
 }

@@ -8,7 +8,7 @@
 // plain data travels (SPEC §14).
 
 import { randomBytes } from 'node:crypto';
-import type { Connection } from '../connection/connection.js';
+import { type Connection, transportOf } from '../connection/connection.js';
 import { Client, type Address } from '../connection/listener.js';
 import { Pipe } from '../connection/pipe.js';
 import { SocketTransport } from '../connection/socket-transport.js';
@@ -35,7 +35,7 @@ interface Link {
 
 function socketLink(connection: Connection): Link {
   // The socket stays open between calls but never holds the process: a call in progress does (call()).
-  const transport = connection.transport;
+  const transport = transportOf(connection);
   if (transport instanceof SocketTransport) transport.keepProcessAlive(false);
   return {
     send: (request) => connection.send(request),

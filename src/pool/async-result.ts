@@ -1,10 +1,16 @@
 // AsyncResult: Python's ApplyResult / MapResult. A handle on work in flight whose outcome can
 // be awaited with a timeout, polled with ready()/successful(), or awaited directly (thenable).
 
+import { raceAbort, type SignalOptions, signalOption, throwIfAborted } from '../base/abort.js';
+import { Deadline } from '../base/deadline.js';
 import { InvalidStateError, TimeoutError } from '../base/errors.js';
+import { keepAlive } from '../base/keep-alive.js';
 import { checkTimeout } from '../base/validate.js';
 
 type Outcome<R> = { readonly isOk: true; readonly value: R } | { readonly isOk: false; readonly error: unknown };
+
+/** @internal Settles an AsyncResult (the pool's jobs do); its first outcome wins, later ones are ignored. */
+export let settleResult: <R>(result: AsyncResult<R>, outcome: Outcome<R>) => void;
 
 /** Work in flight in a pool (returned by applyAsync, mapAsync, starmapAsync). */
 export class AsyncResult<R> implements PromiseLike<R> {
@@ -12,34 +18,26 @@ export class AsyncResult<R> implements PromiseLike<R> {
   readonly #settled: Promise<void>;
   #markSettled!: () => void;
 
-  /** @internal Created by the pool; settled by it through resolve()/reject(). */
+  static {
+    settleResult = (result, outcome) => result.#settle(outcome);
+  }
+
+  /** @internal Created by the pool; settled by it through settleResult(). */
   constructor() {
     this.#settled = new Promise((resolve) => {
       this.#markSettled = resolve;
     });
   }
 
-  /** @internal */
-  resolve(value: R): void {
-    if (this.#outcome) return;
-    this.#outcome = { isOk: true, value };
-    this.#markSettled();
-  }
-
-  /** @internal */
-  reject(error: unknown): void {
-    if (this.#outcome) return;
-    this.#outcome = { isOk: false, error };
-    this.#markSettled();
-  }
-
   /**
    * The result, once ready; rejects with the task's error, or with TimeoutError when `timeout`
-   * (ms) passes first (the work goes on: call get() again later).
+   * (ms) passes first (the work goes on: call get() again later). Aborting `signal` rejects with
+   * its reason (the work goes on too). Holds the event loop open while it waits.
    */
-  async get(timeout?: number | null): Promise<R> {
+  async get(timeout?: number | null, options?: SignalOptions): Promise<R> {
     const timeoutMs = checkTimeout('AsyncResult.get: "timeout"', timeout);
-    if (!(await this.#waitFor(timeoutMs))) {
+    const signal = signalOption('AsyncResult.get', options);
+    if (!(await this.#waitFor(timeoutMs, signal))) {
       throw new TimeoutError(`AsyncResult.get: the result was not ready within ${timeoutMs} ms.`);
     }
     const outcome = this.#outcome!;
@@ -47,9 +45,13 @@ export class AsyncResult<R> implements PromiseLike<R> {
     throw outcome.error;
   }
 
-  /** Waits until the result is ready, or `timeout` (ms) has passed. Never rejects for the task's error. */
-  async wait(timeout?: number | null): Promise<void> {
-    await this.#waitFor(checkTimeout('AsyncResult.wait: "timeout"', timeout));
+  /**
+   * Waits until the result is ready, or `timeout` (ms) has passed. Never rejects for the task's
+   * error; aborting `signal` rejects with its reason.
+   */
+  async wait(timeout?: number | null, options?: SignalOptions): Promise<void> {
+    const timeoutMs = checkTimeout('AsyncResult.wait: "timeout"', timeout);
+    await this.#waitFor(timeoutMs, signalOption('AsyncResult.wait', options));
   }
 
   /** True once the work has finished, successfully or not. */
@@ -73,20 +75,21 @@ export class AsyncResult<R> implements PromiseLike<R> {
     return this.get().then(onFulfilled, onRejected);
   }
 
-  async #waitFor(timeoutMs: number | undefined): Promise<boolean> {
+  #settle(outcome: Outcome<R>): void {
+    if (this.#outcome) return;
+    this.#outcome = outcome;
+    this.#markSettled();
+  }
+
+  /** True once settled, false when the deadline passed first; the event loop is held meanwhile. */
+  async #waitFor(timeoutMs: number | undefined, signal: AbortSignal | undefined): Promise<boolean> {
+    throwIfAborted(signal);
     if (this.#outcome) return true;
-    if (timeoutMs === undefined) {
-      await this.#settled;
-      return true;
-    }
-    let timer: NodeJS.Timeout | undefined;
-    const expired = new Promise<false>((resolve) => {
-      timer = setTimeout(resolve, timeoutMs, false);
-    });
+    const deadline = Deadline.after(timeoutMs);
     try {
-      await Promise.race([this.#settled, expired]);
+      await keepAlive(raceAbort(Promise.race([this.#settled, deadline.expired()]), signal));
     } finally {
-      clearTimeout(timer);
+      deadline.stop();
     }
     return this.#outcome !== null;
   }

@@ -4,7 +4,7 @@
 
 import type { ProgressReporter } from './progress.js';
 import type { Scheduler } from './scheduler.js';
-import type { AsyncResult } from './async-result.js';
+import { type AsyncResult, settleResult } from './async-result.js';
 import { type Job, listenForAbort, type PoolTask, type TaskOutcome } from './worker-slot.js';
 
 export interface BatchJobOptions<R> {
@@ -91,7 +91,7 @@ export class BatchJob<R> implements Job {
     if (this.#isDone) return;
     this.#finish();
     this.#options.scheduler.cancel(this, stopRunning);
-    this.#options.result.reject(error);
+    settleResult(this.#options.result, { isOk: false, error });
     const errorCallback = this.#options.errorCallback;
     if (errorCallback) {
       try {
@@ -105,7 +105,7 @@ export class BatchJob<R> implements Job {
   #succeed(): void {
     const value = (this.#options.isSingle ? this.#chunkValues[0] : concatChunks(this.#chunkValues)) as R;
     this.#finish();
-    this.#options.result.resolve(value);
+    settleResult(this.#options.result, { isOk: true, value });
     const callback = this.#options.callback;
     if (callback) {
       try {

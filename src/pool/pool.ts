@@ -6,6 +6,7 @@ import type { ContextName } from '../backends/backend.js';
 import { backendFor, checkContextName, getStartMethod } from '../backends/start-method.js';
 import { cpuCount } from '../cpu/cpu-count.js';
 import { CancelledError, InvalidStateError } from '../base/errors.js';
+import { keepAlive } from '../base/keep-alive.js';
 import { assertMayStartChildren } from '../process/identity.js';
 import { type Encoded, encodeItems } from '../tasks/codec.js';
 import { describeTask, type Task } from '../tasks/task-ref.js';
@@ -177,12 +178,12 @@ export class Pool {
     await this.#scheduler.whenAllExited();
   }
 
-  /** Waits for the workers to exit; call close() or terminate() first. */
+  /** Waits for the workers to exit; call close() or terminate() first. Holds the event loop open meanwhile. */
   async join(): Promise<void> {
     if (this.#state === 'run') {
       throw new InvalidStateError('Pool.join: the pool is still running; call close() or terminate() first.');
     }
-    await this.#scheduler.whenAllExited();
+    await keepAlive(this.#scheduler.whenAllExited());
   }
 
   /** `await using pool = new Pool()`: close() then join(), so outstanding work finishes. */

@@ -3,7 +3,9 @@
 // generator runs in flat memory; leaving the loop early drops the tasks not yet started.
 // An error from the input surfaces after the results of the items before it.
 
+import { Deadline } from '../base/deadline.js';
 import { TimeoutError } from '../base/errors.js';
+import { keepAlive } from '../base/keep-alive.js';
 import type { Encoded } from '../tasks/codec.js';
 import { checkTimeout } from '../base/validate.js';
 import type { TaskMode } from './messages.js';
@@ -81,7 +83,15 @@ export class StreamJob<R> implements Job, AsyncIterableIterator<R> {
    */
   async next(timeout?: number | null): Promise<IteratorResult<R>> {
     const timeoutMs = checkTimeout('imap iterator next: "timeout"', timeout);
-    const deadline = timeoutMs === undefined ? undefined : performance.now() + timeoutMs;
+    const deadline = Deadline.after(timeoutMs);
+    try {
+      return await this.#nextResult(deadline);
+    } finally {
+      deadline.stop();
+    }
+  }
+
+  async #nextResult(deadline: Deadline): Promise<IteratorResult<R>> {
     for (;;) {
       if (this.#valuePosition < this.#values.length) {
         return { value: this.#values[this.#valuePosition++] as R, done: false };
@@ -112,17 +122,14 @@ export class StreamJob<R> implements Job, AsyncIterableIterator<R> {
     }
   }
 
-  /** Waits for the next settle or input change; past `deadline`, rejects with TimeoutError. */
-  async #nextWake(deadline: number | undefined): Promise<void> {
-    const woken = new Promise<void>((resolve) => this.#wakers.push(resolve));
-    if (deadline === undefined) return woken;
-    let timer: NodeJS.Timeout | undefined;
-    const expired = new Promise<'expired'>((resolve) => {
-      timer = setTimeout(resolve, Math.max(0, deadline - performance.now()), 'expired');
-    });
-    const outcome = await Promise.race([woken, expired]);
-    clearTimeout(timer);
-    if (outcome === 'expired') throw new TimeoutError('imap iterator next: no result was ready within the timeout; iteration can go on.');
+  /**
+   * Waits for the next settle or input change, with the event loop held open; past `deadline`,
+   * rejects with TimeoutError.
+   */
+  async #nextWake(deadline: Deadline): Promise<void> {
+    const woken = new Promise<'woken'>((resolve) => this.#wakers.push(() => resolve('woken')));
+    const outcome = await keepAlive(Promise.race([woken, deadline.expired()]));
+    if (outcome !== 'woken') throw new TimeoutError('imap iterator next: no result was ready within the timeout; iteration can go on.');
   }
 
   /** Leaving a `for await` loop early: stop reading input, drop the tasks not yet started. */

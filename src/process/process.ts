@@ -18,6 +18,9 @@ import { checkTimeout, invalidType } from '../base/validate.js';
 import { assertMayStartChildren, currentProcess } from './identity.js';
 import { checkName, checkProcessOptions, InChild, type ProcessInChildSettings, type ProcessOptions } from './process-settings.js';
 import { type SubclassToSend, subclassToSend } from './subclass.js';
+import { raceAbort, type SignalOptions, signalOption, throwIfAborted } from '../base/abort.js';
+import { Deadline } from '../base/deadline.js';
+import { keepAlive } from '../base/keep-alive.js';
 
 export type { ProcessOptions } from './process-settings.js';
 
@@ -204,20 +207,29 @@ export class Process<A extends unknown[] = unknown[]> {
     return this.#exited;
   }
 
-  /** Waits until the child ends, or until `timeout` ms have passed (then check exitCode). */
-  async join(timeout?: number | null): Promise<void> {
+  /**
+   * Waits until the child ends, or until `timeout` ms have passed (then check exitCode). Holds
+   * the event loop open while it waits, daemon or not: a program whose last act is `await
+   * p.join()` does not end before the child. Aborting `signal` rejects with its reason.
+   */
+  async join(timeout?: number | null, options?: SignalOptions): Promise<void> {
     this.#assertNotClosed('join');
     const timeoutMs = checkTimeout('Process.join: "timeout"', timeout);
+    const signal = signalOption('Process.join', options);
     if (this.#state !== 'started') throw new InvalidStateError('Process.join: can only join a started process.');
-    if (this.#exitCode !== null) return this.#reap();
-    if (timeoutMs === undefined) {
-      await this.#exited;
-      return this.#reap();
-    }
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([this.#exited, new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
-    clearTimeout(timer);
+    throwIfAborted(signal);
+    if (this.#exitCode === null) await this.#waitForExit(Deadline.after(timeoutMs), signal);
     if (this.#exitCode !== null) this.#reap();
+  }
+
+  /** The child's exit, the deadline or the abort, whichever comes first; the loop is held meanwhile. */
+  async #waitForExit(deadline: Deadline, signal: AbortSignal | undefined): Promise<void> {
+    try {
+      // A daemon's handle is unref'd, so nothing else may keep the loop open (issue 11, bug 1).
+      await keepAlive(raceAbort(Promise.race([this.#exited, deadline.expired()]), signal));
+    } finally {
+      deadline.stop();
+    }
   }
 
   /** True from start() until the child ends (and, in the child, for the process running there). */

@@ -24,6 +24,7 @@ import {
 } from 'multiproc';
 import { helloToListener } from '../fixtures/ipc-tasks.ts';
 import { forEachContext } from '../helpers/contexts.ts';
+import { transportOf } from '../../dist/connection/connection.js';
 
 const LOOPBACK = { host: '127.0.0.1', port: 0 };
 const HANDSHAKE = 255;
@@ -399,7 +400,7 @@ describe('malformed frames', () => {
     const accepted = listener.accept();
     using client = await Client({ address: listener.address });
     using server = await accepted;
-    server.transport.write(HANDSHAKE, [Buffer.from('#CHALLENGE#')]);
+    transportOf(server).write(HANDSHAKE, [Buffer.from('#CHALLENGE#')]);
     await assert.rejects(client.recv(), { message: /authkey challenge, but this end was given no authkey/ });
   });
 });

@@ -14,6 +14,7 @@ import {
   sendViaGrandchild,
 } from '../fixtures/ipc-tasks.ts';
 import { forEachContext } from '../helpers/contexts.ts';
+import { transportOf } from '../../dist/connection/connection.js';
 
 const skip = loadNative() ? false : 'the native addon is not built here';
 
@@ -87,7 +88,7 @@ test('poll waits up to its timeout and sees messages and EOF', { skip }, async (
 
 test('a malformed message is reported on that connection and the next one still arrives', { skip }, async () => {
   const [a, b] = Pipe();
-  a.transport.write(0, [Uint8Array.of(0xff, 0x0f, 0x99)]); // not a structured clone
+  transportOf(a).write(0, [Uint8Array.of(0xff, 0x0f, 0x99)]); // not a structured clone
   await assert.rejects(b.recv(), { name: 'InvalidStateError', message: /malformed message/ });
   a.send('fine');
   assert.equal(await b.recv(), 'fine');

@@ -9,6 +9,7 @@ import { test } from 'node:test';
 import { serialize } from 'node:v8';
 import { Barrier, type Connection, Pipe, Process } from 'multiproc';
 import { encodeValue } from '../../dist/tasks/codec.js';
+import { transportOf } from '../../dist/connection/connection.js';
 import { loadNative } from '../../src/native/loader.ts';
 import { markBarrierAction, receiveBarrierAndWait, waitOnBarrier } from '../fixtures/trust-tasks.ts';
 
@@ -43,7 +44,7 @@ test('a Barrier with an inline action cannot be sent: TypeError at the send, nam
 
 /** Writes a message as a sender's codec would, skipping its checks: a forger on the tree's own transport. */
 function sendRaw(connection: Connection, value: unknown): void {
-  (connection as unknown as { transport: { write(kind: number, parts: Uint8Array[]): void } }).transport.write(RECORD_WITH_HANDLES, [serialize(value)]);
+  transportOf(connection).write(RECORD_WITH_HANDLES, [serialize(value)]);
 }
 
 function forgedActions(marker: string): unknown[] {

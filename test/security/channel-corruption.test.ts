@@ -9,6 +9,7 @@ import { type Connection, Pipe, Process, Queue } from 'multiproc';
 import { encodeValue } from '../../dist/tasks/codec.js';
 import { loadNative } from '../../src/native/loader.ts';
 import { type Outcome, reportGets } from '../fixtures/record-tasks.ts';
+import { transportOf } from '../../dist/connection/connection.js';
 
 const native = loadNative();
 const skip = native ? false : 'the native addon is not built here';
@@ -119,7 +120,7 @@ test('a chunk cut short after the child mapped it fails the child\'s get with In
 test('a pipe chunk cut short under the receiving child fails its recv with InvalidStateError, and the sender\'s next send too', { skip }, async (t) => {
   const [receiving, sending] = Pipe(false);
   const { data } = encodeValue(sending, 'end', 'process').value as { data: { name: string; copy: unknown } };
-  (sending.transport as unknown as { received(copy: unknown): void }).received(data.copy);
+  (transportOf(sending) as unknown as { received(copy: unknown): void }).received(data.copy);
   const chunk = `${data.name}-0-1`; // a one-way pipe has one channel, 0
   t.after(() => {
     receiving.close();

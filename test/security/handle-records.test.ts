@@ -11,6 +11,7 @@ import { test } from 'node:test';
 import { serialize } from 'node:v8';
 import { type Connection, Lock, Pipe, Process } from 'multiproc';
 import { RecordKind } from '../../dist/connection/message.js';
+import { transportOf } from '../../dist/connection/connection.js';
 import { encodeValue } from '../../dist/tasks/codec.js';
 import { loadNative } from '../../src/native/loader.ts';
 import { type Outcome, reportReceived } from '../fixtures/record-tasks.ts';
@@ -25,7 +26,7 @@ interface RawTransport {
 
 /** Sends a handle record as a tree member could write it: raw, past every check of send(). */
 function sendForged(end: Connection, tag: string, data: unknown): void {
-  const transport = (end as unknown as { transport: RawTransport }).transport;
+  const transport: RawTransport = transportOf(end);
   transport.write(RecordKind.ValueWithHandles, [serialize({ [HANDLE_TAG]: tag, data })]);
 }
 
