@@ -3,20 +3,12 @@
 
 import type { ParentChannel } from '../backends/backend.js';
 import type { PoolWorkerInit } from '../pool/messages.js';
-import { adoptIdentity, type InheritedIdentity } from '../process/identity.js';
-import { decodeValue, type Encoded } from '../tasks/codec.js';
-import '../tasks/handle-types.js';
+import { adoptIdentity } from '../base/identity.js';
+import { decodeValue } from '../tasks/codec.js';
+import './handle-types.js';
 import { resolveTask } from '../tasks/resolve-task.js';
-import { setReportChannel } from './parent-report.js';
-import type { TaskDescriptor } from '../tasks/task-ref.js';
-
-/** First message to a Process child. */
-export interface ProcessInit {
-  readonly role: 'process';
-  readonly identity: InheritedIdentity;
-  readonly target: TaskDescriptor;
-  readonly args: Encoded;
-}
+import { setReportChannel } from '../process/parent-report.js';
+import type { ProcessInit } from '../process/process-init.js';
 
 export type ChildInit = ProcessInit | PoolWorkerInit;
 

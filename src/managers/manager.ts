@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type { Address } from '../connection/listener.js';
 import { InvalidStateError } from '../base/errors.js';
 import { loadNative } from '../native/loader.js';
-import { currentProcess } from '../process/identity.js';
+import { currentProcess } from '../base/identity.js';
 import { Process } from '../process/process.js';
 import type { MapOptions, Returning } from '../pool/options.js';
 import type { Pool } from '../pool/pool.js';

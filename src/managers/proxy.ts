@@ -7,7 +7,7 @@
 // (client.ts); it never crosses a socket as a handle.
 
 import type { Address } from '../connection/listener.js';
-import { currentProcess } from '../process/identity.js';
+import { currentProcess } from '../base/identity.js';
 import { Queue } from '../queue/queue.js';
 import { encodeValue, registerHandleType } from '../tasks/codec.js';
 import { clientFor, type ManagerClient, type SharedHello } from './client.js';

@@ -7,7 +7,7 @@
 
 import type { Connection } from '../connection/connection.js';
 import { type Address, Listener } from '../connection/listener.js';
-import { reportToParent } from '../child/parent-report.js';
+import { reportToParent } from '../process/parent-report.js';
 import type { Queue } from '../queue/queue.js';
 import { register, type TaskDescriptor } from '../tasks/task-ref.js';
 import type { LinkOptions, SharedHello } from './client.js';

@@ -6,7 +6,7 @@ import type { ContextName } from '../backends/backend.js';
 import { backendFor, checkContextName, getStartMethod } from '../backends/start-method.js';
 import { cpuCount } from '../cpu/cpu-count.js';
 import { CancelledError, InvalidStateError } from '../base/errors.js';
-import { assertMayStartChildren } from '../process/identity.js';
+import { assertMayStartChildren } from '../base/identity.js';
 import { type Encoded, encodeItems } from '../tasks/codec.js';
 import { describeTask, type Task } from '../tasks/task-ref.js';
 import { checkInteger, checkOptionsObject, invalidType } from '../base/validate.js';

@@ -11,7 +11,7 @@
 
 import type { Backend, ChildEvents, ResourceLimits } from '../backends/backend.js';
 import { TimeoutError, WorkerLostError } from '../base/errors.js';
-import { currentProcess, nextChildIdentity } from '../process/identity.js';
+import { currentProcess, nextChildIdentity } from '../base/identity.js';
 import { decodeValue, type Encoded } from '../tasks/codec.js';
 import { type ErrorRecord, remoteTaskError } from '../tasks/error-codec.js';
 import type { TaskDescriptor } from '../tasks/task-ref.js';

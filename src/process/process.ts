@@ -3,14 +3,14 @@
 
 import type { ChildHandle, ContextName } from '../backends/backend.js';
 import { backendFor, checkContextName, getStartMethod } from '../backends/start-method.js';
-import type { ProcessInit } from '../child/child-bootstrap.js';
-import { isReportMessage } from '../child/parent-report.js';
+import type { ProcessInit } from './process-init.js';
+import { isReportMessage } from './parent-report.js';
 import { InvalidStateError } from '../base/errors.js';
 import { captureInFlight } from '../connection/holdings.js';
 import { encodeValue } from '../tasks/codec.js';
 import { type AnyFunction, describeTask, type Task, type TaskDescriptor } from '../tasks/task-ref.js';
 import { checkOptionsObject, checkTimeout, invalidType } from '../base/validate.js';
-import { assertMayStartChildren, currentProcess, nextChildIdentity } from './identity.js';
+import { assertMayStartChildren, currentProcess, nextChildIdentity } from '../base/identity.js';
 
 export interface ProcessOptions<A extends unknown[] = unknown[]> {
   /** The function to run in the child: registered, a taskRef, or self-contained (inline). */

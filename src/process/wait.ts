@@ -1,9 +1,9 @@
 // wait(): Python's multiprocessing.connection.wait, over connections (ready when a message is
 // there or the other end closed: recv() would not wait) and processes (ready once ended).
 
-import { Process } from '../process/process.js';
+import { Process } from './process.js';
 import { checkTimeout, invalidType } from '../base/validate.js';
-import { Connection } from './connection.js';
+import { Connection } from '../connection/connection.js';
 
 type Waitable = Connection | Process;
 
