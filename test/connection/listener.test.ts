@@ -27,6 +27,8 @@ import { forEachContext } from '../helpers/contexts.ts';
 
 const LOOPBACK = { host: '127.0.0.1', port: 0 };
 const HANDSHAKE = 255;
+/** A Connection's transport is internal; these tests write raw records through it. */
+type RawWriter = { transport: { write(kind: number, parts: readonly Uint8Array[]): void } };
 /** Raw bytes (Connection.sendBytes). */
 const BYTES = 2;
 
@@ -400,7 +402,7 @@ describe('malformed frames', () => {
     const accepted = listener.accept();
     using client = await Client({ address: listener.address });
     using server = await accepted;
-    server.transport.write(HANDSHAKE, [Buffer.from('#CHALLENGE#')]);
+    (server as unknown as RawWriter).transport.write(HANDSHAKE, [Buffer.from('#CHALLENGE#')]);
     await assert.rejects(client.recv(), { message: /authkey challenge, but this end was given no authkey/ });
   });
 });

@@ -119,7 +119,7 @@ test('a chunk cut short after the child mapped it fails the child\'s get with In
 test('a pipe chunk cut short under the receiving child fails its recv with InvalidStateError, and the sender\'s next send too', { skip }, async (t) => {
   const [receiving, sending] = Pipe(false);
   const { data } = encodeValue(sending, 'end', 'process').value as { data: { name: string; copy: unknown } };
-  (sending.transport as unknown as { received(copy: unknown): void }).received(data.copy);
+  (sending as unknown as { transport: { received(copy: unknown): void } }).transport.received(data.copy);
   const chunk = `${data.name}-0-1`; // a one-way pipe has one channel, 0
   t.after(() => {
     receiving.close();
