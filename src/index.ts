@@ -15,7 +15,7 @@ export {
   type ListenerOptions,
 } from './connection/listener.js';
 export { Pipe } from './connection/pipe.js';
-export { wait } from './connection/wait.js';
+export { wait } from './process/wait.js';
 export { cpuCount } from './cpu/cpu-count.js';
 export { type CpuInfo, cpuInfo } from './cpu/cpu-info.js';
 export {
@@ -79,7 +79,7 @@ export type { ArrayProxy, BaseProxy, DictKey, DictProxy, ListProxy, NamespacePro
 export { Pool } from './pool/pool.js';
 export { JoinableQueue, Queue, type QueueOptions, SimpleQueue } from './queue/queue.js';
 export type { ProgressOption } from './pool/progress.js';
-export { currentProcess, type ProcessInfo, parentProcess } from './process/identity.js';
+export { currentProcess, type ProcessInfo, parentProcess } from './base/identity.js';
 export { isMain } from './process/is-main.js';
 export { activeChildren, Process, type ProcessOptions } from './process/process.js';
 export { type ShareableItem, ShareableList, type ShareableListOptions } from './shared/shareable-list.js';

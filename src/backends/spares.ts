@@ -4,6 +4,7 @@
 // SPARE_IDLE_MS without work, so an idle program holds none.
 
 import type { ChildEvents, ChildHandle, ResourceLimits, StartOptions } from './backend.js';
+import { IdleChildren } from './idle-children.js';
 
 export const SPARE_IDLE_MS = 2000;
 const MAX_SPARES = 8;
@@ -18,8 +19,7 @@ export interface Spare<Handle> {
 
 export class SpareKeeper<Handle> {
   readonly #boot: (onExit: () => void) => Spare<Handle>;
-  readonly #ready: Spare<Handle>[] = [];
-  readonly #idleTimers = new Map<Spare<Handle>, NodeJS.Timeout>();
+  readonly #ready = new IdleChildren<Spare<Handle>>(SPARE_IDLE_MS);
   #target = 0;
   #burst = 0;
   #isBurstOpen = false;
@@ -32,13 +32,7 @@ export class SpareKeeper<Handle> {
   /** A warm child for this start, or undefined (then the caller boots one itself). */
   take(): Handle | undefined {
     this.#countStart();
-    while (this.#ready.length > 0) {
-      const spare = this.#ready.shift()!;
-      clearTimeout(this.#idleTimers.get(spare));
-      this.#idleTimers.delete(spare);
-      if (spare.isAlive()) return spare.handle;
-    }
-    return undefined;
+    return this.#ready.take((spare) => spare.isAlive())?.handle;
   }
 
   /** Starts in one macrotask form a burst; the spares kept match the largest recent burst. */
@@ -55,26 +49,15 @@ export class SpareKeeper<Handle> {
   }
 
   #replenish(): void {
-    while (this.#ready.length < this.#target) {
-      const spare: Spare<Handle> = this.#boot(() => this.#forget(spare));
+    while (this.#ready.size < this.#target) {
+      const spare: Spare<Handle> = this.#boot(() => this.#ready.remove(spare));
       // Idle spares are ended by the parent, never by themselves, so a spare that take() returns
       // cannot be exiting at that moment.
-      const timer = setTimeout(() => {
-        this.#forget(spare);
+      this.#ready.add(spare, () => {
         this.#target = 0; // the program no longer starts children often
         spare.dispose();
-      }, SPARE_IDLE_MS);
-      timer.unref();
-      this.#idleTimers.set(spare, timer);
-      this.#ready.push(spare);
+      });
     }
-  }
-
-  #forget(spare: Spare<Handle>): void {
-    clearTimeout(this.#idleTimers.get(spare));
-    this.#idleTimers.delete(spare);
-    const index = this.#ready.indexOf(spare);
-    if (index >= 0) this.#ready.splice(index, 1);
   }
 }
 

@@ -4,24 +4,12 @@
 import type { ParentChannel } from '../backends/backend.js';
 import { adoptLogLevel } from '../base/log.js';
 import type { PoolWorkerInit } from '../pool/messages.js';
-import { adoptIdentity, type InheritedIdentity } from '../process/identity.js';
+import { adoptIdentity, type InheritedIdentity } from '../base/identity.js';
 import type { Encoded } from '../tasks/codec.js';
 import '../tasks/handle-types.js';
 import type { RegisteredName, TaskDescriptor } from '../tasks/task-ref.js';
 import { runProcess } from './run-process.js';
-
-/** First message to a Process child. */
-export interface ProcessInit {
-  readonly role: 'process';
-  readonly identity: InheritedIdentity;
-  /** What the base run() calls; null when the Process has no target. */
-  readonly target: TaskDescriptor | null;
-  readonly args: Encoded;
-  /** The registered Process subclass to rebuild; null for a plain Process. */
-  readonly subclass: RegisteredName | null;
-  /** The subclass instance's own enumerable fields (an object); null for a plain Process. */
-  readonly fields: Encoded | null;
-}
+import type { ProcessInit } from '../process/process-init.js';
 
 export type ChildInit = ProcessInit | PoolWorkerInit;
 

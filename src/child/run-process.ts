@@ -9,9 +9,9 @@ import { PRIVATE_FIELDS_IN_CHILD } from '../process/subclass.js';
 import { decodeValue } from '../tasks/codec.js';
 import { importTaskModule, resolveTask } from '../tasks/resolve-task.js';
 import { type AnyClass, type RegisteredName, registeredClass } from '../tasks/task-ref.js';
-import type { ProcessInit } from './child-bootstrap.js';
-import { currentDestination } from './destination.js';
-import { setReportChannel } from './parent-report.js';
+import type { ProcessInit } from '../process/process-init.js';
+import { currentDestination } from '../tasks/destination.js';
+import { setReportChannel } from '../process/parent-report.js';
 
 export async function runProcess(channel: ParentChannel, init: ProcessInit): Promise<void> {
   channel.onClose(() => process.exit(1)); // the parent died: do not outlive it

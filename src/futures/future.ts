@@ -80,8 +80,8 @@ export class Future<R = unknown> {
   }
 
   /**
-   * @internal Python's set_running_or_notify_cancel: false when the future was cancelled (do not
-   * run the call), true when it is now running.
+   * Python's set_running_or_notify_cancel, for executor implementations and tests: false when
+   * the future was cancelled (do not run the call), true when it is now running.
    */
   setRunningOrNotifyCancel(): boolean {
     if (this.#state === 'cancelled') return false;
@@ -90,14 +90,14 @@ export class Future<R = unknown> {
     return true;
   }
 
-  /** @internal */
+  /** Python's set_result, for executor implementations and tests: the future is done with `value`. */
   setResult(value: R): void {
     this.#finish('Future.setResult');
     this.#value = value;
     this.#settle();
   }
 
-  /** @internal */
+  /** Python's set_exception, for executor implementations and tests: the future is done with `error`. */
   setException(error: Error): void {
     this.#finish('Future.setException');
     this.#error = error;

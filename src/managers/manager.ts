@@ -7,8 +7,9 @@ import { getLogger } from '../base/log.js';
 import { randomBytes } from 'node:crypto';
 import type { Address } from '../connection/listener.js';
 import { InvalidStateError } from '../base/errors.js';
+import { keepAlive, whileKeptAlive } from '../base/keep-alive.js';
 import { loadNative } from '../native/loader.js';
-import { currentProcess } from '../process/identity.js';
+import { currentProcess } from '../base/identity.js';
 import { Process } from '../process/process.js';
 import type { MapOptions, Returning } from '../pool/options.js';
 import type { Pool } from '../pool/pool.js';
@@ -97,8 +98,7 @@ function startReport(server: Process): Promise<Address> {
     throw new InvalidStateError(`BaseManager.start: the manager process ended (exit code ${server.exitCode}) before it listened.`);
   });
   // The manager is a daemon child, which does not keep this process alive: wait for it here.
-  const keepAlive = setInterval(() => {}, 2 ** 30);
-  return Promise.race([reported, ended]).finally(() => clearInterval(keepAlive));
+  return keepAlive(Promise.race([reported, ended]));
 }
 
 /**
@@ -203,12 +203,7 @@ export class BaseManager {
     await client.call(0, 'shutdown', []).catch(() => {}); // it may be gone already
     forgetClient(this.#address);
     // The manager is a daemon child, which does not keep this process alive: wait for it here.
-    const keepAlive = setInterval(() => {}, 2 ** 30);
-    try {
-      await this.#server?.join();
-    } finally {
-      clearInterval(keepAlive);
-    }
+    await whileKeptAlive(async () => this.#server?.join());
     this.#server = null;
   }
 

@@ -7,7 +7,7 @@
 
 import type { Connection } from '../connection/connection.js';
 import { Listener } from '../connection/listener.js';
-import { reportToParent } from '../child/parent-report.js';
+import { reportToParent } from '../process/parent-report.js';
 import { errorToRecord } from '../tasks/error-codec.js';
 import { resolveTask } from '../tasks/resolve-task.js';
 import { register } from '../tasks/task-ref.js';

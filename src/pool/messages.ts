@@ -2,7 +2,7 @@
 // results travel in batches as flat arrays: one message carries many small tasks, each
 // keeping its own result and error (per-message cost is what limits small tasks).
 
-import type { InheritedIdentity } from '../process/identity.js';
+import type { InheritedIdentity } from '../base/identity.js';
 import type { Encoded } from '../tasks/codec.js';
 import type { ErrorRecord } from '../tasks/error-codec.js';
 import type { TaskDescriptor } from '../tasks/task-ref.js';

@@ -7,7 +7,7 @@ import { backendFor, checkContextName, getStartMethod } from '../backends/start-
 import { cpuCount } from '../cpu/cpu-count.js';
 import { CancelledError, InvalidStateError } from '../base/errors.js';
 import { keepAlive } from '../base/keep-alive.js';
-import { assertMayStartChildren } from '../process/identity.js';
+import { assertMayStartChildren } from '../base/identity.js';
 import { type Encoded, encodeItems } from '../tasks/codec.js';
 import { describeTask, type Task } from '../tasks/task-ref.js';
 import { checkInteger, checkOptionsObject, invalidType } from '../base/validate.js';

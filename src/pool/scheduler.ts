@@ -12,7 +12,7 @@
 import { getLogger } from '../base/log.js';
 import type { Backend, ChildEvents, ResourceLimits } from '../backends/backend.js';
 import { TimeoutError, WorkerLostError } from '../base/errors.js';
-import { currentProcess, nextChildIdentity } from '../process/identity.js';
+import { currentProcess, nextChildIdentity } from '../base/identity.js';
 import { decodeValue, type Encoded } from '../tasks/codec.js';
 import { type ErrorRecord, remoteTaskError } from '../tasks/error-codec.js';
 import type { TaskDescriptor } from '../tasks/task-ref.js';
@@ -60,7 +60,7 @@ export class Scheduler {
   }
 
   get workerPids(): number[] {
-    return [...this.#workers].filter((slot) => slot.stopReason === null).map((slot) => slot.handle.pid);
+    return [...this.#workers].filter((slot) => !slot.isLeaving).map((slot) => slot.pid);
   }
 
   /** A small number standing for a function; workers receive its descriptor once. */
@@ -86,7 +86,7 @@ export class Scheduler {
     this.#exclusiveQueue = this.#exclusiveQueue.filter((task) => task.job !== job);
     if (stopRunning) {
       for (const slot of this.#workers) {
-        if (slot.isExclusive && [...slot.inFlight.values()].some((task) => task.job === job)) slot.stop('cancel');
+        if (slot.isRunningExclusive(job)) slot.stop('cancel');
       }
     }
     this.#updateKeepAlive();
@@ -137,7 +137,7 @@ export class Scheduler {
     if (this.#queuedCount > 0) {
       const slots = [...this.#workers].filter((slot) => slot.acceptsWork);
       slots.sort((a, b) => a.estimatedMs - b.estimatedMs);
-      for (const slot of slots) if (slot.inFlight.size === 0) this.#sendExclusive(slot);
+      for (const slot of slots) if (slot.heldCount === 0) this.#sendExclusive(slot);
       const eligible = slots.filter((slot) => slot.acceptsWork);
       for (let index = 0; index < eligible.length; index++) {
         const share = Math.ceil((this.#queue.length - this.#queueHead) / (eligible.length - index));
@@ -151,13 +151,8 @@ export class Scheduler {
   #sendExclusive(slot: WorkerSlot): void {
     const task = this.#exclusiveQueue.shift();
     if (!task) return;
-    slot.isExclusive = true;
+    slot.beginExclusive(task.job.taskTimeoutMs, () => this.#timeOut(slot, task));
     this.#send(slot, [task]);
-    const timeoutMs = task.job.taskTimeoutMs;
-    if (timeoutMs !== undefined) {
-      slot.timeoutTimer = setTimeout(() => this.#timeOut(slot, task), timeoutMs);
-      slot.timeoutTimer.unref();
-    }
   }
 
   #timeOut(slot: WorkerSlot, task: PoolTask): void {
@@ -175,8 +170,8 @@ export class Scheduler {
   #canTake(slot: WorkerSlot, task: PoolTask): boolean {
     const max = this.#options.maxTasksPerChild;
     if (max !== undefined && slot.tasksAssigned >= max) return false;
-    if (slot.inFlight.size === 0) return true;
-    return slot.inFlight.size < MAX_TASKS_PER_MESSAGE && slot.estimatedMs + task.estimatedMs <= BATCH_TARGET_MS;
+    if (slot.heldCount === 0) return true;
+    return slot.heldCount < MAX_TASKS_PER_MESSAGE && slot.estimatedMs + task.estimatedMs <= BATCH_TARGET_MS;
   }
 
   #sendBatch(slot: WorkerSlot, share: number): void {
@@ -201,22 +196,21 @@ export class Scheduler {
     for (const task of tasks) {
       if (!isHeld) slot.hold(task);
       const functionId = task.job.functionId;
-      if (!slot.knownFunctions.has(functionId)) {
-        slot.knownFunctions.add(functionId);
+      if (slot.learnsFunction(functionId)) {
         functions.push([functionId, this.#catalog.descriptor(functionId)]);
       }
       fields.push(task.id, functionId, task.mode, task.payload.value, task.payload.hasHandles);
     }
     const max = this.#options.maxTasksPerChild;
-    if (max !== undefined && slot.tasksAssigned >= max) slot.isRetiring = true;
-    slot.handle.send({ type: 'run', functions, tasks: fields } satisfies ToWorker);
+    if (max !== undefined && slot.tasksAssigned >= max) slot.markRetiring();
+    slot.send({ type: 'run', functions, tasks: fields } satisfies ToWorker);
   }
 
   #ensureWorkers(): void {
     if (!this.#isAccepting && this.#queuedCount === 0) return;
     if (this.#failedStarts >= MAX_FAILED_STARTS) return;
     let active = 0;
-    for (const slot of this.#workers) if (!slot.isRetiring && slot.stopReason === null) active++;
+    for (const slot of this.#workers) if (slot.isActive) active++;
     for (; active < this.#options.processes; active++) this.#startWorker();
   }
 
@@ -229,8 +223,7 @@ export class Scheduler {
   #startWorker(): void {
     const parked = this.#isReusable ? takeParkedWorker(this.#options.backend.name) : undefined;
     if (parked) {
-      const slot: WorkerSlot = new WorkerSlot(parked);
-      slot.hasStarted = true;
+      const slot: WorkerSlot = new WorkerSlot(parked, true);
       parked.rebind(this.#eventsFor(() => slot));
       if (this.#isKeptAlive) parked.ref();
       this.#workers.add(slot);
@@ -263,7 +256,7 @@ export class Scheduler {
   }
 
   #onMessage(slot: WorkerSlot, message: FromWorker): void {
-    slot.hasStarted = true;
+    slot.markStarted();
     if (message.type === 'results') this.#onResults(slot, message.results);
     else if (message.type === 'init-failed') this.#onInitFailed(slot, message.error);
     else this.#failedStarts = 0;
@@ -286,13 +279,13 @@ export class Scheduler {
   #onInitFailed(slot: WorkerSlot, record: ErrorRecord): void {
     // Python would respawn the worker forever; here the work waiting for it fails instead.
     const error = remoteTaskError(record);
-    slot.stopReason = 'retire'; // it exits by itself: no more work for it
+    slot.retire(false); // it exits by itself: no more work for it
     this.#failedStarts = MAX_FAILED_STARTS;
     const queued = [...this.#queue.slice(this.#queueHead), ...this.#exclusiveQueue];
     this.#queue = [];
     this.#queueHead = 0;
     this.#exclusiveQueue = [];
-    for (const task of [...slot.inFlight.values(), ...queued]) {
+    for (const task of [...slot.heldTasks(), ...queued]) {
       slot.release(task.id);
       task.job.settle(task, { isOk: false, error });
     }
@@ -300,14 +293,12 @@ export class Scheduler {
 
   #onExit(slot: WorkerSlot, exitCode: number, detail: string | undefined): void {
     this.#workers.delete(slot);
-    clearTimeout(slot.timeoutTimer);
-    if (!slot.hasStarted && slot.stopReason === null) this.#failedStarts += 1;
-    const held = [...slot.inFlight.values()];
-    slot.inFlight.clear();
-    getLogger()[held.length > 0 ? 'warn' : slot.stopReason === null ? 'info' : 'debug'](`pool worker ${slot.handle.pid} exited with code ${exitCode}${detail ? ` (${detail})` : ''}${held.length > 0 ? `; ${held.length} task${held.length === 1 ? '' : 's'} lost` : ''}`);
+    if (!slot.hasStarted && !slot.isLeaving) this.#failedStarts += 1;
+    const held = slot.takeHeldOnExit();
+    getLogger()[held.length > 0 ? 'warn' : slot.isLeaving ? 'debug' : 'info'](`pool worker ${slot.pid} exited with code ${exitCode}${detail ? ` (${detail})` : ''}${held.length > 0 ? `; ${held.length} task${held.length === 1 ? '' : 's'} lost` : ''}`);
     for (const task of held) {
       const error = new WorkerLostError(
-        `Pool: the worker (pid ${slot.handle.pid}) holding this task ${describeExit(exitCode, detail)} before the ` +
+        `Pool: the worker (pid ${slot.pid}) holding this task ${describeExit(exitCode, detail)} before the ` +
           'task finished. The pool replaced the worker; the task was not retried.',
       );
       task.job.settle(task, { isOk: false, error });
@@ -332,34 +323,29 @@ export class Scheduler {
   #retireIdleWorkers(): void {
     const isDraining = !this.#isAccepting && this.#queuedCount === 0;
     for (const slot of this.#workers) {
-      if (slot.inFlight.size > 0 || slot.stopReason !== null) continue;
+      if (slot.heldCount > 0 || slot.isLeaving) continue;
       // A reusable pool has no initializer: a worker still booting is as good to park as a started one.
       if (isDraining && this.#isReusable) {
         this.#park(slot);
       } else if (slot.isRetiring || isDraining) {
-        slot.stopReason = 'retire';
-        slot.handle.send({ type: 'exit' } satisfies ToWorker);
+        slot.retire(true);
       }
     }
   }
 
   /** Hands an idle worker of a closing pool to the park, for the next pool to adopt. */
   #park(slot: WorkerSlot): void {
-    slot.stopReason = 'retire';
     this.#workers.delete(slot);
-    parkWorker(this.#options.backend.name, slot.handle);
+    parkWorker(this.#options.backend.name, slot.handOver());
     if (this.#workers.size === 0) for (const resolve of this.#exitWaiters.splice(0)) resolve();
   }
 
   /** Workers keep the parent alive only while they hold work or someone awaits their exit. */
   #updateKeepAlive(): void {
     let hasWork = this.#queuedCount > 0 || this.#joinWaiters > 0;
-    for (const slot of this.#workers) if (slot.inFlight.size > 0) hasWork = true;
+    for (const slot of this.#workers) if (slot.heldCount > 0) hasWork = true;
     if (hasWork === this.#isKeptAlive) return;
     this.#isKeptAlive = hasWork;
-    for (const slot of this.#workers) {
-      if (hasWork) slot.handle.ref();
-      else slot.handle.unref();
-    }
+    for (const slot of this.#workers) slot.keepParentAlive(hasWork);
   }
 }

@@ -3,7 +3,7 @@
 // while it does not, so small tasks share messages and long ones stream their results.
 
 import type { ParentChannel } from '../backends/backend.js';
-import { currentDestination } from '../child/destination.js';
+import { currentDestination } from '../tasks/destination.js';
 import { decodeValue, encodeValue } from '../tasks/codec.js';
 import { errorToRecord } from '../tasks/error-codec.js';
 import { resolveTask } from '../tasks/resolve-task.js';

@@ -4,41 +4,26 @@
 // adopts them instead of starting new ones. Parked workers never keep the program alive.
 
 import type { ChildHandle, ContextName } from '../backends/backend.js';
+import { IdleChildren } from '../backends/idle-children.js';
 import type { ToWorker } from './messages.js';
 
 const PARK_IDLE_MS = 2000;
 
-interface Parked {
-  readonly handle: ChildHandle;
-  readonly timer: NodeJS.Timeout;
-}
-
-const parked: Record<ContextName, Parked[]> = { process: [], thread: [] };
-
-function remove(context: ContextName, handle: ChildHandle): Parked | undefined {
-  const list = parked[context];
-  const index = list.findIndex((entry) => entry.handle === handle);
-  if (index < 0) return undefined;
-  const [entry] = list.splice(index, 1);
-  clearTimeout(entry.timer);
-  return entry;
-}
+// Not the backends' spares: those are children before their first role, for Process starts;
+// these are pool workers already, which only another pool can use.
+const parked: Record<ContextName, IdleChildren<ChildHandle>> = {
+  process: new IdleChildren(PARK_IDLE_MS),
+  thread: new IdleChildren(PARK_IDLE_MS),
+};
 
 /** Keeps an idle worker warm for the next pool; it exits after PARK_IDLE_MS unused. */
 export function parkWorker(context: ContextName, handle: ChildHandle): void {
   handle.unref();
-  handle.rebind({ message: () => {}, exit: () => remove(context, handle) });
-  const timer = setTimeout(() => {
-    if (remove(context, handle)) handle.send({ type: 'exit' } satisfies ToWorker);
-  }, PARK_IDLE_MS);
-  timer.unref();
-  parked[context].push({ handle, timer });
+  handle.rebind({ message: () => {}, exit: () => parked[context].remove(handle) });
+  parked[context].add(handle, () => handle.send({ type: 'exit' } satisfies ToWorker));
 }
 
 /** A parked worker of this context, or undefined. The caller rebinds its events. */
 export function takeParkedWorker(context: ContextName): ChildHandle | undefined {
-  const entry = parked[context].pop();
-  if (!entry) return undefined;
-  clearTimeout(entry.timer);
-  return entry.handle;
+  return parked[context].take();
 }

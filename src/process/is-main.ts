@@ -5,7 +5,7 @@ import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { isMainThread } from 'node:worker_threads';
 import { invalidType } from '../base/validate.js';
-import { isMultiprocChild } from './identity.js';
+import { isMultiprocChild } from '../base/identity.js';
 
 function realPath(path: string): string {
   try {

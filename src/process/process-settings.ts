@@ -6,7 +6,7 @@ import { checkContextName, getStartMethod, type StartMethod } from '../backends/
 import { checkAuthkey } from '../base/authkey.js';
 import { checkOptionsObject, invalidType } from '../base/validate.js';
 import { type AnyClass, type AnyFunction, describeTask, type Task, type TaskDescriptor } from '../tasks/task-ref.js';
-import { currentProcess, nextChildIdentity } from './identity.js';
+import { currentProcess, nextChildIdentity } from '../base/identity.js';
 
 export interface ProcessOptions<A extends unknown[] = unknown[]> {
   /**

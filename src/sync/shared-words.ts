@@ -53,6 +53,7 @@ export function isAdoption(adoption: Adoption | undefined): adoption is Adoption
 
 /** A synchronization object: its words, and the settings needed to rebuild it elsewhere. */
 export interface SharedWords {
+  /** @internal Internal like each class's own, so the published classes still implement this. */
   readonly sharedBlock: SharedBlock;
 }
 

@@ -1,9 +1,9 @@
 // The child's side of task references: imports a task's module (once), or compiles an inline
 // function's source (once per worker), and explains a ReferenceError from an inline function.
-// While a task module is being imported, the process is "bootstrapping" (see process/identity.ts).
+// While a task module is being imported, the process is "bootstrapping" (see base/identity.ts).
 
 import { invalidValue } from '../base/validate.js';
-import { enterBootstrap, leaveBootstrap } from '../process/identity.js';
+import { enterBootstrap, leaveBootstrap } from '../base/identity.js';
 import { type AnyFunction, registeredFunction, type TaskDescriptor } from './task-ref.js';
 import { checkModuleUnderRoot } from './task-trust.js';
 

@@ -83,18 +83,19 @@ test('Event.wait rejects with the reason when aborted, and later waits still wor
 });
 
 test('Condition.wait and waitFor reject with the reason when aborted, and the lock is held again', async () => {
-  const condition = new Condition();
+  const lock = new RLock();
+  const condition = new Condition(lock);
   await condition.acquire();
   const { controller, reason } = aborter();
   const waiting = condition.wait(undefined, { signal: controller.signal });
   controller.abort(reason);
   await assert.rejects(waiting, (error) => error === reason);
-  assert.equal((condition.lock as RLock).isMine(), true, 'wait() takes the lock back before it rejects, as Python does');
+  assert.equal(lock.isMine(), true, 'wait() takes the lock back before it rejects, as Python does');
   const second = aborter();
   const waitingFor = condition.waitFor(() => false, undefined, { signal: second.controller.signal });
   second.controller.abort(second.reason);
   await assert.rejects(waitingFor, (error) => error === second.reason);
-  assert.equal((condition.lock as RLock).isMine(), true);
+  assert.equal(lock.isMine(), true);
   condition.notify(); // needs the lock: it is held
   condition.release();
 });

@@ -2,7 +2,7 @@
 // parent can share SharedArrayBuffers, a process's parent cannot.
 
 import { isMainThread } from 'node:worker_threads';
-import type { Destination } from '../tasks/codec.js';
+import type { Destination } from './codec.js';
 
 let destination: Destination | undefined;
 

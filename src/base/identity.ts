@@ -1,6 +1,6 @@
 // Who this process (or worker thread) is, in Python's terms: its name, daemon flag, authkey,
 // its parent, and whether it is still importing task modules ("bootstrapping"). The child
-// runtime (child/child-runtime.ts) fills it in from what the parent sent.
+// runtime (child/child-bootstrap.ts) fills it in from what the parent sent.
 
 import { randomBytes } from 'node:crypto';
 import { InvalidStateError } from '../base/errors.js';

@@ -1,11 +1,11 @@
 // wait(): Python's multiprocessing.connection.wait, over connections (ready when a message is
 // there or the other end closed: recv() would not wait) and processes (ready once ended).
 
-import { Process } from '../process/process.js';
+import { Process } from './process.js';
 import { checkTimeout, invalidType } from '../base/validate.js';
 import { Deadline } from '../base/deadline.js';
 import { holdEventLoop } from '../base/keep-alive.js';
-import { Connection, transportOf } from './connection.js';
+import { Connection, transportOf } from '../connection/connection.js';
 
 type Waitable = Connection | Process;
 
