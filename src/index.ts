@@ -21,6 +21,7 @@ export { type CpuInfo, cpuInfo } from './cpu/cpu-info.js';
 export {
   AuthenticationError,
   BrokenBarrierError,
+  BrokenExecutor,
   BrokenProcessPool,
   BrokenThreadPool,
   BufferTooShort,
