@@ -8,7 +8,7 @@ import type { Lock } from '../sync/lock.js';
 import type { RLock } from '../sync/rlock.js';
 import { bytesForNew, isAdopted, registerSharedType, type SharedWords } from '../sync/shared-words.js';
 import { encodeValue } from '../tasks/codec.js';
-import { withIndexes } from './indexing.js';
+import { checkIndex, withIndexes } from './indexing.js';
 import { checkInteger, checkOptionsObject, describeValue, invalidType, outOfRange } from '../base/validate.js';
 import type { SharedBlock } from '../memory/arena.js';
 import { bytesPerElement, checkTypecode, type ElementOf, fromStored, type Typecode, type TypedView, toStored, viewOf } from './typecodes.js';
@@ -74,19 +74,18 @@ export class SharedArray<T extends Typecode = Typecode> implements SharedWords {
 
   /** Element `index`; negative indexes count from the end, as Python's. */
   at(index: number): ElementOf<T> {
-    return fromStored(this.#typecode, this.#view[this.#checkIndex('SharedArray[index]', index)]);
+    return fromStored(this.#typecode, this.#view[checkIndex(this, index, this.#view.length)]);
   }
 
   /** @internal Writes element `index` (what `array[index] = value` does). */
   setAt(index: number, value: ElementOf<T>): void {
-    const at = this.#checkIndex('SharedArray[index]', index);
-    (this.#view as Float64Array)[at] = toStored(this.#typecode, value, `SharedArray[${index}]`) as number;
+    const at = checkIndex(this, index, this.#view.length);
+    (this.#view as Float64Array)[at] = toStored(this.#typecode, value, `${this.constructor.name}[${index}]`) as number;
   }
 
-  #checkIndex(where: string, index: number): number {
-    const at = index < 0 ? index + this.length : index;
-    if (!Number.isInteger(at) || at < 0 || at >= this.length) throw outOfRange(where, `an index within 0..${this.length - 1}`, index);
-    return at;
+  /** The elements in order, read as the iteration reaches them (`[...array]`, `for (const x of array)`). */
+  *[Symbol.iterator](): IterableIterator<ElementOf<T>> {
+    for (let index = 0; index < this.#view.length; index++) yield fromStored(this.#typecode, this.#view[index]);
   }
 
   /** The elements, copied into a plain array. */
