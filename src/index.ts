@@ -21,6 +21,7 @@ export { type CpuInfo, cpuInfo } from './cpu/cpu-info.js';
 export {
   AuthenticationError,
   BrokenBarrierError,
+  BrokenExecutor,
   BrokenProcessPool,
   BrokenThreadPool,
   BufferTooShort,
@@ -83,10 +84,10 @@ export { currentProcess, type ProcessInfo, parentProcess } from './base/identity
 export { isMain } from './process/is-main.js';
 export { activeChildren, Process, type ProcessOptions } from './process/process.js';
 export { type ShareableItem, ShareableList, type ShareableListOptions } from './shared/shareable-list.js';
-export { RawArray, SharedArray } from './shared/shared-array.js';
+export { RawArray, RawValue, SharedArray, Value } from './shared/public-classes.js';
 export { SharedMemory, type SharedMemoryOptions } from './shared/shared-memory.js';
-export type { ElementOf, Typecode } from './shared/typecodes.js';
-export { RawValue, Value, type ValueOptions } from './shared/value.js';
+export type { BigIntTypecode, ElementKind, ElementOf, NumberTypecode, Typecode, TypecodeOf } from './shared/typecodes.js';
+export type { ValueOptions } from './shared/value.js';
 export { Barrier, type BarrierOptions } from './sync/barrier.js';
 export { Condition } from './sync/condition.js';
 export { Event } from './sync/event.js';

@@ -43,12 +43,19 @@ export class KeyError extends ProcessError {
 export class BrokenBarrierError extends ProcessError {
   override readonly code = 'ERR_MP_BROKEN_BARRIER';
 }
+/**
+ * An executor lost a worker and accepts no more work (Python's `concurrent.futures.BrokenExecutor`):
+ * the base of BrokenProcessPool and BrokenThreadPool, to catch either.
+ */
+export class BrokenExecutor extends ProcessError {
+  override readonly code: string = 'ERR_MP_BROKEN_EXECUTOR';
+}
 /** A process pool executor lost a worker; it accepts no more work. */
-export class BrokenProcessPool extends ProcessError {
+export class BrokenProcessPool extends BrokenExecutor {
   override readonly code = 'ERR_MP_BROKEN_PROCESS_POOL';
 }
 /** A thread pool executor lost a worker; it accepts no more work. */
-export class BrokenThreadPool extends ProcessError {
+export class BrokenThreadPool extends BrokenExecutor {
   override readonly code = 'ERR_MP_BROKEN_THREAD_POOL';
 }
 /** The work was cancelled (a terminated pool, a cancelled future). */
@@ -95,6 +102,7 @@ export const errorClasses: ReadonlyMap<string, new (message?: string, options?: 
   ['EOFError', EOFError],
   ['KeyError', KeyError],
   ['BrokenBarrierError', BrokenBarrierError],
+  ['BrokenExecutor', BrokenExecutor],
   ['BrokenProcessPool', BrokenProcessPool],
   ['BrokenThreadPool', BrokenThreadPool],
   ['CancelledError', CancelledError],

@@ -4,12 +4,10 @@
 import type { ParentChannel } from '../backends/backend.js';
 import { adoptLogLevel } from '../base/log.js';
 import type { PoolWorkerInit } from '../pool/messages.js';
-import { adoptIdentity, type InheritedIdentity } from '../base/identity.js';
-import type { Encoded } from '../tasks/codec.js';
-import '../tasks/handle-types.js';
-import type { RegisteredName, TaskDescriptor } from '../tasks/task-ref.js';
-import { runProcess } from './run-process.js';
+import { adoptIdentity } from '../base/identity.js';
 import type { ProcessInit } from '../process/process-init.js';
+import './handle-types.js';
+import { runProcess } from './run-process.js';
 
 export type ChildInit = ProcessInit | PoolWorkerInit;
 

@@ -10,4 +10,4 @@ export {
 } from './executor.js';
 export { type DoneCallback, Future } from './future.js';
 export { ALL_COMPLETED, asCompleted, type DoneAndNotDone, FIRST_COMPLETED, FIRST_EXCEPTION, type ReturnWhen, type WaitOptions, wait } from './waiting.js';
-export { BrokenProcessPool, BrokenThreadPool, CancelledError, InvalidStateError, TimeoutError } from '../base/errors.js';
+export { BrokenExecutor, BrokenProcessPool, BrokenThreadPool, CancelledError, InvalidStateError, TimeoutError } from '../base/errors.js';

@@ -9,7 +9,7 @@
 import { InvalidStateError } from '../base/errors.js';
 import { registerHandleType } from '../tasks/codec.js';
 import { checkOptionsObject, describeValue, invalidType, invalidValue, outOfRange } from '../base/validate.js';
-import { withIndexes } from './indexing.js';
+import { checkIndex, withIndexes } from './indexing.js';
 import { isSegmentName } from '../memory/segment-names.js';
 import { SharedMemory } from './shared-memory.js';
 import { refusedRecord } from '../memory/arena.js';
@@ -119,18 +119,17 @@ export class ShareableList {
 
   /** Item `index`; negative indexes count from the end. */
   at(index: number): ShareableItem {
-    return readItem(this.#view, this.#memory.buf, this.#checkIndex(index));
+    return readItem(this.#view, this.#memory.buf, checkIndex(this, index, this.#length));
   }
 
   /** @internal What `list[index] = value` does. */
   setAt(index: number, value: ShareableItem): void {
-    writeItem(this.#view, this.#memory.buf, this.#checkIndex(index), value, `ShareableList[${index}]`);
+    writeItem(this.#view, this.#memory.buf, checkIndex(this, index, this.#length), value, `ShareableList[${index}]`);
   }
 
-  #checkIndex(index: number): number {
-    const at = index < 0 ? index + this.length : index;
-    if (!Number.isInteger(at) || at < 0 || at >= this.length) throw outOfRange('ShareableList[index]', `an index within 0..${this.length - 1}`, index);
-    return at;
+  /** The items in order, read as the iteration reaches them (`[...list]`, `for (const item of list)`). */
+  *[Symbol.iterator](): IterableIterator<ShareableItem> {
+    for (let index = 0; index < this.#length; index++) yield readItem(this.#view, this.#memory.buf, index);
   }
 
   /** How many items equal `value` (Python's `count`). */

@@ -8,10 +8,10 @@ import type { Lock } from '../sync/lock.js';
 import type { RLock } from '../sync/rlock.js';
 import { ADOPTION, type Adoption, blockFor, isAdoption, registerSharedType, type SharedWords, type WithAdoption } from '../sync/shared-words.js';
 import { encodeValue } from '../tasks/codec.js';
-import { withIndexes } from './indexing.js';
+import { checkIndex, withIndexes } from './indexing.js';
 import { checkInteger, checkOptionsObject, describeValue, invalidType, outOfRange } from '../base/validate.js';
 import type { SharedBlock } from '../memory/arena.js';
-import { bytesPerElement, checkTypecode, type ElementOf, fromStored, type Typecode, type TypedView, toStored, viewOf } from './typecodes.js';
+import { bytesPerElement, checkTypecode, type ElementOfTypecode, fromStored, type Typecode, type TypedView, toStored, viewOf } from './typecodes.js';
 import { lockFromOption, type ValueOptions } from './value.js';
 
 
@@ -27,19 +27,20 @@ function initialValues(where: string, sizeOrInit: unknown): { length: number; va
 
 /**
  * A fixed-length array of numbers (or bigints, or characters) in shared memory.
+ * Covariant in its typecode: a `SharedArray<'d'>` is a `SharedArray<number>`.
  *
  * @example
  * const squares = new SharedArray('d', 10);
  * squares[3] = 9;          // seen by every process that has the array
  */
-export class SharedArray<T extends Typecode = Typecode> implements SharedWords {
-  [index: number]: ElementOf<T>;
+export class SharedArray<out T extends Typecode = Typecode> implements SharedWords {
+  [index: number]: ElementOfTypecode<T>;
   readonly #typecode: T;
   readonly #block: SharedBlock;
   readonly #view: TypedView;
   readonly #lock: Lock | RLock | null;
 
-  constructor(typecode: T, sizeOrInit: number | Iterable<ElementOf<T>> | string, options: ValueOptions = {}) {
+  constructor(typecode: T, sizeOrInit: number | Iterable<ElementOfTypecode<T>> | string, options: ValueOptions = {}) {
     const where = new.target.name;
     this.#typecode = checkTypecode(`${where}: "typecode"`, typecode) as T;
     checkOptionsObject(`${where}: "options"`, options);
@@ -49,7 +50,7 @@ export class SharedArray<T extends Typecode = Typecode> implements SharedWords {
     this.#view = viewOf(this.#typecode, this.#block.buffer, this.#block.byteOffset, length);
     this.#lock = lockFromOption(where, options.lock);
     if (values && !isAdoption(adoption)) {
-      for (let index = 0; index < values.length; index++) this.setAt(index, values[index] as ElementOf<T>);
+      for (let index = 0; index < values.length; index++) this.setAt(index, values[index] as ElementOfTypecode<T>);
     }
     // biome-ignore lint/correctness/noConstructorReturn: indexes are served by the proxy (SPEC §7: array[i])
     return withIndexes(this);
@@ -81,34 +82,33 @@ export class SharedArray<T extends Typecode = Typecode> implements SharedWords {
   }
 
   /** Element `index`; negative indexes count from the end, as Python's. */
-  at(index: number): ElementOf<T> {
-    return fromStored(this.#typecode, this.#view[this.#checkIndex('SharedArray[index]', index)]);
+  at(index: number): ElementOfTypecode<T> {
+    return fromStored(this.#typecode, this.#view[checkIndex(this, index, this.#view.length)]);
   }
 
   /** @internal Writes element `index` (what `array[index] = value` does). */
-  setAt(index: number, value: ElementOf<T>): void {
-    const at = this.#checkIndex('SharedArray[index]', index);
-    (this.#view as Float64Array)[at] = toStored(this.#typecode, value, `SharedArray[${index}]`) as number;
+  setAt(index: number, value: ElementOfTypecode<T>): void {
+    const at = checkIndex(this, index, this.#view.length);
+    (this.#view as Float64Array)[at] = toStored(this.#typecode, value, `${this.constructor.name}[${index}]`) as number;
   }
 
-  #checkIndex(where: string, index: number): number {
-    const at = index < 0 ? index + this.length : index;
-    if (!Number.isInteger(at) || at < 0 || at >= this.length) throw outOfRange(where, `an index within 0..${this.length - 1}`, index);
-    return at;
+  /** The elements in order, read as the iteration reaches them (`[...array]`, `for (const x of array)`). */
+  *[Symbol.iterator](): IterableIterator<ElementOfTypecode<T>> {
+    for (let index = 0; index < this.#view.length; index++) yield fromStored(this.#typecode, this.#view[index]);
   }
 
   /** The elements, copied into a plain array. */
-  toArray(): ElementOf<T>[] {
+  toArray(): ElementOfTypecode<T>[] {
     return Array.from(this.#view as ArrayLike<number | bigint>, (stored) => fromStored(this.#typecode, stored));
   }
 
   /** A copy of elements `start` to `end` (exclusive), as a plain array. */
-  slice(start?: number, end?: number): ElementOf<T>[] {
+  slice(start?: number, end?: number): ElementOfTypecode<T>[] {
     return this.toArray().slice(start, end);
   }
 
   /** Writes `values` from `offset` on. */
-  set(values: Iterable<ElementOf<T>>, offset = 0): void {
+  set(values: Iterable<ElementOfTypecode<T>>, offset = 0): void {
     const items = [...values];
     checkInteger('SharedArray.set: "offset"', offset, 0);
     if (offset + items.length > this.length) {
@@ -150,8 +150,8 @@ export class SharedArray<T extends Typecode = Typecode> implements SharedWords {
 }
 
 /** Python's RawArray: a SharedArray without a lock. */
-export class RawArray<T extends Typecode = Typecode> extends SharedArray<T> {
-  constructor(typecode: T, sizeOrInit: number | Iterable<ElementOf<T>> | string) {
+export class RawArray<out T extends Typecode = Typecode> extends SharedArray<T> {
+  constructor(typecode: T, sizeOrInit: number | Iterable<ElementOfTypecode<T>> | string) {
     super(typecode, sizeOrInit, { lock: false });
   }
 }

@@ -3,10 +3,35 @@
 
 import { invalidType, invalidValue, outOfRange } from '../base/validate.js';
 
-export type Typecode = 'b' | 'B' | 'h' | 'H' | 'i' | 'I' | 'l' | 'L' | 'q' | 'Q' | 'f' | 'd' | 'c';
+/** The typecodes whose elements are numbers. */
+export type NumberTypecode = 'b' | 'B' | 'h' | 'H' | 'i' | 'I' | 'f' | 'd';
+/** The typecodes whose elements are bigints (8-byte integers). */
+export type BigIntTypecode = 'l' | 'L' | 'q' | 'Q';
+export type Typecode = NumberTypecode | BigIntTypecode | 'c';
 
-/** What an element of a typecode reads and writes as. */
-export type ElementOf<T extends Typecode> = T extends 'l' | 'L' | 'q' | 'Q' ? bigint : T extends 'c' ? string : number;
+/**
+ * What a Value or an array is annotated with: its typecode (`Value<'i'>`, what `new Value('i', 0)`
+ * is), or the kind of its elements (`Value<number>`: any numeric typecode; `Value<bigint>`;
+ * `Value<string>`: a 'c' one), so a function written for any numeric value takes every one.
+ */
+export type ElementKind = number | bigint | string;
+
+/** The typecodes an annotation stands for: itself, or every typecode of that kind of element. */
+export type TypecodeOf<T extends ElementKind> = T extends Typecode
+  ? T
+  : T extends number
+    ? NumberTypecode
+    : T extends bigint
+      ? BigIntTypecode
+      : string extends T
+        ? 'c'
+        : never;
+
+/** What an element of typecode `C` reads and writes as (the classes use this form: it keeps them covariant in `C`). */
+export type ElementOfTypecode<C extends Typecode> = C extends BigIntTypecode ? bigint : C extends 'c' ? string : number;
+
+/** What an element reads and writes as: `ElementOf<'i'>` and `ElementOf<number>` are `number`. */
+export type ElementOf<T extends ElementKind> = ElementOfTypecode<TypecodeOf<T>>;
 
 export type TypedView =
   | Int8Array
@@ -93,8 +118,8 @@ export function toStored(typecode: Typecode, value: unknown, where: string): num
 }
 
 /** What a stored element reads as. */
-export function fromStored<T extends Typecode>(typecode: T, stored: number | bigint): ElementOf<T> {
-  return (typecode === 'c' ? String.fromCharCode(stored as number) : stored) as ElementOf<T>;
+export function fromStored<T extends Typecode>(typecode: T, stored: number | bigint): ElementOfTypecode<T> {
+  return (typecode === 'c' ? String.fromCharCode(stored as number) : stored) as ElementOfTypecode<T>;
 }
 
 /** Whether Atomics can read and write elements of this typecode whole. */

@@ -9,7 +9,7 @@ import { ADOPTION, type Adoption, blockFor, isAdoption, registerSharedType, type
 import { encodeValue } from '../tasks/codec.js';
 import { checkOptionsObject, invalidType } from '../base/validate.js';
 import type { SharedBlock } from '../memory/arena.js';
-import { bytesPerElement, checkTypecode, type ElementOf, fromStored, isAtomic, type Typecode, type TypedView, toStored, viewOf } from './typecodes.js';
+import { bytesPerElement, checkTypecode, type ElementOfTypecode, fromStored, isAtomic, type Typecode, type TypedView, toStored, viewOf } from './typecodes.js';
 
 export interface ValueOptions {
   /** `true` (a new RLock, the default), a Lock or RLock to use, or `false` for none (a raw value). */
@@ -26,19 +26,20 @@ export function lockFromOption(where: string, option: ValueOptions['lock']): Loc
 
 /**
  * One number (or bigint, or character) in shared memory, with a lock for compound updates.
+ * Covariant in its typecode: a `Value<'i'>` is a `Value<number>`.
  *
  * @example
  * const counter = new Value('i', 0);
  * await using _ = await counter.getLock().hold();
  * counter.value += 1;
  */
-export class Value<T extends Typecode = Typecode> implements SharedWords {
+export class Value<out T extends Typecode = Typecode> implements SharedWords {
   readonly #typecode: T;
   readonly #block: SharedBlock;
   readonly #view: TypedView;
   readonly #lock: Lock | RLock | null;
 
-  constructor(typecode: T, init?: ElementOf<T>, options: ValueOptions = {}) {
+  constructor(typecode: T, init?: ElementOfTypecode<T>, options: ValueOptions = {}) {
     this.#typecode = checkTypecode(`${new.target.name}: "typecode"`, typecode) as T;
     checkOptionsObject(`${new.target.name}: "options"`, options);
     const adoption = (options as WithAdoption<ValueOptions> | null)?.[ADOPTION];
@@ -64,12 +65,12 @@ export class Value<T extends Typecode = Typecode> implements SharedWords {
     return this.#typecode;
   }
 
-  get value(): ElementOf<T> {
+  get value(): ElementOfTypecode<T> {
     const stored = isAtomic(this.#typecode) ? Atomics.load(this.#view as Int32Array, 0) : this.#view[0];
     return fromStored(this.#typecode, stored);
   }
 
-  set value(value: ElementOf<T>) {
+  set value(value: ElementOfTypecode<T>) {
     const stored = toStored(this.#typecode, value, `${this.constructor.name}.value`);
     if (isAtomic(this.#typecode)) Atomics.store(this.#view as Int32Array, 0, stored as number);
     else this.#view[0] = stored as number;
@@ -92,8 +93,8 @@ export class Value<T extends Typecode = Typecode> implements SharedWords {
 }
 
 /** Python's RawValue: a Value without a lock. */
-export class RawValue<T extends Typecode = Typecode> extends Value<T> {
-  constructor(typecode: T, init?: ElementOf<T>) {
+export class RawValue<out T extends Typecode = Typecode> extends Value<T> {
+  constructor(typecode: T, init?: ElementOfTypecode<T>) {
     super(typecode, init, { lock: false });
   }
 }

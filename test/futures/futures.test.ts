@@ -3,6 +3,7 @@ import { describe, test } from 'node:test';
 import {
   ALL_COMPLETED,
   asCompleted,
+  BrokenExecutor,
   BrokenProcessPool,
   BrokenThreadPool,
   CancelledError,
@@ -209,14 +210,29 @@ for (const { name, make, broken } of executors) {
       assert.equal(await fine.result(), 1024);
     });
 
-    test('a worker that dies breaks the executor: unfinished futures fail and submit throws', async () => {
+    test('a worker that dies breaks the executor: unfinished futures fail and submit throws', async (t) => {
       const executor = make(1);
+      t.after(() => executor.shutdown());
       const dying = executor.submit(dieAbruptly);
       const queued = executor.submit(sleepThen, 1, 'never');
       await assert.rejects(dying.result(), broken);
       await assert.rejects(queued.result(), broken);
       assert.throws(() => executor.submit(power, 2, 2), broken);
-      await executor.shutdown();
+    });
+
+    test(`a ${broken.name} is a BrokenExecutor, as in Python's concurrent.futures`, async (t) => {
+      const executor = make(1);
+      t.after(() => executor.shutdown());
+      const error = await executor
+        .submit(dieAbruptly)
+        .result()
+        .then(() => assert.fail('the task of a dead worker must fail'), (reason: unknown) => reason);
+      assert.ok(error instanceof broken);
+      assert.ok(error instanceof BrokenExecutor);
+      assert.ok(error instanceof futures.BrokenExecutor);
+      assert.ok(error instanceof subpath.BrokenExecutor);
+      assert.equal((error as BrokenExecutor).code, broken === BrokenProcessPool ? 'ERR_MP_BROKEN_PROCESS_POOL' : 'ERR_MP_BROKEN_THREAD_POOL');
+      assert.equal(new BrokenExecutor('lost').code, 'ERR_MP_BROKEN_EXECUTOR');
     });
   });
 }
