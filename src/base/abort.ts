@@ -16,22 +16,18 @@ export interface WaitOptions {
   signal?: AbortSignal | null;
 }
 
-/** Checks a wait's options object; returns its signal, throwing its reason when already aborted. */
-export function checkWaitOptions(where: string, options: WaitOptions | undefined): AbortSignal | undefined {
-  checkOptionsObject(`${where}: "options"`, options);
-  const signal = checkSignal(`${where}: "signal"`, options?.signal);
-  throwIfAborted(signal);
-  return signal;
-}
-
-/** The options of a wait whose timeout is positional (`join(timeout?, { signal }?)`). */
-export type SignalOptions = WaitOptions;
-
 /** Checks a wait's `{ signal }` options object (`where`: "Process.join") and returns the signal. */
-export function signalOption(where: string, options: SignalOptions | undefined | null): AbortSignal | undefined {
+export function signalOption(where: string, options: WaitOptions | undefined | null): AbortSignal | undefined {
   if (options === undefined || options === null) return undefined;
   checkOptionsObject(`${where}: "options"`, options);
   return checkSignal(`${where}: "signal"`, options.signal);
+}
+
+/** Like signalOption, and throws the signal's reason when it is already aborted. */
+export function checkWaitOptions(where: string, options: WaitOptions | undefined): AbortSignal | undefined {
+  const signal = signalOption(where, options);
+  throwIfAborted(signal);
+  return signal;
 }
 
 /** What an aborted wait rejects with. */

@@ -3,7 +3,7 @@
 // clones (node:v8), never code: nothing received can execute, unlike pickle.
 
 import { BufferTooShort, EOFError, InvalidStateError } from '../base/errors.js';
-import { raceAbort, type SignalOptions, signalOption, throwIfAborted } from '../base/abort.js';
+import { raceAbort, type WaitOptions, signalOption, throwIfAborted } from '../base/abort.js';
 import { Deadline } from '../base/deadline.js';
 import { holdEventLoop } from '../base/keep-alive.js';
 import { checkInteger, checkTimeout, invalidType, outOfRange } from '../base/validate.js';
@@ -101,7 +101,7 @@ export class Connection<T = unknown> {
    * left. Aborting `signal` rejects with its reason and reads nothing: the next message stays
    * for the next recv.
    */
-  async recv<R = T>(options?: SignalOptions): Promise<R> {
+  async recv<R = T>(options?: WaitOptions): Promise<R> {
     const signal = signalOption('Connection.recv', options);
     const transport = this.#readableTransport('Connection.recv');
     const { kind, bytes } = await this.#nextRecord('Connection.recv', signal);
@@ -125,7 +125,7 @@ export class Connection<T = unknown> {
    * Receives the next message as bytes. A message longer than `maxLength` rejects (and is
    * dropped): Python's OSError "bad message length". Aborting `signal` reads nothing.
    */
-  async recvBytes(maxLength?: number | null, options?: SignalOptions): Promise<Uint8Array> {
+  async recvBytes(maxLength?: number | null, options?: WaitOptions): Promise<Uint8Array> {
     const limit = maxLength == null ? undefined : checkInteger('Connection.recvBytes: "maxLength"', maxLength, 0);
     const signal = signalOption('Connection.recvBytes', options);
     const { bytes } = await this.#nextRecord('Connection.recvBytes', signal, limit);
@@ -140,7 +140,7 @@ export class Connection<T = unknown> {
    * not fit, rejects with BufferTooShort, whose `data` holds the whole message (Python's `args[0]`).
    * Aborting `signal` reads nothing.
    */
-  async recvBytesInto(buf: ArrayBufferView | ArrayBuffer | SharedArrayBuffer, offset = 0, options?: SignalOptions): Promise<number> {
+  async recvBytesInto(buf: ArrayBufferView | ArrayBuffer | SharedArrayBuffer, offset = 0, options?: WaitOptions): Promise<number> {
     const target = toBytes('Connection.recvBytesInto: "buf"', buf);
     const start = checkInteger('Connection.recvBytesInto: "offset"', offset, 0);
     if (start > target.byteLength) throw outOfRange('Connection.recvBytesInto: "offset"', `at most the buffer's length, ${target.byteLength}`, offset);
@@ -162,7 +162,7 @@ export class Connection<T = unknown> {
    * `timeout` ms for one (default 0: look and return; null: wait as long as it takes). Aborting
    * `signal` rejects with its reason.
    */
-  async poll(timeout: number | null = 0, options?: SignalOptions): Promise<boolean> {
+  async poll(timeout: number | null = 0, options?: WaitOptions): Promise<boolean> {
     const timeoutMs = checkTimeout('Connection.poll: "timeout"', timeout);
     const signal = signalOption('Connection.poll', options);
     return this.#waitUntil('Connection.poll', signal, Deadline.after(timeoutMs), (transport) => (transport.peek() !== null ? true : null));

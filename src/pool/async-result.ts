@@ -1,7 +1,7 @@
 // AsyncResult: Python's ApplyResult / MapResult. A handle on work in flight whose outcome can
 // be awaited with a timeout, polled with ready()/successful(), or awaited directly (thenable).
 
-import { raceAbort, type SignalOptions, signalOption, throwIfAborted } from '../base/abort.js';
+import { raceAbort, type WaitOptions, signalOption, throwIfAborted } from '../base/abort.js';
 import { Deadline } from '../base/deadline.js';
 import { InvalidStateError, TimeoutError } from '../base/errors.js';
 import { keepAlive } from '../base/keep-alive.js';
@@ -34,7 +34,7 @@ export class AsyncResult<R> implements PromiseLike<R> {
    * (ms) passes first (the work goes on: call get() again later). Aborting `signal` rejects with
    * its reason (the work goes on too). Holds the event loop open while it waits.
    */
-  async get(timeout?: number | null, options?: SignalOptions): Promise<R> {
+  async get(timeout?: number | null, options?: WaitOptions): Promise<R> {
     const timeoutMs = checkTimeout('AsyncResult.get: "timeout"', timeout);
     const signal = signalOption('AsyncResult.get', options);
     if (!(await this.#waitFor(timeoutMs, signal))) {
@@ -49,7 +49,7 @@ export class AsyncResult<R> implements PromiseLike<R> {
    * Waits until the result is ready, or `timeout` (ms) has passed. Never rejects for the task's
    * error; aborting `signal` rejects with its reason.
    */
-  async wait(timeout?: number | null, options?: SignalOptions): Promise<void> {
+  async wait(timeout?: number | null, options?: WaitOptions): Promise<void> {
     const timeoutMs = checkTimeout('AsyncResult.wait: "timeout"', timeout);
     await this.#waitFor(timeoutMs, signalOption('AsyncResult.wait', options));
   }

@@ -18,7 +18,7 @@ import { checkTimeout, invalidType } from '../base/validate.js';
 import { assertMayStartChildren, currentProcess } from '../base/identity.js';
 import { checkName, checkProcessOptions, InChild, type ProcessInChildSettings, type ProcessOptions } from './process-settings.js';
 import { type SubclassToSend, subclassToSend } from './subclass.js';
-import { raceAbort, type SignalOptions, signalOption, throwIfAborted } from '../base/abort.js';
+import { raceAbort, type WaitOptions, signalOption, throwIfAborted } from '../base/abort.js';
 import { Deadline } from '../base/deadline.js';
 import { keepAlive } from '../base/keep-alive.js';
 
@@ -212,7 +212,7 @@ export class Process<A extends unknown[] = unknown[]> {
    * the event loop open while it waits, daemon or not: a program whose last act is `await
    * p.join()` does not end before the child. Aborting `signal` rejects with its reason.
    */
-  async join(timeout?: number | null, options?: SignalOptions): Promise<void> {
+  async join(timeout?: number | null, options?: WaitOptions): Promise<void> {
     this.#assertNotClosed('join');
     const timeoutMs = checkTimeout('Process.join: "timeout"', timeout);
     const signal = signalOption('Process.join', options);

@@ -3,7 +3,7 @@
 // that travels to another process or thread is rebuilt there by queueFromRecord, from a record
 // checked field by field.
 
-import { type SignalOptions, signalOption, throwIfAborted } from '../base/abort.js';
+import { type WaitOptions, signalOption, throwIfAborted } from '../base/abort.js';
 import { InvalidStateError } from '../base/errors.js';
 import { checkInteger, describeValue } from '../base/validate.js';
 import { isInFlight } from '../connection/holders.js';
@@ -70,7 +70,7 @@ export class JoinableQueue<T = unknown> extends Queue<T> {
    * Waits until every item put has been marked done with taskDone() (Python's join() has no
    * timeout). Holds the event loop open meanwhile; aborting `signal` rejects with its reason.
    */
-  async join(options?: SignalOptions): Promise<void> {
+  async join(options?: WaitOptions): Promise<void> {
     const signal = signalOption('JoinableQueue.join', options);
     throwIfAborted(signal);
     if (Atomics.load(this.sharedWords, UNFINISHED) === 0) return;

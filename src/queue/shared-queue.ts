@@ -5,7 +5,7 @@
 // a feeder thread (CPython's classic deadlock). A get() takes an item in one atomic step: a
 // consumer killed while waiting, or even while taking, loses nothing that was not handed to it.
 
-import { type SignalOptions, checkSignal, throwIfAborted } from '../base/abort.js';
+import { type WaitOptions, checkSignal, throwIfAborted } from '../base/abort.js';
 import { Deadline } from '../base/deadline.js';
 import { Empty, Full, InvalidStateError } from '../base/errors.js';
 import { holdEventLoop } from '../base/keep-alive.js';
@@ -34,7 +34,7 @@ export const QUEUE_WORDS = TABLE_START + holderTableWords(TABLE_SLOTS);
 export const ALL = 2 ** 31 - 1;
 const SPINS = 20_000;
 
-export interface QueueOptions extends SignalOptions {
+export interface QueueOptions extends WaitOptions {
   /** Wait for room (put) or for an item (get); false fails at once with Full / Empty. @default true */
   block?: boolean;
   /** Give up after this many ms with Full / Empty. @default wait as long as it takes */
