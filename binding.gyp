@@ -7,6 +7,7 @@
         "src/native/cc/shared-memory.cc",
         "src/native/cc/mapping-guard.cc",
         "src/native/cc/futex.cc",
+        "src/native/cc/blocking-call.cc",
         "src/native/cc/futex-async.cc",
         "src/native/cc/process.cc",
         "src/native/cc/unix-socket.cc",

@@ -21,6 +21,7 @@ export const layers = [
   'sync', // Lock, RLock, Semaphore, Condition, Event, Barrier
   'shared', // SharedMemory, Value, SharedArray, ShareableList
   'connection', // channels, pipes, Connection, Listener/Client, wait()
+  'ipc', // the Unix IPC modes of multiproc/ipc: pipes, FIFOs, signals, message queues, semaphores...
   'queue', // Queue, JoinableQueue, SimpleQueue
   'backends', // how a child process or thread is started
   'process', // Process, isMain

@@ -2,6 +2,9 @@
 // checked in TypeScript before they reach C++; system-call errors come back as Errors with
 // `code` (the errno name) and `syscall`.
 
+/** A pending blocking call (run on a native waiting thread), for interruptBlockingCall. */
+export type BlockingCallId = number;
+
 /** How a futex wait ended. */
 export type FutexWaitResult = 'ok' | 'not-equal' | 'timed-out';
 
@@ -39,7 +42,7 @@ export interface NativeBinding {
   /**
    * Waits like futexWait without blocking: `callback(outcome)` runs later on this thread's event
    * loop, with an Error (`syscall: 'futex'`, `code`: the errno) when the wait failed. A pending
-   * wait keeps the event loop alive.
+   * wait keeps the event loop alive. Returns the wait's id, for interruptBlockingCall.
    */
   futexWaitAsync(
     buffer: SharedArrayBuffer,
@@ -47,7 +50,13 @@ export interface NativeBinding {
     expected: number,
     timeoutMs: number,
     callback: (outcome: FutexWaitResult | Error) => void,
-  ): void;
+  ): BlockingCallId;
+  /**
+   * Asks a pending blocking call (one that returned a BlockingCallId) to stop: its thread is
+   * interrupted, the system call returns having done nothing, and its callback gets an Error with
+   * `code: 'EINTR'`; a call that completed anyway reports its result. False when it had finished.
+   */
+  interruptBlockingCall(id: BlockingCallId): boolean;
   /** Wakes up to `count` waiters on the word, in any process; returns how many were woken. */
   futexWake(buffer: SharedArrayBuffer, byteOffset: number, count: number): number;
   /** True while a process with this pid exists. */

@@ -27,7 +27,7 @@ function unreachableWord(): SharedArrayBuffer {
   }
 }
 
-const failedWait = { code: 'EFAULT', syscall: 'futex', message: /^futex\(FUTEX_WAIT\) failed with EFAULT/ };
+const failedWait = { code: 'EFAULT', syscall: 'futex', message: /^futex\(FUTEX_WAIT\) failed: EFAULT/ };
 
 test('a blocking futex wait the kernel refuses throws an error naming the call and the errno', { skip }, () => {
   assert.throws(() => native!.futexWait(unreachableWord(), 0, 0, 1000), failedWait);

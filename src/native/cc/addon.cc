@@ -39,4 +39,5 @@ NODE_MODULE_INIT(/* exports, module, context */) {
   Export(exports, context, "unixAcceptEach", UnixAcceptEach);
   Export(exports, context, "peerCredentials", PeerCredentials);
   Export(exports, context, "tcpListen", TcpListen);
+  Export(exports, context, "interruptBlockingCall", InterruptBlockingCallFunction);
 }

@@ -26,5 +26,6 @@ void UnixListen(const v8::FunctionCallbackInfo<v8::Value>& info);
 void UnixAcceptEach(const v8::FunctionCallbackInfo<v8::Value>& info);
 void PeerCredentials(const v8::FunctionCallbackInfo<v8::Value>& info);
 void TcpListen(const v8::FunctionCallbackInfo<v8::Value>& info);
+void InterruptBlockingCallFunction(const v8::FunctionCallbackInfo<v8::Value>& info);
 
 }  // namespace multiproc
