@@ -5,13 +5,15 @@
 
 import { loadNative } from '../native/loader.js';
 import { raceAbort, throwIfAborted } from './abort.js';
+import { blockingCall } from './blocking-call.js';
 import { keepAlive } from './keep-alive.js';
 
 export type WaitOutcome = 'ok' | 'not-equal' | 'timed-out';
 
 /**
- * The longest single wait when a signal may abort it: a futex wait cannot be cancelled, so one
- * that outlives an abort must end soon by itself (it holds the event loop while pending).
+ * The longest single wait when a signal may abort a threads-only wait: Atomics.waitAsync cannot be
+ * cancelled, so one that outlives an abort must end soon by itself (it holds the event loop).
+ * Native waits need no such cap: an abort interrupts their waiting thread at once.
  */
 const ABORTABLE_WAIT_MS = 250;
 
@@ -27,15 +29,7 @@ export interface WordBlock {
 
 /** Waits while word `index` of the block equals `expected`, at most `timeoutMs` (undefined: forever). */
 export function waitWord(block: WordBlock, index: number, expected: number, timeoutMs: number | undefined): Promise<WaitOutcome> {
-  if (block.isNative) {
-    const native = loadNative()!;
-    // A failed wait rejects: answering it as a wake-up would make every caller's loop spin.
-    return new Promise((resolve, reject) =>
-      native.futexWaitAsync(block.buffer, block.byteOffset + index * 4, expected, timeoutMs ?? -1, (outcome) =>
-        typeof outcome === 'string' ? resolve(outcome) : reject(outcome),
-      ),
-    );
-  }
+  if (block.isNative) return waitNativeWord(block, index, expected, timeoutMs, undefined);
   const result = Atomics.waitAsync(block.words, index, expected, timeoutMs);
   if (!result.async) return Promise.resolve(result.value as WaitOutcome);
   // Atomics.waitAsync does not keep Node's event loop alive; a pending wait must, as the native one does.
@@ -44,8 +38,8 @@ export function waitWord(block: WordBlock, index: number, expected: number, time
 
 /**
  * waitWord that rejects with `signal.reason` when the signal aborts first (at once if it already
- * has). With a signal, the wait lasts at most ABORTABLE_WAIT_MS and may then answer 'timed-out'
- * early: callers wait in a loop that checks their word and their deadline.
+ * has). With a signal, a threads-only wait lasts at most ABORTABLE_WAIT_MS and may then answer
+ * 'timed-out' early: callers wait in a loop that checks their word and their deadline.
  */
 export function waitWordAbortable(
   block: WordBlock,
@@ -56,7 +50,19 @@ export function waitWordAbortable(
 ): Promise<WaitOutcome> {
   if (!signal) return waitWord(block, index, expected, timeoutMs);
   throwIfAborted(signal);
+  if (block.isNative) return waitNativeWord(block, index, expected, timeoutMs, signal);
   return raceAbort(waitWord(block, index, expected, Math.min(timeoutMs ?? ABORTABLE_WAIT_MS, ABORTABLE_WAIT_MS)), signal);
+}
+
+/**
+ * A futex wait on a waiting thread of the addon. A failed wait rejects: answering it as a wake-up
+ * would make every caller's loop spin. An abort interrupts the waiting thread.
+ */
+function waitNativeWord(block: WordBlock, index: number, expected: number, timeoutMs: number | undefined, signal: AbortSignal | undefined): Promise<WaitOutcome> {
+  const native = loadNative()!;
+  return blockingCall<WaitOutcome>('futex wait', { signal }, (callback) =>
+    native.futexWaitAsync(block.buffer, block.byteOffset + index * 4, expected, timeoutMs ?? -1, callback),
+  );
 }
 
 /** Blocks this thread while word `index` equals `expected`, at most `timeoutMs` (for waits held only for a moment). */
