@@ -3,6 +3,7 @@
 // keeping its own result and error (per-message cost is what limits small tasks).
 
 import type { InheritedIdentity } from '../base/identity.js';
+import type { LogLevel } from '../base/log.js';
 import type { Encoded } from '../tasks/codec.js';
 import type { ErrorRecord } from '../tasks/error-codec.js';
 import type { TaskDescriptor } from '../tasks/task-ref.js';
@@ -38,7 +39,9 @@ export type ToWorker =
       readonly functions: readonly (readonly [number, TaskDescriptor])[];
       readonly tasks: readonly unknown[];
     }
-  | { readonly type: 'exit' };
+  | { readonly type: 'exit' }
+  /** To a parked worker taken by a new pool: what may have changed since it started. */
+  | { readonly type: 'adopted'; readonly logLevel: LogLevel };
 
 export type FromWorker =
   | { readonly type: 'ready' }

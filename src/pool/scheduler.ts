@@ -225,6 +225,7 @@ export class Scheduler {
     if (parked) {
       const slot: WorkerSlot = new WorkerSlot(parked, true);
       parked.rebind(this.#eventsFor(() => slot));
+      parked.send({ type: 'adopted', logLevel: getLogger().level } satisfies ToWorker);
       if (this.#isKeptAlive) parked.ref();
       this.#workers.add(slot);
       return;

@@ -3,6 +3,7 @@
 // while it does not, so small tasks share messages and long ones stream their results.
 
 import type { ParentChannel } from '../backends/backend.js';
+import { getLogger } from '../base/log.js';
 import { currentDestination } from '../tasks/destination.js';
 import { decodeValue, encodeValue } from '../tasks/codec.js';
 import { errorToRecord } from '../tasks/error-codec.js';
@@ -64,6 +65,10 @@ class PoolWorker {
     if (message.type === 'exit') {
       this.#isExiting = true;
       if (!this.#isRunning) this.#exit();
+      return;
+    }
+    if (message.type === 'adopted') {
+      getLogger().level = message.logLevel;
       return;
     }
     for (const [id, descriptor] of message.functions) this.#functions.set(id, this.#load(id, descriptor));

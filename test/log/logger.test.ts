@@ -102,6 +102,25 @@ describe('logger', () => {
     assert.deepEqual(stdout.trim().split('\n'), ['process silent', 'process error', 'process error error', 'thread silent', 'thread warn', 'thread warn warn']);
   });
 
+  test('a parked pool worker taken by a later pool takes the level set since it started', async () => {
+    const { stdout } = await runProgram(`
+      import { getLogger, Pool } from 'multiproc';
+      import { logLevel, workerPid } from './test/fixtures/log-tasks.mjs';
+      for (const context of ['process', 'thread']) {
+        const first = new Pool({ processes: 1, context });
+        const pid = await first.apply(workerPid);
+        first.close();
+        await first.join(); // its worker is parked for the next pool
+        getLogger().level = 'error';
+        const second = new Pool({ processes: 1, context });
+        console.log(context, (await second.apply(workerPid)) === pid ? 'same worker' : 'new worker', await second.apply(logLevel, [0]));
+        second.terminate();
+        await second.join();
+        getLogger().level = 'silent';
+      }`);
+    assert.deepEqual(stdout.trim().split('\n'), ['process same worker error', 'thread same worker error']);
+  });
+
   test('with MULTIPROC_LOG=info, the resource tracker reports the segments it unlinked after the program ended', async () => {
     // The tracker shares the program's stderr, so the program's stderr closes once the tracker is done too.
     const { pid, stdout, stderr } = await runProgram(
