@@ -8,7 +8,7 @@ import { type TestContext, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { type ContextName, InvalidStateError, Manager, Process } from 'multiproc';
-import { holdUntilKilled, misuseCondition, takeTwice, tryOthersLock } from '../fixtures/manager-lock-tasks.ts';
+import { announceReady, holdUntilKilled, misuseCondition, takeTwice, tryOthersLock } from '../fixtures/manager-lock-tasks.ts';
 import { forEachContext } from '../helpers/contexts.ts';
 
 /** Starts `target(...args)` in a child (process or thread), killed at the end of the test if it still runs. */
@@ -125,6 +125,41 @@ test('a Lock may be released by another client while it is held, as in Python, a
   assert.equal(await lock.acquire({ block: false }), true, 'the child released it');
   await lock.release();
   await assert.rejects(lock.release(), { name: 'InvalidStateError', message: /Lock\.release: release unlocked lock/ });
+});
+
+test("a lock proxy's hold() holds it for an `await using` block, as Python's `with lock:`, and a timed one that cannot take it is a TimeoutError", async (t) => {
+  await using manager = await Manager();
+  const lock = await manager.Lock();
+  const results = await manager.list();
+  {
+    await using _ = await lock.hold();
+    await runChild(t, 'process', tryOthersLock, [lock, results, 50]); // its release frees it: a Lock has no owner
+    assert.deepEqual(await results.toArray(), [false, false, 'done']);
+    assert.equal(await lock.acquire({ block: false }), true);
+    await assert.rejects(lock.hold({ timeout: 10 }), { name: 'TimeoutError', message: /Lock proxy: hold: not acquired within 10 ms/ });
+  } // the block's release frees it again
+  assert.equal(await lock.acquire({ block: false }), true);
+  await lock.release();
+  const rlock = await manager.RLock();
+  {
+    await using _ = await rlock.hold();
+    assert.equal(await rlock.acquire({ block: false }), true);
+    await rlock.release();
+  }
+  await assert.rejects(rlock.release(), InvalidStateError);
+});
+
+test("a Condition proxy's waitFor() runs its predicate here between waits, until a child makes it true", async (t) => {
+  await using manager = await Manager();
+  const condition = await manager.Condition();
+  const state = await manager.Namespace<{ ready: boolean }>({ ready: false });
+  await condition.acquire();
+  const child = runChild(t, 'process', announceReady, [condition, state]); // it takes the lock while this process waits
+  assert.equal(await condition.waitFor(() => state.get('ready'), 120_000), true);
+  assert.equal(await condition.waitFor(() => false, 0), false, 'a timeout gives the last value');
+  await assert.rejects(condition.waitFor('ready' as never), { name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' });
+  await condition.release();
+  await child;
 });
 
 for (const withAddon of [true, false]) {
