@@ -18,7 +18,11 @@ function isHello(message: unknown): message is SharedHello {
 export class SharedCalls {
   readonly #requests: Queue<SharedMessage>;
   readonly #replies = new Map<string, Connection>();
-  /** Who each client is, made here at its hello: a request names its client, and gets only its reply pipe. */
+  /**
+   * Who each client is (its locks, its references), made here at its hello. A request names its
+   * client by the random id that client chose (96 bits, seen only in the tree's shared memory,
+   * which trusts itself: SPEC §14); an unknown id is not answered.
+   */
   readonly #callers = new Map<string, Caller>();
   #table: ObjectTable | null = null;
   #isClosed = false;
