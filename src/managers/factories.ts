@@ -7,13 +7,12 @@ import { Pool } from '../pool/pool.js';
 import { JoinableQueue, Queue } from '../queue/queue.js';
 import { bytesPerElement, checkTypecode } from '../shared/typecodes.js';
 import { Barrier } from '../sync/barrier.js';
-import { Condition } from '../sync/condition.js';
 import { Event } from '../sync/event.js';
-import { Lock } from '../sync/lock.js';
-import { RLock } from '../sync/rlock.js';
 import { BoundedSemaphore, Semaphore } from '../sync/semaphore.js';
 import type { AnyFunction, TaskRef } from '../tasks/task-ref.js';
 import { checkInteger, checkOptionsObject, invalidType, outOfRange } from '../base/validate.js';
+import { ManagedCondition } from './managed-condition.js';
+import { ManagedLock, ManagedRLock } from './managed-locks.js';
 import { ManagedArray, ManagedDict, ManagedList, ManagedNamespace, ManagedValue } from './managed-types.js';
 
 export type Factory = (...args: never[]) => object | Promise<object>;
@@ -65,14 +64,12 @@ export function builtInFactories(maxBytes: number): Record<string, Factory> {
     Array: (typecode: unknown, init: unknown) => makeArray(typecode, init, maxBytes),
     Queue: (maxsize?: unknown) => new Queue(checkCount('SyncManager.Queue: "maxsize"', maxsize ?? 0, 0, Number.MAX_SAFE_INTEGER)),
     JoinableQueue: (maxsize?: unknown) => new JoinableQueue(checkCount('SyncManager.JoinableQueue: "maxsize"', maxsize ?? 0, 0, Number.MAX_SAFE_INTEGER)),
-    Lock: () => new Lock(),
-    RLock: () => new RLock(),
+    // Held per client (caller.ts), as Python's server thread per connection holds them.
+    Lock: () => new ManagedLock(),
+    RLock: () => new ManagedRLock(),
     Semaphore: (value?: unknown) => new Semaphore(checkCount('SyncManager.Semaphore: "value"', value ?? 1, 0, MAX_WORD)),
     BoundedSemaphore: (value?: unknown) => new BoundedSemaphore(checkCount('SyncManager.BoundedSemaphore: "value"', value ?? 1, 0, MAX_WORD)),
-    Condition: (lock?: unknown) => {
-      if (lock != null && !(lock instanceof Lock) && !(lock instanceof RLock)) throw invalidType('SyncManager.Condition: "lock"', "a Lock or RLock proxy of this manager", lock);
-      return new Condition(lock as Lock | RLock | null | undefined);
-    },
+    Condition: (lock?: unknown) => new ManagedCondition(lock as ManagedLock | ManagedRLock | null | undefined),
     Event: () => new Event(),
     Barrier: (parties: unknown, options?: unknown) => makeBarrier(parties, options),
     Pool: (processes?: unknown) => new Pool(processes == null ? undefined : checkCount('SyncManager.Pool: "processes"', processes, 1, MAX_POOL_PROCESSES)),

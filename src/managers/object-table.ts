@@ -14,6 +14,7 @@ import { untrustedTask } from '../tasks/task-trust.js';
 import { invalidType, invalidValue } from '../base/validate.js';
 import { isExposed } from './exposed.js';
 import { builtInFactories, type Factory } from './factories.js';
+import { type Caller, takesCaller } from './caller.js';
 import { type Holder, References } from './references.js';
 import { isObjectId, type ManagerRequest, markProxy, proxyMarkOf, TASK_MARK } from './wire.js';
 import { DESCEND, replaceDeep } from './wire-values.js';
@@ -84,25 +85,30 @@ export class ObjectTable {
   }
 
   /**
-   * Runs a request of `holder`'s client whose shape was checked (wire.ts); its result is plain
+   * Runs a request of client `caller` whose shape was checked (wire.ts); its result is plain
    * data in which each proxy marker counts as one reference of that client (its new proxy's).
    */
-  async call(request: ManagerRequest, holder: Holder): Promise<unknown> {
+  async call(request: ManagerRequest, caller: Caller): Promise<unknown> {
+    const { holder } = caller;
     const typeid = request.target === 0 ? null : this.#objects.get(request.target)?.typeid;
-    const result = await this.#run(request, holder);
+    const result = await this.#run(request, caller);
     this.#countMarkers(result, holder);
     if (typeid && QUEUES.has(typeid) && GETS.has(request.method)) for (const id of markerIds(result)) this.#references.drop(id, null); // out of the queue
     return result;
   }
 
-  /** A client went away: the references it held are dropped (Python: its connection closed). */
-  release(holder: Holder): void {
-    this.#references.release(holder);
+  /**
+   * A client went away: the locks it held pass on, its waits end (caller.ts), and the
+   * references it held are dropped (Python: its connection closed).
+   */
+  release(caller: Caller): void {
+    caller.leave();
+    this.#references.release(caller.holder);
   }
 
-  async #run(request: ManagerRequest, holder: Holder): Promise<unknown> {
+  async #run(request: ManagerRequest, caller: Caller): Promise<unknown> {
     const { target, method } = request;
-    if (target === 0) return this.#managerCall(method, request.args, holder);
+    if (target === 0) return this.#managerCall(method, request.args, caller.holder);
     const held = this.#objects.get(target);
     if (!held) throw new KeyError(`manager: no object ${target}: it was freed once no proxy referred to it any more (or was never created here).`);
     if (!isExposed(held.typeid, held.object, method)) {
@@ -112,7 +118,8 @@ export class ObjectTable {
     if (typeof member !== 'function') return member; // a property reads as a method
     const args = this.#fromClient(request.args, `${held.typeid}.${method}: args`, false) as unknown[];
     if (QUEUES.has(held.typeid) && PUTS.has(method)) return this.#put(member, held.object, args);
-    const result: unknown = member.apply(held.object, args); // not awaited yet: an AsyncResult is a thenable
+    // Who calls is known here, from the link the request came in on, never from its bytes.
+    const result: unknown = takesCaller(held.object) ? member.call(held.object, caller, ...args) : member.apply(held.object, args); // not awaited yet: an AsyncResult is a thenable
     // A pool's AsyncResult or imap iterator cannot travel: it stays here, and a proxy goes back.
     if (result instanceof AsyncResult) return this.#keep(result, 'AsyncResult');
     if (result instanceof StreamJob) return this.#keep(result, 'ImapIterator');

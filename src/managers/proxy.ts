@@ -1,6 +1,7 @@
 // Proxies: objects in this process that stand for objects in a manager process. Every method
 // is a call to the manager and returns a Promise; a property of the managed object reads as an
-// async method (`await barrier.parties()`). A proxy travels to children and grandchildren as
+// async method (`await barrier.parties()`). A lock's `hold()` and a condition's `waitFor()` run
+// here on top of those calls (local-members.ts), as Python's proxies do. A proxy travels to children and grandchildren as
 // its manager's address, object id and authkey, and reconnects there with that authkey; over
 // the tree's own transports its record also carries the manager's request queue, so the child
 // calls through shared memory too. To its own manager a proxy travels as its object id only
@@ -12,6 +13,7 @@
 
 import { InvalidStateError } from '../base/errors.js';
 import type { Address } from '../connection/listener.js';
+import { localMember } from './local-members.js';
 import type { Proxy as ProxyOf } from './proxy-types.js';
 
 /** What a proxy of a `T` offers (the public name is `Proxy<T>`, proxy-types.ts). */
@@ -78,7 +80,7 @@ export function makeProxy<T>(client: ProxyClient, id: number, typeid: string): P
       if (name === 'then') return undefined; // not a thenable: `await proxy` is the proxy
       if (name === 'toString') return () => `<${typeid} proxy, object ${id} of the manager at ${JSON.stringify(client.address)}>`;
       if (name in object) return Reflect.get(object, name);
-      return (...args: unknown[]) => callOn(state, name, args);
+      return localMember(typeid, name, (method, args) => callOn(state, method, args)) ?? ((...args: unknown[]) => callOn(state, name, args));
     },
   });
   states.set(proxy, state);

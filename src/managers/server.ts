@@ -11,8 +11,8 @@ import { reportToParent } from '../process/parent-report.js';
 import { errorToRecord } from '../tasks/error-codec.js';
 import { resolveTask } from '../tasks/resolve-task.js';
 import { register } from '../tasks/task-ref.js';
+import { Caller } from './caller.js';
 import { ObjectTable } from './object-table.js';
-import { Holder } from './references.js';
 import { SharedCalls } from './shared-calls.js';
 import { type InitializerFailure, type ManagerReply, type ManagerRequest, requestProblem, replyableId, type ServerSettings, type StartReport } from './wire.js';
 
@@ -41,16 +41,17 @@ function reply(connection: Connection, message: ManagerReply): void {
   }
 }
 
+/** One client per connection (Python's thread per connection): who its calls come from. */
 async function serveConnection(connection: Connection, table: ObjectTable): Promise<void> {
-  const holder = new Holder();
+  const caller = new Caller();
   try {
-    await serveRequests(connection, table, holder);
+    await serveRequests(connection, table, caller);
   } finally {
-    table.release(holder); // the client is gone: so are its references
+    table.release(caller); // the client is gone: so are its locks and its references
   }
 }
 
-async function serveRequests(connection: Connection, table: ObjectTable, holder: Holder): Promise<void> {
+async function serveRequests(connection: Connection, table: ObjectTable, caller: Caller): Promise<void> {
   for (;;) {
     let message: unknown;
     try {
@@ -68,7 +69,7 @@ async function serveRequests(connection: Connection, table: ObjectTable, holder:
     }
     const request = message as ManagerRequest;
     // Each call runs on its own: a waiting acquire() does not hold up the calls behind it.
-    table.call(request, holder).then(
+    table.call(request, caller).then(
       (value) => reply(connection, { id: request.id, value }),
       (error: unknown) => reply(connection, { id: request.id, error }),
     );

@@ -8,7 +8,7 @@
 import type { Connection } from '../connection/connection.js';
 import type { Queue } from '../queue/queue.js';
 import type { ObjectTable } from './object-table.js';
-import { Holder } from './references.js';
+import { Caller } from './caller.js';
 import { type ManagerReply, requestProblem, replyableId, SHARED_HELLO, type SharedHello, type SharedMessage, type SharedRequest } from './wire.js';
 
 function isHello(message: unknown): message is SharedHello {
@@ -18,7 +18,12 @@ function isHello(message: unknown): message is SharedHello {
 export class SharedCalls {
   readonly #requests: Queue<SharedMessage>;
   readonly #replies = new Map<string, Connection>();
-  readonly #holders = new Map<string, Holder>();
+  /**
+   * Who each client is (its locks, its references), made here at its hello. A request names its
+   * client by the random id that client chose (96 bits, seen only in the tree's shared memory,
+   * which trusts itself: SPEC §14); an unknown id is not answered.
+   */
+  readonly #callers = new Map<string, Caller>();
   #table: ObjectTable | null = null;
   #isClosed = false;
 
@@ -62,7 +67,7 @@ export class SharedCalls {
       return;
     }
     const request = message as SharedRequest;
-    table.call(request, this.#holders.get(client)!).then(
+    table.call(request, this.#callers.get(client)!).then(
       (value) => this.#reply(client, { id: request.id, value }),
       (error: unknown) => this.#reply(client, { id: request.id, error }),
     );
@@ -73,7 +78,7 @@ export class SharedCalls {
     if (typeof client !== 'string' || typeof replies?.send !== 'function') return;
     if (this.#replies.has(client)) this.#forget(client);
     this.#replies.set(client, replies);
-    this.#holders.set(client, new Holder());
+    this.#callers.set(client, new Caller());
     this.#reply(client, { id: 0, value: 'welcome' });
     void this.#watch(client, replies);
   }
@@ -103,8 +108,8 @@ export class SharedCalls {
   #forget(client: string): void {
     this.#replies.get(client)?.close();
     this.#replies.delete(client);
-    const holder = this.#holders.get(client);
-    this.#holders.delete(client);
-    if (holder) this.#table?.release(holder);
+    const caller = this.#callers.get(client);
+    this.#callers.delete(client);
+    if (caller) this.#table?.release(caller);
   }
 }
