@@ -7,7 +7,12 @@ import * as ipc from 'multiproc/ipc';
 const withoutAddon = process.env.MULTIPROC_NO_NATIVE === '1';
 
 /** One call per mode that needs the addon, each made as a user would make it first. */
-const firstCalls: Record<string, () => unknown> = {};
+const firstCalls: Record<string, () => unknown> = {
+  pipe: () => ipc.pipe(),
+  mkfifo: () => ipc.mkfifo('/tmp/never-made.fifo'),
+  openFifo: () => ipc.openFifo('/tmp/never-opened.fifo', 'r'),
+  socketPair: () => ipc.socketPair(),
+};
 
 test('multiproc/ipc loads, and re-exports SharedMemory, Listener and Client', () => {
   assert.equal(typeof ipc.SharedMemory, 'function');
