@@ -5,3 +5,4 @@
 
 export { Client, type ClientOptions, Listener, type ListenerOptions } from '../connection/listener.js';
 export { SharedMemory, type SharedMemoryOptions } from '../shared/shared-memory.js';
+export { type SignalInfo, type SignalName, sendSignal, type WaitSignalOptions, waitSignal } from './signals.js';

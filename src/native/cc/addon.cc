@@ -40,4 +40,10 @@ NODE_MODULE_INIT(/* exports, module, context */) {
   Export(exports, context, "peerCredentials", PeerCredentials);
   Export(exports, context, "tcpListen", TcpListen);
   Export(exports, context, "interruptBlockingCall", InterruptBlockingCallFunction);
+  Export(exports, context, "sendSignal", SendSignal);
+  Export(exports, context, "signalNumbers", SignalNumbers);
+  Export(exports, context, "signalWatch", SignalWatch);
+  Export(exports, context, "signalDrain", SignalDrain);
+  Export(exports, context, "signalCatch", SignalCatch);
+  Export(exports, context, "signalRelease", SignalRelease);
 }

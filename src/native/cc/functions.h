@@ -27,5 +27,11 @@ void UnixAcceptEach(const v8::FunctionCallbackInfo<v8::Value>& info);
 void PeerCredentials(const v8::FunctionCallbackInfo<v8::Value>& info);
 void TcpListen(const v8::FunctionCallbackInfo<v8::Value>& info);
 void InterruptBlockingCallFunction(const v8::FunctionCallbackInfo<v8::Value>& info);
+void SendSignal(const v8::FunctionCallbackInfo<v8::Value>& info);
+void SignalNumbers(const v8::FunctionCallbackInfo<v8::Value>& info);
+void SignalWatch(const v8::FunctionCallbackInfo<v8::Value>& info);
+void SignalDrain(const v8::FunctionCallbackInfo<v8::Value>& info);
+void SignalCatch(const v8::FunctionCallbackInfo<v8::Value>& info);
+void SignalRelease(const v8::FunctionCallbackInfo<v8::Value>& info);
 
 }  // namespace multiproc
