@@ -7,7 +7,10 @@ import * as ipc from 'multiproc/ipc';
 const withoutAddon = process.env.MULTIPROC_NO_NATIVE === '1';
 
 /** One call per mode that needs the addon, each made as a user would make it first. */
-const firstCalls: Record<string, () => unknown> = {};
+const firstCalls: Record<string, () => unknown> = {
+  sendSignal: () => ipc.sendSignal(process.pid, 'SIGUSR2'),
+  waitSignal: () => ipc.waitSignal('SIGUSR2', { timeout: 1 }),
+};
 
 test('multiproc/ipc loads, and re-exports SharedMemory, Listener and Client', () => {
   assert.equal(typeof ipc.SharedMemory, 'function');
