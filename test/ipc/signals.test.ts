@@ -281,7 +281,7 @@ test('sendSignal and waitSignal check their arguments', { skip: noAddon }, async
   await assert.rejects(waitSignal('SIGUSR2', { timeout: -1 }), { code: 'ERR_OUT_OF_RANGE' });
   await assert.rejects(waitSignal('SIGUSR2', { timeout: '1' as unknown as number }), { code: 'ERR_INVALID_ARG_TYPE' });
   await assert.rejects(waitSignal('SIGUSR2', { signal: {} as AbortSignal }), { code: 'ERR_INVALID_ARG_TYPE' });
-  await assert.rejects(waitSignal('SIGUSR2', 5 as object), { code: 'ERR_INVALID_ARG_TYPE' });
+  await assert.rejects(waitSignal('SIGUSR2', 5 as unknown as object), { code: 'ERR_INVALID_ARG_TYPE' });
   assert.equal(isCaught(12), false);
 });
 
