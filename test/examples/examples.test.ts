@@ -95,3 +95,10 @@ test('examples/errors.ts re-throws a task error with its remote stack, and survi
 test('examples/process-subclass.ts runs a registered subclass\'s run() in the child', { skip: loadNative() ? false : 'no native addon' }, async () => {
   assert.equal(await example('process-subclass.ts'), 'hello world from Worker-1\nexit code 0\n');
 });
+
+test('examples/ipc/signals.ts: the child says it is ready with SIGUSR1 and stops on SIGTERM', { skip: loadNative() ? false : 'no native addon' }, async () => {
+  assert.equal(
+    await example('ipc/signals.ts'),
+    'parent: SIGUSR1 from the child, so it is ready\nchild: SIGTERM from my parent, cleaning up\nparent: the child exited with code 0\n',
+  );
+});
