@@ -3,12 +3,14 @@
 // handler, and the last one to leave puts back what was there before. Each delivery goes to
 // one waiter, the one that waited longest (signal.sigwaitinfo's rule: one delivery, one taker).
 //
-// Node's listeners stay served: process.on(sig) makes libuv install its own handler over ours,
-// and removing the last listener makes libuv reset the signal to SIG_DFL. Both happen inside
-// Node's 'newListener' / 'removeListener' hooks, which run before ours (Node registers them at
-// startup), so ours take the signal back at once, chaining to libuv's handler while listeners
-// exist. Node's built-in actions (SIGINT/SIGTERM restore the terminal and exit, SIGUSR1 starts
-// the debugger) are not chained, as a process.on listener replaces them too.
+// The handlers that were there before still run after ours: libuv's, which runs process.on
+// listeners and reaps child processes on SIGCHLD, or another library's. Node's built-in actions
+// do not, as a process.on listener replaces them too: SIGINT/SIGTERM restore the terminal and exit
+// (a one-shot handler, never chained), SIGUSR1 starts the debugger (not chained without listeners).
+// process.on(sig) makes libuv install its handler over ours, and removing the last listener makes
+// libuv reset the signal to SIG_DFL; both happen inside Node's 'newListener' / 'removeListener'
+// hooks, which run before ours (Node registers them at startup), so ours take the signal back at
+// once, keeping what libuv installed as the disposition to restore.
 
 import { namesOf, nodeSignalNumber } from './signal-names.js';
 import type { NativeBinding } from '../native/binding.js';
@@ -37,6 +39,7 @@ const SI_QUEUE = -1; // sigqueue(3)
 const SI_MESGQ = -3; // a POSIX message queue's notification: the sender of the message
 const SI_TKILL = -6; // tgkill(2)
 const SIGCHLD = 17;
+const SIGUSR1 = 10;
 
 function hasSender(signo: number, code: number): boolean {
   if (code === SI_USER || code === SI_QUEUE || code === SI_MESGQ || code === SI_TKILL) return true;
@@ -72,7 +75,7 @@ export class SignalCatcher {
     const { signo } = waiter;
     let waiters = this.#waiters.get(signo);
     if (waiters === undefined) {
-      this.#native.signalCatch(signo, this.#hasListeners(signo));
+      this.#native.signalCatch(signo, this.#shouldChain(signo));
       waiters = [];
       this.#waiters.set(signo, waiters);
     }
@@ -135,10 +138,11 @@ export class SignalCatcher {
   #retake(event: string | symbol, isAdded: boolean): void {
     const signo = typeof event === 'string' ? nodeSignalNumber(event) : undefined;
     if (signo === undefined || !this.#waiters.has(signo)) return;
-    this.#native.signalCatch(signo, isAdded || this.#hasListeners(signo));
+    this.#native.signalCatch(signo, isAdded || this.#shouldChain(signo));
   }
 
-  #hasListeners(signo: number): boolean {
-    return namesOf(signo).some((name) => process.listenerCount(name) > 0);
+  /** Whether the handler found in place runs after ours: all but Node's debugger trigger (see the top). */
+  #shouldChain(signo: number): boolean {
+    return signo !== SIGUSR1 || namesOf(signo).some((name) => process.listenerCount(name) > 0);
   }
 }

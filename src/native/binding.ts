@@ -100,7 +100,8 @@ export interface NativeBinding {
   /**
    * Catches `signo` with the addon's handler (sigaction, SA_SIGINFO), keeping the disposition it
    * replaces for signalRelease; a handler that replaced ours since is kept as that disposition.
-   * With `chain`, the kept handler runs after ours at each delivery.
+   * With `chain`, the kept handler runs after ours at each delivery (unless it is a one-shot,
+   * SA_RESETHAND, handler: those are never chained).
    */
   signalCatch(signo: number, chain: boolean): void;
   /** Puts back the disposition signalCatch replaced (unless someone replaced ours since). Idempotent. */

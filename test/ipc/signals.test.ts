@@ -205,6 +205,36 @@ test('process.on listeners run while a wait is pending and after it, also when a
   assert.equal(isCaught(12), false);
 });
 
+test('waiting for SIGCHLD leaves Node reaping its children: the exit event comes, and the wait names the child', { skip: noAddon, timeout: 30_000 }, async (t) => {
+  const delivered = waitSignal('SIGCHLD');
+  const child = startNode(t, '');
+  const [info, exit] = await Promise.all([delivered, child.exit()]);
+  assert.deepEqual(exit, { code: 0, signal: null });
+  assert.equal(info.signal, 'SIGCHLD');
+  assert.equal(info.pid, child.process.pid);
+});
+
+test('a node child waiting for SIGTERM and SIGINT is not ended by them, and Node\'s exit on them comes back after', { skip: noAddon, timeout: 30_000 }, async (t) => {
+  const child = startNode(
+    t,
+    `import { waitSignal } from 'multiproc/ipc';
+     const term = waitSignal('SIGTERM');
+     const interrupt = waitSignal('SIGINT');
+     console.log('waiting');
+     console.log((await term).signal, (await interrupt).signal);
+     await new Promise((resolve) => setImmediate(resolve));
+     console.log('released');
+     setInterval(() => {}, 1000); // only a signal ends this program`,
+  );
+  assert.equal(await child.nextLine(), 'waiting');
+  sendSignal(child.process.pid as number, 'SIGTERM');
+  sendSignal(child.process.pid as number, 'SIGINT');
+  assert.equal(await child.nextLine(), 'SIGTERM SIGINT');
+  assert.equal(await child.nextLine(), 'released');
+  sendSignal(child.process.pid as number, 'SIGTERM');
+  assert.deepEqual(await child.exit(), { code: null, signal: 'SIGTERM' });
+});
+
 test("after the last wait, SIGUSR2's default action ends a child again", { skip: noAddon, timeout: 30_000 }, async (t) => {
   const child = startNode(
     t,

@@ -2,7 +2,8 @@
 // signalfd cannot work in Node (it needs the signal blocked in every thread, and Node's threads
 // exist before any addon loads), so a caught signal goes through a sigaction(SA_SIGINFO) handler
 // that writes {signo, si_pid, si_code, si_uid} to a non-blocking self-pipe, and chains to the
-// handler that was there before when JavaScript asks (libuv's, which runs process.on listeners).
+// handler that was there before when JavaScript asks (libuv's, which runs process.on listeners
+// and reaps child processes on SIGCHLD).
 // The pipe's read end is watched by the main thread's event loop (unref'd: JavaScript holds the
 // loop open while a wait is pending). Catching is per signal and undone exactly: signalRelease
 // puts back the sigaction that signalCatch found.
@@ -79,10 +80,13 @@ bool IsOurs(const struct sigaction& action) {
   return (action.sa_flags & SA_SIGINFO) != 0 && action.sa_sigaction == OnSignal;
 }
 
-// The handler to call after ours, or null for SIG_DFL and SIG_IGN. A handler installed without
-// SA_SIGINFO is called with the same three arguments the kernel would give it (the extra ones
-// are ignored by the C calling convention of every Linux target).
+// The handler to call after ours, or null for SIG_DFL and SIG_IGN, and for a one-shot handler
+// (SA_RESETHAND: Node's SIGINT/SIGTERM handler restores the terminal, then raises the signal
+// again to die of it; called from ours, it would raise it into ours forever). A handler installed
+// without SA_SIGINFO is called with the same three arguments the kernel would give it (the extra
+// ones are ignored by the C calling convention of every Linux target).
 SignalHandler HandlerOf(const struct sigaction& action) {
+  if ((action.sa_flags & SA_RESETHAND) != 0) return nullptr;
   if ((action.sa_flags & SA_SIGINFO) != 0) return action.sa_sigaction;
   if (action.sa_handler == SIG_DFL || action.sa_handler == SIG_IGN) return nullptr;
   return reinterpret_cast<SignalHandler>(action.sa_handler);
