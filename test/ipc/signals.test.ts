@@ -144,6 +144,15 @@ test('an aborted wait rejects with the reason and puts back the previous disposi
   assert.equal(isCaught(12), false);
 });
 
+test('a wait aborted after its signal was caught, but before the loop read it, resolves with it: nothing caught is lost', { skip: noAddon, timeout: 30_000 }, async () => {
+  const controller = new AbortController();
+  const waiting = waitSignal('SIGUSR2', { signal: controller.signal });
+  // A signal a process sends itself is handled before kill(2) returns: it is in the self-pipe now.
+  sendSignal(process.pid, 'SIGUSR2');
+  controller.abort();
+  assert.equal((await waiting).signal, 'SIGUSR2');
+});
+
 test('each delivery ends one wait, the one that waited longest', { skip: noAddon, timeout: 30_000 }, async () => {
   const order: string[] = [];
   const first = waitSignal('SIGUSR2').then(() => order.push('first'));
