@@ -4,7 +4,7 @@
 // one waiter, the one that waited longest (signal.sigwaitinfo's rule: one delivery, one taker).
 //
 // The handlers that were there before still run after ours: libuv's, which runs process.on
-// listeners and reaps child processes on SIGCHLD, or another library's. Node's built-in actions
+// listeners, or another library's. Node's built-in actions
 // do not, as a process.on listener replaces them too: SIGINT/SIGTERM restore the terminal and exit
 // (a one-shot handler, never chained), SIGUSR1 starts the debugger (not chained without listeners).
 // process.on(sig) makes libuv install its handler over ours, and removing the last listener makes
@@ -38,12 +38,10 @@ const SI_USER = 0; // kill(2), raise(3)
 const SI_QUEUE = -1; // sigqueue(3)
 const SI_MESGQ = -3; // a POSIX message queue's notification: the sender of the message
 const SI_TKILL = -6; // tgkill(2)
-const SIGCHLD = 17;
 const SIGUSR1 = 10;
 
-function hasSender(signo: number, code: number): boolean {
-  if (code === SI_USER || code === SI_QUEUE || code === SI_MESGQ || code === SI_TKILL) return true;
-  return signo === SIGCHLD && code > 0; // CLD_EXITED...: si_pid is the child
+function hasSender(code: number): boolean {
+  return code === SI_USER || code === SI_QUEUE || code === SI_MESGQ || code === SI_TKILL;
 }
 
 export class SignalCatcher {
@@ -108,7 +106,7 @@ export class SignalCatcher {
       const [signo = 0, pid = 0, code = 0, uid = 0] = records.subarray(at, at + 4);
       const waiters = this.#waiters.get(signo);
       if (waiters === undefined) continue; // released meanwhile: nobody catches it any more
-      const info: SignalInfo = hasSender(signo, code) && pid > 0
+      const info: SignalInfo = hasSender(code) && pid > 0
         ? { signal: this.#name(signo), number: signo, pid, uid }
         : { signal: this.#name(signo), number: signo };
       const waiter = waiters.shift();

@@ -23,6 +23,11 @@ const uncatchable: ReadonlyMap<number, string> = new Map(
     ['SIGBUS', 'it is raised by a faulting instruction, which would run again when the handler returns'],
     ['SIGFPE', 'it is raised by a faulting instruction, which would run again when the handler returns'],
     ['SIGILL', 'it is raised by a faulting instruction, which would run again when the handler returns'],
+    [
+      'SIGCHLD',
+      "Node's child_process owns it (libuv installs its handler at each first child and removes it when the last one ends, " +
+        "which would take the signal from the wait); await the child's 'exit' event or Process.join() instead",
+    ],
   ].map(([name, reason]) => [namedSignals[name as string] as number, reason as string]),
 );
 
@@ -73,7 +78,7 @@ export function signalNumber(where: string, signal: unknown, numbers: SignalNumb
   throw invalidType(where, 'a signal name (string) or number', signal);
 }
 
-/** Like signalNumber, for a signal a handler may catch: refuses SIGKILL, SIGSTOP, the faults, and the addon's own. */
+/** Like signalNumber, for a signal waitSignal may catch: refuses SIGKILL, SIGSTOP, the faults, SIGCHLD and the addon's own. */
 export function catchableSignalNumber(where: string, signal: unknown, numbers: SignalNumbers): number {
   const signo = signalNumber(where, signal, numbers);
   const reason =

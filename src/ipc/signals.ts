@@ -58,11 +58,11 @@ export function sendSignal(pid: number, signal: SignalName | number): void {
  * Waits for one delivery of `signal` to this process and resolves with its name and sender
  * (Python's `signal.sigwaitinfo`; `sigtimedwait` with `timeout`). While a wait is pending the
  * signal is caught: its default action (and Node's own: SIGINT/SIGTERM exit, SIGUSR1 starts the
- * debugger) does not happen, while `process.on(signal)` listeners still run (and Node still reaps
- * its children on SIGCHLD); at the end of the loop turn in which the last wait ended, the
- * signal's previous disposition applies again. Each delivery ends one wait, the oldest;
+ * debugger) does not happen, while `process.on(signal)` listeners still run; at the end of the
+ * loop turn in which the last wait ended, the signal's previous disposition applies again. Each delivery ends one wait, the oldest;
  * standard signals coalesce (two sent before the first is handled arrive once), real-time ones queue.
- * SIGKILL, SIGSTOP, SIGSEGV, SIGBUS, SIGFPE and SIGILL are refused. Main thread only (signals
+ * SIGKILL, SIGSTOP, SIGSEGV, SIGBUS, SIGFPE, SIGILL and SIGCHLD (Node's child_process owns it)
+ * are refused. Main thread only (signals
  * are delivered to the process; Node gives worker threads none either).
  *
  * @example

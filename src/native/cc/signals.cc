@@ -2,8 +2,7 @@
 // signalfd cannot work in Node (it needs the signal blocked in every thread, and Node's threads
 // exist before any addon loads), so a caught signal goes through a sigaction(SA_SIGINFO) handler
 // that writes {signo, si_pid, si_code, si_uid} to a non-blocking self-pipe, and chains to the
-// handler that was there before when JavaScript asks (libuv's, which runs process.on listeners
-// and reaps child processes on SIGCHLD).
+// handler that was there before when JavaScript asks (libuv's, which runs process.on listeners).
 // The pipe's read end is watched by the main thread's event loop (unref'd: JavaScript holds the
 // loop open while a wait is pending). Catching is per signal and undone exactly: signalRelease
 // puts back the sigaction that signalCatch found.
