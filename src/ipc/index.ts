@@ -9,3 +9,4 @@ export { pipe } from './pipe.js';
 export type { PipeReadable, PipeWritable } from './pipe-end.js';
 export { mkfifo, type MkfifoOptions, openFifo, type OpenFifoOptions } from './fifo.js';
 export { connectionFromFd, socketPair, type SocketPairEnd, type SocketPairOptions } from './socket-pair.js';
+export { type SignalInfo, type SignalName, sendSignal, type WaitSignalOptions, waitSignal } from './signals.js';

@@ -101,6 +101,39 @@ export interface NativeBinding {
    * is not a pipe (nothing was opened). Close-on-exec.
    */
   openPipeEnd(path: string, writable: boolean, blocking: boolean): number;
+  /**
+   * kill(pid, signo), pid > 0; a failure throws `kill(<subject>) failed: ESRCH (no such process)`
+   * (`subject`: how the error names the call's arguments, "1234, SIGUSR1").
+   */
+  sendSignal(pid: number, signo: number, subject: string): void;
+  /** This C library's real-time signal range, and the signal that interrupts waiting threads. */
+  signalNumbers(): SignalNumbers;
+  /**
+   * Creates the signal self-pipe and watches it on this thread's loop (unref'd), once per
+   * process: `callback(records)` gets each batch of caught deliveries, 4 ints each (signo, si_pid,
+   * si_code, si_uid). Another thread's call throws: signals are the main thread's.
+   */
+  signalWatch(callback: (records: Int32Array) => void): void;
+  /** The deliveries waiting in the self-pipe now (4 ints each, as signalWatch's), read at once. */
+  signalDrain(): Int32Array;
+  /**
+   * Catches `signo` with the addon's handler (sigaction, SA_SIGINFO), keeping the disposition it
+   * replaces for signalRelease; a handler that replaced ours since is kept as that disposition.
+   * With `chain`, the kept handler runs after ours at each delivery (unless it is a one-shot,
+   * SA_RESETHAND, handler: those are never chained).
+   */
+  signalCatch(signo: number, chain: boolean): void;
+  /** Puts back the disposition signalCatch replaced (unless someone replaced ours since). Idempotent. */
+  signalRelease(signo: number): void;
+}
+
+/** Signal numbers that depend on the C library. */
+export interface SignalNumbers {
+  /** SIGRTMIN as the C library gives it (34 with glibc, which keeps 32 and 33 for itself). */
+  realtimeMin: number;
+  realtimeMax: number;
+  /** The real-time signal that interrupts the addon's waiting threads (SIGRTMAX - 2). */
+  interrupt: number;
 }
 
 /** A Unix socket peer's process and user, from the kernel (SO_PEERCRED). */

@@ -106,4 +106,9 @@ test('examples/ipc/fifo.ts passes lines through a FIFO from a second program', {
 
 test('examples/ipc/socket-pair.ts squares numbers in a child over a socket pair', { skip: loadNative() ? false : 'no native addon' }, async () => {
   assert.equal(await example('ipc/socket-pair.ts'), '[ 1, 4, 9, 16 ]\nchild exited with code 0\n');
+test('examples/ipc/signals.ts: the child says it is ready with SIGUSR1 and stops on SIGTERM', { skip: loadNative() ? false : 'no native addon' }, async () => {
+  assert.equal(
+    await example('ipc/signals.ts'),
+    'parent: SIGUSR1 from the child, so it is ready\nchild: SIGTERM from my parent, cleaning up\nparent: the child exited with code 0\n',
+  );
 });

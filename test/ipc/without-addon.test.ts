@@ -12,6 +12,8 @@ const firstCalls: Record<string, () => unknown> = {
   mkfifo: () => ipc.mkfifo('/tmp/never-made.fifo'),
   openFifo: () => ipc.openFifo('/tmp/never-opened.fifo', 'r'),
   socketPair: () => ipc.socketPair(),
+  sendSignal: () => ipc.sendSignal(process.pid, 'SIGUSR2'),
+  waitSignal: () => ipc.waitSignal('SIGUSR2', { timeout: 1 }),
 };
 
 test('multiproc/ipc loads, and re-exports SharedMemory, Listener and Client', () => {

@@ -45,4 +45,10 @@ NODE_MODULE_INIT(/* exports, module, context */) {
   Export(exports, context, "makeFifo", MakeFifo);
   Export(exports, context, "openFifoAsync", OpenFifoAsync);
   Export(exports, context, "openPipeEnd", OpenPipeEnd);
+  Export(exports, context, "sendSignal", SendSignal);
+  Export(exports, context, "signalNumbers", SignalNumbers);
+  Export(exports, context, "signalWatch", SignalWatch);
+  Export(exports, context, "signalDrain", SignalDrain);
+  Export(exports, context, "signalCatch", SignalCatch);
+  Export(exports, context, "signalRelease", SignalRelease);
 }

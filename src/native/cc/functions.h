@@ -32,5 +32,11 @@ void SocketPairCreate(const v8::FunctionCallbackInfo<v8::Value>& info);
 void MakeFifo(const v8::FunctionCallbackInfo<v8::Value>& info);
 void OpenFifoAsync(const v8::FunctionCallbackInfo<v8::Value>& info);
 void OpenPipeEnd(const v8::FunctionCallbackInfo<v8::Value>& info);
+void SendSignal(const v8::FunctionCallbackInfo<v8::Value>& info);
+void SignalNumbers(const v8::FunctionCallbackInfo<v8::Value>& info);
+void SignalWatch(const v8::FunctionCallbackInfo<v8::Value>& info);
+void SignalDrain(const v8::FunctionCallbackInfo<v8::Value>& info);
+void SignalCatch(const v8::FunctionCallbackInfo<v8::Value>& info);
+void SignalRelease(const v8::FunctionCallbackInfo<v8::Value>& info);
 
 }  // namespace multiproc
