@@ -13,3 +13,5 @@ import '../shared/shareable-list.js';
 import '../connection/pipe.js';
 import '../queue/queue.js';
 import '../managers/proxy-record.js';
+import '../ipc/posix-message-queue.js';
+import '../ipc/posix-semaphore.js';

@@ -5,3 +5,12 @@
 
 export { Client, type ClientOptions, Listener, type ListenerOptions } from '../connection/listener.js';
 export { SharedMemory, type SharedMemoryOptions } from '../shared/shared-memory.js';
+export {
+  PosixMessageQueue,
+  type PosixMessageQueueOptions,
+  type PosixQueueAttributes,
+  type PosixQueueMessage,
+  type PosixQueueReceiveOptions,
+  type PosixQueueSendOptions,
+} from './posix-message-queue.js';
+export { PosixSemaphore, type PosixSemaphoreOptions, type PosixSemaphoreWaitOptions } from './posix-semaphore.js';
