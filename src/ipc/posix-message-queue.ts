@@ -183,6 +183,7 @@ export class PosixMessageQueue {
       throw outOfRange('PosixMessageQueue.send: "data"', `at most ${this.#messageSize} bytes (the queue's messageSize)`, `${bytes.byteLength} bytes`, 'Split it, or create the queue with a larger messageSize.');
     }
     const priority = options.priority ?? 0;
+    if (typeof priority !== 'number') throw invalidType('PosixMessageQueue.send: "priority"', 'an integer', priority);
     if (!Number.isInteger(priority) || priority < 0 || priority >= this.#priorityMax) {
       throw outOfRange('PosixMessageQueue.send: "priority"', `an integer from 0 to ${this.#priorityMax - 1}`, priority);
     }
