@@ -95,3 +95,11 @@ test('examples/errors.ts re-throws a task error with its remote stack, and survi
 test('examples/process-subclass.ts runs a registered subclass\'s run() in the child', { skip: loadNative() ? false : 'no native addon' }, async () => {
   assert.equal(await example('process-subclass.ts'), 'hello world from Worker-1\nexit code 0\n');
 });
+
+test('examples/ipc/posix-message-queue.ts hands jobs to a worker, highest priority first', { skip: loadNative() ? false : 'no native addon' }, async () => {
+  assert.equal(await example('ipc/posix-message-queue.ts'), 'URGENT (priority 9)\nWASH (priority 1)\nDRY (priority 1)\n');
+});
+
+test('examples/ipc/posix-semaphore.ts waits for three workers to post', { skip: loadNative() ? false : 'no native addon' }, async () => {
+  assert.equal(await example('ipc/posix-semaphore.ts'), '3 workers are ready\nvalue now 0; tryWait() -> false\n');
+});
