@@ -111,4 +111,10 @@ test('examples/ipc/signals.ts: the child says it is ready with SIGUSR1 and stops
     await example('ipc/signals.ts'),
     'parent: SIGUSR1 from the child, so it is ready\nchild: SIGTERM from my parent, cleaning up\nparent: the child exited with code 0\n',
   );
+test('examples/ipc/posix-message-queue.ts hands jobs to a worker, highest priority first', { skip: loadNative() ? false : 'no native addon' }, async () => {
+  assert.equal(await example('ipc/posix-message-queue.ts'), 'URGENT (priority 9)\nWASH (priority 1)\nDRY (priority 1)\n');
+});
+
+test('examples/ipc/posix-semaphore.ts waits for three workers to post', { skip: loadNative() ? false : 'no native addon' }, async () => {
+  assert.equal(await example('ipc/posix-semaphore.ts'), '3 workers are ready\nvalue now 0; tryWait() -> false\n');
 });

@@ -14,6 +14,8 @@ const firstCalls: Record<string, () => unknown> = {
   socketPair: () => ipc.socketPair(),
   sendSignal: () => ipc.sendSignal(process.pid, 'SIGUSR2'),
   waitSignal: () => ipc.waitSignal('SIGUSR2', { timeout: 1 }),
+  PosixMessageQueue: () => new ipc.PosixMessageQueue('/x', { create: true }),
+  PosixSemaphore: () => new ipc.PosixSemaphore('/x', { create: true }),
 };
 
 test('multiproc/ipc loads, and re-exports SharedMemory, Listener and Client', () => {
