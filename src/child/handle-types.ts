@@ -13,3 +13,6 @@ import '../shared/shareable-list.js';
 import '../connection/pipe.js';
 import '../queue/queue.js';
 import '../managers/proxy-record.js';
+import '../ipc/sysv-message-queue.js';
+import '../ipc/sysv-semaphore.js';
+import '../ipc/sysv-shared-memory.js';

@@ -5,3 +5,21 @@
 
 export { Client, type ClientOptions, Listener, type ListenerOptions } from '../connection/listener.js';
 export { SharedMemory, type SharedMemoryOptions } from '../shared/shared-memory.js';
+export { ftok } from './ftok.js';
+export { IPC_PRIVATE, type SysVOpenOptions } from './sysv-object.js';
+export {
+  type SysVMessage,
+  SysVMessageQueue,
+  type SysVMessageQueueAttributes,
+  type SysVMessageQueueOptions,
+  type SysVMessageWaitOptions,
+  type SysVReceiveOptions,
+} from './sysv-message-queue.js';
+export {
+  SEMAPHORE_VALUE_MAX,
+  type SysVSemaphoreOperation,
+  type SysVSemaphoreOpOptions,
+  SysVSemaphoreSet,
+  type SysVSemaphoreSetOptions,
+} from './sysv-semaphore.js';
+export { SysVSharedMemory, type SysVSharedMemoryAttributes, type SysVSharedMemoryOptions } from './sysv-shared-memory.js';
