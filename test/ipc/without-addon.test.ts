@@ -7,7 +7,12 @@ import * as ipc from 'multiproc/ipc';
 const withoutAddon = process.env.MULTIPROC_NO_NATIVE === '1';
 
 /** One call per mode that needs the addon, each made as a user would make it first. */
-const firstCalls: Record<string, () => unknown> = {};
+const firstCalls: Record<string, () => unknown> = {
+  ftok: () => ipc.ftok('/', 1),
+  SysVMessageQueue: () => new ipc.SysVMessageQueue(1, { create: true }),
+  SysVSemaphoreSet: () => new ipc.SysVSemaphoreSet(1, 1, { create: true }),
+  SysVSharedMemory: () => new ipc.SysVSharedMemory(1, 1, { create: true }),
+};
 
 test('multiproc/ipc loads, and re-exports SharedMemory, Listener and Client', () => {
   assert.equal(typeof ipc.SharedMemory, 'function');
