@@ -19,7 +19,9 @@ import {
   keyText,
   openError,
   removedError,
+  SPIN_MICROSECONDS,
   type SysVOpenOptions,
+  withinKernelLimit,
 } from './sysv-object.js';
 
 /** Options of `new SysVMessageQueue(key, options)`. */
@@ -145,7 +147,7 @@ export class SysVMessageQueue {
     const bytes = bytesOf(where, data);
     const { timeoutMs, signal } = checkWait(where, options);
     this.#checkSize(where, bytes.byteLength);
-    if (this.#native.msgSendNow(this.#id, type, bytes)) return;
+    if (this.#native.msgSendNow(this.#id, type, bytes, timeoutMs === 0 ? 0 : SPIN_MICROSECONDS)) return;
     // Full: a message longer than the queue can ever hold would wait forever.
     const { maxBytes } = this.#native.msgStat(this.#id);
     if (bytes.byteLength > maxBytes) {
@@ -156,10 +158,9 @@ export class SysVMessageQueue {
   }
 
   #checkSize(where: string, byteLength: number): void {
-    const largest = kernelLimit('msgmax') ?? Number.POSITIVE_INFINITY;
-    if (byteLength > largest) {
-      throw outOfRange(`${where}: "data"`, `at most ${largest} bytes (the kernel's msgmax, /proc/sys/kernel/msgmax)`, `${byteLength} bytes`);
-    }
+    if (withinKernelLimit(byteLength, 'msgmax')) return;
+    const largest = kernelLimit('msgmax');
+    throw outOfRange(`${where}: "data"`, `at most ${largest} bytes (the kernel's msgmax, /proc/sys/kernel/msgmax)`, `${byteLength} bytes`);
   }
 
   /** Receives the first message that `type` selects (see SysVReceiveOptions), waiting for one. */
@@ -168,7 +169,7 @@ export class SysVMessageQueue {
     this.#checkAlive('receive');
     const { timeoutMs, signal } = checkWait(where, options);
     const type = options?.type === undefined ? 0 : checkType(`${where}: "type"`, options.type, -LARGEST_TYPE);
-    const ready = this.#native.msgReceiveNow(this.#id, type);
+    const ready = this.#native.msgReceiveNow(this.#id, type, timeoutMs === 0 ? 0 : SPIN_MICROSECONDS);
     if (ready) return ready;
     if (timeoutMs === 0) throw new TimeoutError(`${where}: not done within 0 ms.`);
     return blockingCall<SysVMessageRecord>(where, { timeoutMs, signal }, (callback) => this.#native.msgReceiveAsync(this.#id, type, callback));

@@ -80,22 +80,46 @@ export function openError(error: unknown, what: string, kind: string): unknown {
   return explained;
 }
 
+/**
+ * How long a wait retries its non-blocking form before handing the system call to a waiting
+ * thread: a peer answering within it (a round trip, a consumer keeping up) costs no hand-off, which
+ * takes a hundred microseconds or more. Short enough that the event loop never notices.
+ */
+export const SPIN_MICROSECONDS = 50;
+
 /** A System V object that was removed: every call but remove() says so. */
 export function removedError(what: string): InvalidStateError {
   return new InvalidStateError(`${what}: used after remove(); the kernel no longer has this object. Create a new one.`);
 }
 
-/**
- * A kernel limit from /proc/sys/kernel (`msgmax`; `sem` holds four numbers: SEMMSL SEMMNS SEMOPM
- * SEMMNI), read when needed (root may change them at any time), or undefined where unreadable.
- */
-export function kernelLimit(file: string, field = 0): number | undefined {
+const limits = new Map<string, number | undefined>();
+
+function readLimit(file: string, field: number): number | undefined {
   try {
     const value = Number(readFileSync(`/proc/sys/kernel/${file}`, 'latin1').trim().split(/\s+/)[field]);
     return Number.isSafeInteger(value) && value > 0 ? value : undefined;
   } catch {
     return undefined;
   }
+}
+
+/**
+ * A kernel limit from /proc/sys/kernel (`msgmax`; `sem` holds four numbers: SEMMSL SEMMNS SEMOPM
+ * SEMMNI), or undefined where unreadable. Read once, as checks run on every send and op; root may
+ * raise a limit at any time, so a check that fails asks again with `fresh` before refusing.
+ */
+export function kernelLimit(file: string, field = 0, fresh = false): number | undefined {
+  const name = `${file}:${field}`;
+  if (fresh || !limits.has(name)) limits.set(name, readLimit(file, field));
+  return limits.get(name);
+}
+
+/** Whether `value` is within a kernel limit (unknown limits are left to the kernel to enforce). */
+export function withinKernelLimit(value: number, file: string, field = 0): boolean {
+  const limit = kernelLimit(file, field);
+  if (limit === undefined || value <= limit) return true;
+  const fresh = kernelLimit(file, field, true);
+  return fresh === undefined || value <= fresh;
 }
 
 /** What a System V object travels to a child as: its key, and its id (how IPC_PRIVATE is reached). */

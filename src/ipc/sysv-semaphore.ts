@@ -19,7 +19,9 @@ import {
   keyText,
   openError,
   removedError,
+  SPIN_MICROSECONDS,
   type SysVOpenOptions,
+  withinKernelLimit,
 } from './sysv-object.js';
 
 /** The largest value of a System V semaphore (SEMVMX). */
@@ -96,7 +98,7 @@ export class SysVSemaphoreSet {
     const adopted = (options as { [openById]?: number })[openById];
     // IPC_PRIVATE always makes a new set (semget ignores IPC_CREAT for it), which `value` then sets.
     const flags = { ...opened, create: adopted === undefined && (opened.create || this.#key === IPC_PRIVATE) };
-    const semmsl = kernelLimit('sem', 0) ?? 65535;
+    const semmsl = kernelLimit('sem', 0, true) ?? 65535;
     if (typeof count !== 'number') throw invalidType('SysVSemaphoreSet: "count"', 'an integer number of semaphores', count);
     const smallest = flags.create ? 1 : 0;
     if (!Number.isInteger(count) || count < smallest || count > semmsl) {
@@ -170,9 +172,8 @@ export class SysVSemaphoreSet {
   /** The operations as semop's (index, delta) pairs, each checked. */
   #pairs(where: string, operations: unknown): Int32Array {
     if (!Array.isArray(operations)) throw invalidType(`${where}: "operations"`, 'an array of { index, delta }', operations);
-    const semopm = kernelLimit('sem', 2) ?? 500;
-    if (operations.length === 0 || operations.length > semopm) {
-      throw outOfRange(`${where}: "operations"`, `from 1 to ${semopm} operations (SEMOPM)`, operations);
+    if (operations.length === 0 || !withinKernelLimit(operations.length, 'sem', 2)) {
+      throw outOfRange(`${where}: "operations"`, `from 1 to ${kernelLimit('sem', 2)} operations (SEMOPM)`, operations);
     }
     const pairs = new Int32Array(operations.length * 2);
     operations.forEach((operation: unknown, at) => {
@@ -201,7 +202,7 @@ export class SysVSemaphoreSet {
     const timeoutMs = checkTimeout(`${where}: "timeout"`, options?.timeout);
     const signal = checkSignal(`${where}: "signal"`, options?.signal);
     const undo = checkUndo(where, options?.undo);
-    if (this.#native.semOpNow(this.#id, pairs, undo)) return;
+    if (this.#native.semOpNow(this.#id, pairs, undo, timeoutMs === 0 ? 0 : SPIN_MICROSECONDS)) return;
     if (timeoutMs === 0) throw new TimeoutError(`${where}: not done within 0 ms.`);
     return blockingCall<undefined>(where, { timeoutMs, signal }, (callback) => this.#native.semOpAsync(this.#id, pairs, undo, callback));
   }

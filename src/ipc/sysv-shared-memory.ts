@@ -42,7 +42,7 @@ const openById = Symbol('openById');
 
 /** The largest segment this process can create and view: the kernel's SHMMAX and Node's largest buffer. */
 function largestSegment(): number {
-  return Math.min(kernelLimit('shmmax') ?? Number.MAX_SAFE_INTEGER, bufferConstants.MAX_LENGTH);
+  return Math.min(kernelLimit('shmmax', 0, true) ?? Number.MAX_SAFE_INTEGER, bufferConstants.MAX_LENGTH);
 }
 
 /**

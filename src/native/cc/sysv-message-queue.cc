@@ -114,7 +114,8 @@ void MsgGet(const v8::FunctionCallbackInfo<v8::Value>& info) {
   info.GetReturnValue().Set(id);
 }
 
-// msgSendNow(id, type, data): true when sent, false when the queue is full (IPC_NOWAIT).
+// msgSendNow(id, type, data, spinMicroseconds): true when sent, false when the queue stayed full
+// (IPC_NOWAIT, retried for up to spinMicroseconds).
 void MsgSendNow(const v8::FunctionCallbackInfo<v8::Value>& info) {
   v8::Isolate* isolate = info.GetIsolate();
   int id;
@@ -123,12 +124,17 @@ void MsgSendNow(const v8::FunctionCallbackInfo<v8::Value>& info) {
   if (!IdArgument(isolate, info[0], &id) || !MessageToSend(isolate, info[1], info[2], &message, &length)) {
     return ThrowType(isolate, "msgSendNow(id, type, data)");
   }
-  int result;
-  do result = msgsnd(id, message->storage.data(), length, IPC_NOWAIT);
-  while (result < 0 && errno == EINTR);
-  if (result == 0) return info.GetReturnValue().Set(true);
-  if (errno == EAGAIN) return info.GetReturnValue().Set(false);
-  ThrowErrno(isolate, "msgsnd", errno, IdSubject("msqid", id));
+  int error = 0;
+  bool sent = SpinFor(SpinArgument(info[3]), [&]() {
+    int result;
+    do result = msgsnd(id, message->storage.data(), length, IPC_NOWAIT);
+    while (result < 0 && errno == EINTR);
+    error = result == 0 ? 0 : errno;
+    return error != EAGAIN;  // done, or failed for good
+  });
+  if (sent && error == 0) return info.GetReturnValue().Set(true);
+  if (!sent) return info.GetReturnValue().Set(false);
+  ThrowErrno(isolate, "msgsnd", error, IdSubject("msqid", id));
 }
 
 // msgSendAsync(id, type, data, callback): sends, waiting for room on a waiting thread;
@@ -152,7 +158,8 @@ void MsgSendAsync(const v8::FunctionCallbackInfo<v8::Value>& info) {
   info.GetReturnValue().Set(call);
 }
 
-// msgReceiveNow(id, type): { type, data } or null when no message matches (IPC_NOWAIT).
+// msgReceiveNow(id, type, spinMicroseconds): { type, data }, or null when no message matched
+// (IPC_NOWAIT, retried for up to spinMicroseconds).
 void MsgReceiveNow(const v8::FunctionCallbackInfo<v8::Value>& info) {
   v8::Isolate* isolate = info.GetIsolate();
   int id;
@@ -161,11 +168,14 @@ void MsgReceiveNow(const v8::FunctionCallbackInfo<v8::Value>& info) {
     return ThrowType(isolate, "msgReceiveNow(id, type)");
   }
   Received received;
-  int error;
-  do error = ReceiveOnce(id, static_cast<long>(type), IPC_NOWAIT, &received);
-  while (error == EINTR);
+  int error = 0;
+  bool done = SpinFor(SpinArgument(info[2]), [&]() {
+    do error = ReceiveOnce(id, static_cast<long>(type), IPC_NOWAIT, &received);
+    while (error == EINTR);
+    return error != ENOMSG;  // received, or failed for good
+  });
+  if (!done) return info.GetReturnValue().SetNull();
   if (error == 0) return info.GetReturnValue().Set(MessageValue(isolate, received));
-  if (error == ENOMSG) return info.GetReturnValue().SetNull();
   ThrowErrno(isolate, "msgrcv", error, IdSubject("msqid", id));
 }
 
