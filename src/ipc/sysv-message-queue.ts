@@ -14,6 +14,7 @@ import {
   checkKey,
   checkOpenOptions,
   checkSysVRecord,
+  goneError,
   IPC_PRIVATE,
   kernelLimit,
   keyText,
@@ -147,14 +148,22 @@ export class SysVMessageQueue {
     const bytes = bytesOf(where, data);
     const { timeoutMs, signal } = checkWait(where, options);
     this.#checkSize(where, bytes.byteLength);
-    if (this.#native.msgSendNow(this.#id, type, bytes, timeoutMs === 0 ? 0 : SPIN_MICROSECONDS)) return;
-    // Full: a message longer than the queue can ever hold would wait forever.
-    const { maxBytes } = this.#native.msgStat(this.#id);
-    if (bytes.byteLength > maxBytes) {
-      throw outOfRange(`${where}: "data"`, `at most the queue's ${maxBytes} bytes (msg_qbytes)`, `${bytes.byteLength} bytes`);
+    try {
+      if (this.#native.msgSendNow(this.#id, type, bytes, timeoutMs === 0 ? 0 : SPIN_MICROSECONDS)) return;
+      // Full: a message longer than the queue can ever hold would wait forever.
+      const { maxBytes } = this.#native.msgStat(this.#id);
+      if (bytes.byteLength > maxBytes) {
+        throw outOfRange(`${where}: "data"`, `at most the queue's ${maxBytes} bytes (msg_qbytes)`, `${bytes.byteLength} bytes`);
+      }
+      if (timeoutMs === 0) throw new TimeoutError(`${where}: not done within 0 ms.`);
+      await blockingCall<undefined>(where, { timeoutMs, signal }, (callback) => this.#native.msgSendAsync(this.#id, type, bytes, callback));
+    } catch (error) {
+      throw this.#gone(error, where);
     }
-    if (timeoutMs === 0) throw new TimeoutError(`${where}: not done within 0 ms.`);
-    return blockingCall<undefined>(where, { timeoutMs, signal }, (callback) => this.#native.msgSendAsync(this.#id, type, bytes, callback));
+  }
+
+  #gone(error: unknown, where: string): unknown {
+    return goneError(error, where, 'message queue', () => this.#native.msgStat(this.#id));
   }
 
   #checkSize(where: string, byteLength: number): void {
@@ -169,10 +178,14 @@ export class SysVMessageQueue {
     this.#checkAlive('receive');
     const { timeoutMs, signal } = checkWait(where, options);
     const type = options?.type === undefined ? 0 : checkType(`${where}: "type"`, options.type, -LARGEST_TYPE);
-    const ready = this.#native.msgReceiveNow(this.#id, type, timeoutMs === 0 ? 0 : SPIN_MICROSECONDS);
-    if (ready) return ready;
-    if (timeoutMs === 0) throw new TimeoutError(`${where}: not done within 0 ms.`);
-    return blockingCall<SysVMessageRecord>(where, { timeoutMs, signal }, (callback) => this.#native.msgReceiveAsync(this.#id, type, callback));
+    try {
+      const ready = this.#native.msgReceiveNow(this.#id, type, timeoutMs === 0 ? 0 : SPIN_MICROSECONDS);
+      if (ready) return ready;
+      if (timeoutMs === 0) throw new TimeoutError(`${where}: not done within 0 ms.`);
+      return await blockingCall<SysVMessageRecord>(where, { timeoutMs, signal }, (callback) => this.#native.msgReceiveAsync(this.#id, type, callback));
+    } catch (error) {
+      throw this.#gone(error, where);
+    }
   }
 
   /** The queue's state now (msgctl IPC_STAT). */
@@ -184,7 +197,7 @@ export class SysVMessageQueue {
 
   /**
    * Removes the queue from the kernel (IPC_RMID): its messages are dropped, and waiting senders and
-   * receivers, in any process, fail with EIDRM. Idempotent; one removed elsewhere is no error.
+   * receivers, in any process, fail (here: an Error with code 'EIDRM'). Idempotent; one removed elsewhere is no error.
    */
   remove(): void {
     if (this.#isRemoved) return;

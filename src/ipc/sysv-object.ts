@@ -87,6 +87,24 @@ export function openError(error: unknown, what: string, kind: string): unknown {
  */
 export const SPIN_MICROSECONDS = 50;
 
+/**
+ * A call that failed because the object is gone (removed here, by another process or by ipcrm):
+ * EIDRM when it went during the wait, EINVAL when it was gone before. Both read as one error,
+ * code 'EIDRM', once `exists()` confirms it; any other error is returned as it is.
+ */
+export function goneError(error: unknown, what: string, kind: string, exists: () => void): unknown {
+  const code = (error as { code?: unknown }).code;
+  if (code !== 'EIDRM' && code !== 'EINVAL') return error;
+  try {
+    exists();
+    return error;
+  } catch {
+    const gone = new Error(`${what}: the ${kind} was removed (by remove(), another process or ipcrm).`, { cause: error });
+    Object.defineProperty(gone, 'code', { value: 'EIDRM', enumerable: true });
+    return gone;
+  }
+}
+
 /** A System V object that was removed: every call but remove() says so. */
 export function removedError(what: string): InvalidStateError {
   return new InvalidStateError(`${what}: used after remove(); the kernel no longer has this object. Create a new one.`);

@@ -14,6 +14,7 @@ import {
   checkKey,
   checkOpenOptions,
   checkSysVRecord,
+  goneError,
   IPC_PRIVATE,
   kernelLimit,
   keyText,
@@ -202,9 +203,13 @@ export class SysVSemaphoreSet {
     const timeoutMs = checkTimeout(`${where}: "timeout"`, options?.timeout);
     const signal = checkSignal(`${where}: "signal"`, options?.signal);
     const undo = checkUndo(where, options?.undo);
-    if (this.#native.semOpNow(this.#id, pairs, undo, timeoutMs === 0 ? 0 : SPIN_MICROSECONDS)) return;
-    if (timeoutMs === 0) throw new TimeoutError(`${where}: not done within 0 ms.`);
-    return blockingCall<undefined>(where, { timeoutMs, signal }, (callback) => this.#native.semOpAsync(this.#id, pairs, undo, callback));
+    try {
+      if (this.#native.semOpNow(this.#id, pairs, undo, timeoutMs === 0 ? 0 : SPIN_MICROSECONDS)) return;
+      if (timeoutMs === 0) throw new TimeoutError(`${where}: not done within 0 ms.`);
+      await blockingCall<undefined>(where, { timeoutMs, signal }, (callback) => this.#native.semOpAsync(this.#id, pairs, undo, callback));
+    } catch (error) {
+      throw goneError(error, where, 'semaphore set', () => this.#native.semCount(this.#id));
+    }
   }
 
   /** Applies the operations if they can all be applied now (IPC_NOWAIT); false (nothing applied) otherwise. */
@@ -229,7 +234,7 @@ export class SysVSemaphoreSet {
     this.#native.semSetValue(this.#id, at, checkValue(`${where}: "value"`, value));
   }
 
-  /** Removes the set from the kernel (IPC_RMID): waiting ops, in any process, fail with EIDRM. Idempotent. */
+  /** Removes the set from the kernel (IPC_RMID): waiting ops, in any process, fail (here: code 'EIDRM'). Idempotent. */
   remove(): void {
     if (this.#isRemoved) return;
     try {

@@ -168,9 +168,12 @@ queue.send(bytes([1, 2, 3, 0, 255]), type=77)
 
 test('remove() makes a pending receive fail with EIDRM, is idempotent, and later calls throw InvalidStateError', { skip }, async () => {
   const queue = new SysVMessageQueue(uniqueKey(), { create: true });
+  const elsewhere = new SysVMessageQueue(queue.key); // as another process would hold it
   const pending = queue.receive();
   setTimeout(() => queue.remove(), 20);
-  await assert.rejects(pending, { code: 'EIDRM', syscall: 'msgrcv' });
+  await assert.rejects(pending, { code: 'EIDRM', message: /: the message queue was removed/ });
+  await assert.rejects(elsewhere.send(1, 'x'), { code: 'EIDRM', message: /: the message queue was removed/ });
+  elsewhere.remove(); // gone already: no error
   queue.remove();
   await assert.rejects(queue.receive(), InvalidStateError);
   await assert.rejects(queue.send(1, 'x'), InvalidStateError);
