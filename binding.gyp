@@ -16,7 +16,11 @@
         "src/native/cc/signals.cc",
         "src/native/cc/fd-watch.cc",
         "src/native/cc/posix-mq.cc",
-        "src/native/cc/posix-semaphore.cc"
+        "src/native/cc/posix-semaphore.cc",
+        "src/native/cc/sysv-key.cc",
+        "src/native/cc/sysv-message-queue.cc",
+        "src/native/cc/sysv-semaphore.cc",
+        "src/native/cc/sysv-shared-memory.cc"
       ],
       "cflags_cc": ["-std=c++17", "-O2", "-Wno-cast-function-type"],
       "cflags_cc!": ["-fno-exceptions"],

@@ -16,3 +16,6 @@ import '../managers/proxy-record.js';
 import '../ipc/pipe-end.js';
 import '../ipc/posix-message-queue.js';
 import '../ipc/posix-semaphore.js';
+import '../ipc/sysv-message-queue.js';
+import '../ipc/sysv-semaphore.js';
+import '../ipc/sysv-shared-memory.js';

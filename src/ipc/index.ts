@@ -19,3 +19,21 @@ export {
   type PosixQueueSendOptions,
 } from './posix-message-queue.js';
 export { PosixSemaphore, type PosixSemaphoreOptions, type PosixSemaphoreWaitOptions } from './posix-semaphore.js';
+export { ftok } from './ftok.js';
+export { IPC_PRIVATE, type SysVOpenOptions } from './sysv-object.js';
+export {
+  type SysVMessage,
+  SysVMessageQueue,
+  type SysVMessageQueueAttributes,
+  type SysVMessageQueueOptions,
+  type SysVMessageWaitOptions,
+  type SysVReceiveOptions,
+} from './sysv-message-queue.js';
+export {
+  SEMAPHORE_VALUE_MAX,
+  type SysVSemaphoreOperation,
+  type SysVSemaphoreOpOptions,
+  SysVSemaphoreSet,
+  type SysVSemaphoreSetOptions,
+} from './sysv-semaphore.js';
+export { SysVSharedMemory, type SysVSharedMemoryAttributes, type SysVSharedMemoryOptions } from './sysv-shared-memory.js';

@@ -214,6 +214,55 @@ export interface PosixQueueAttributes {
   messageSize: number;
   /** How many messages it holds now (mq_curmsgs). */
   currentMessages: number;
+  /** libc's ftok(path, projectId) (projectId 1..255): the key, as a signed key_t; throws naming the path. */
+  ftok(path: string, projectId: number): number;
+  /** msgget(key, IPC_CREAT? | IPC_EXCL? | mode): the queue's id. */
+  msgGet(key: number, create: boolean, exclusive: boolean, mode: number): number;
+  /**
+   * msgsnd with IPC_NOWAIT, retried for up to spinMicroseconds (0..1000; default 0): true when
+   * sent, false when the queue stayed full. `type` 1..2**53-1.
+   */
+  msgSendNow(id: number, type: number, data: ArrayBufferView, spinMicroseconds?: number): boolean;
+  /** msgsnd waiting for room on a waiting thread; interrupting it sends nothing. */
+  msgSendAsync(id: number, type: number, data: ArrayBufferView, callback: (outcome: undefined | Error) => void): BlockingCallId;
+  /**
+   * msgrcv with IPC_NOWAIT (type as msgrcv's msgtyp), retried for up to spinMicroseconds
+   * (0..1000; default 0): the message, or null when none matched.
+   */
+  msgReceiveNow(id: number, type: number, spinMicroseconds?: number): SysVMessageRecord | null;
+  /** msgrcv waiting on a waiting thread; interrupting it takes no message. */
+  msgReceiveAsync(id: number, type: number, callback: (outcome: SysVMessageRecord | Error) => void): BlockingCallId;
+  /** msgctl(IPC_STAT). */
+  msgStat(id: number): SysVMessageQueueStatus;
+  /** msgctl(IPC_RMID). */
+  msgRemove(id: number): void;
+  /** semget(key, count, IPC_CREAT? | IPC_EXCL? | mode): the set's id (count 0 opens any existing set). */
+  semGet(key: number, count: number, create: boolean, exclusive: boolean, mode: number): number;
+  /** The number of semaphores in a set (IPC_STAT's sem_nsems). */
+  semCount(id: number): number;
+  /**
+   * semop with IPC_NOWAIT over (index, delta) pairs, retried for up to spinMicroseconds (0..1000;
+   * default 0): true when applied, false when it would still wait (nothing applied).
+   */
+  semOpNow(id: number, pairs: Int32Array, undo: boolean, spinMicroseconds?: number): boolean;
+  /** semop waiting on a waiting thread; interrupting it applies nothing. */
+  semOpAsync(id: number, pairs: Int32Array, undo: boolean, callback: (outcome: undefined | Error) => void): BlockingCallId;
+  /** semctl(GETVAL). */
+  semGetValue(id: number, index: number): number;
+  /** semctl(SETVAL), value 0..32767. */
+  semSetValue(id: number, index: number, value: number): void;
+  /** semctl(IPC_RMID). */
+  semRemove(id: number): void;
+  /** shmget(key, size, IPC_CREAT? | IPC_EXCL? | mode): the segment's id (size 0 opens any existing segment). */
+  shmGet(key: number, size: number, create: boolean, exclusive: boolean, mode: number): number;
+  /** shmctl(IPC_STAT). */
+  shmStat(id: number): SysVSharedMemoryStatus;
+  /** shmat of the whole segment, as a SharedArrayBuffer (detached when collected, or by shmDetach). */
+  shmAttach(id: number): SharedArrayBuffer;
+  /** Detaches a buffer from shmAttach now; its views then read private zeros. Idempotent. */
+  shmDetach(buffer: SharedArrayBuffer): void;
+  /** shmctl(IPC_RMID): the segment goes once no process has it attached. */
+  shmRemove(id: number): void;
 }
 
 /** A Unix socket peer's process and user, from the kernel (SO_PEERCRED). */
@@ -221,4 +270,35 @@ export interface PeerCredentials {
   pid: number;
   uid: number;
   gid: number;
+}
+
+/** A System V message as msgrcv returned it. */
+export interface SysVMessageRecord {
+  type: number;
+  data: Buffer;
+}
+
+/** msgctl(IPC_STAT) of a System V message queue. */
+export interface SysVMessageQueueStatus {
+  key: number;
+  messages: number;
+  bytes: number;
+  maxBytes: number;
+  lastSendPid: number;
+  lastReceivePid: number;
+  mode: number;
+  uid: number;
+  gid: number;
+}
+
+/** shmctl(IPC_STAT) of a System V shared-memory segment; `removed` is 1 once IPC_RMID marked it. */
+export interface SysVSharedMemoryStatus {
+  key: number;
+  size: number;
+  attachments: number;
+  creatorPid: number;
+  lastPid: number;
+  mode: number;
+  uid: number;
+  removed: number;
 }

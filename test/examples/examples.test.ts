@@ -117,4 +117,14 @@ test('examples/ipc/posix-message-queue.ts hands jobs to a worker, highest priori
 
 test('examples/ipc/posix-semaphore.ts waits for three workers to post', { skip: loadNative() ? false : 'no native addon' }, async () => {
   assert.equal(await example('ipc/posix-semaphore.ts'), '3 workers are ready\nvalue now 0; tryWait() -> false\n');
+test('examples/ipc/sysv-message-queue.ts: a worker answers jobs through a System V queue', { skip: loadNative() ? false : 'no native addon' }, async () => {
+  assert.equal(await example('ipc/sysv-message-queue.ts'), '3 squared is 9\n4 squared is 16\n5 squared is 25\n');
+});
+
+test('examples/ipc/sysv-semaphore.ts: two processes take turns with System V semaphores', { skip: loadNative() ? false : 'no native addon' }, async () => {
+  assert.equal(await example('ipc/sysv-semaphore.ts'), 'ping 1\npong 1\nping 2\npong 2\nping 3\npong 3\n');
+});
+
+test('examples/ipc/sysv-shared-memory.ts: the parent reads what the child wrote in a System V segment', { skip: loadNative() ? false : 'no native addon' }, async () => {
+  assert.equal(await example('ipc/sysv-shared-memory.ts'), 'hello from the child\ncounter = 1000\n');
 });

@@ -16,6 +16,10 @@ const firstCalls: Record<string, () => unknown> = {
   waitSignal: () => ipc.waitSignal('SIGUSR2', { timeout: 1 }),
   PosixMessageQueue: () => new ipc.PosixMessageQueue('/x', { create: true }),
   PosixSemaphore: () => new ipc.PosixSemaphore('/x', { create: true }),
+  ftok: () => ipc.ftok('/', 1),
+  SysVMessageQueue: () => new ipc.SysVMessageQueue(1, { create: true }),
+  SysVSemaphoreSet: () => new ipc.SysVSemaphoreSet(1, 1, { create: true }),
+  SysVSharedMemory: () => new ipc.SysVSharedMemory(1, 1, { create: true }),
 };
 
 test('multiproc/ipc loads, and re-exports SharedMemory, Listener and Client', () => {

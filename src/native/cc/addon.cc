@@ -69,4 +69,24 @@ NODE_MODULE_INIT(/* exports, module, context */) {
   Export(exports, context, "semPost", SemPost);
   Export(exports, context, "semGetValue", SemGetValue);
   Export(exports, context, "semValueMax", SemValueMax);
+  Export(exports, context, "ftok", Ftok);
+  Export(exports, context, "msgGet", MsgGet);
+  Export(exports, context, "msgSendNow", MsgSendNow);
+  Export(exports, context, "msgSendAsync", MsgSendAsync);
+  Export(exports, context, "msgReceiveNow", MsgReceiveNow);
+  Export(exports, context, "msgReceiveAsync", MsgReceiveAsync);
+  Export(exports, context, "msgStat", MsgStat);
+  Export(exports, context, "msgRemove", MsgRemove);
+  Export(exports, context, "semGet", SemGet);
+  Export(exports, context, "semCount", SemCount);
+  Export(exports, context, "semOpNow", SemOpNow);
+  Export(exports, context, "semOpAsync", SemOpAsync);
+  Export(exports, context, "semGetValue", SemGetValue);
+  Export(exports, context, "semSetValue", SemSetValue);
+  Export(exports, context, "semRemove", SemRemove);
+  Export(exports, context, "shmGet", ShmGet);
+  Export(exports, context, "shmStat", ShmStat);
+  Export(exports, context, "shmAttach", ShmAttach);
+  Export(exports, context, "shmDetach", ShmDetach);
+  Export(exports, context, "shmRemove", ShmRemove);
 }

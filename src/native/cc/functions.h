@@ -56,5 +56,25 @@ void SemWait(const v8::FunctionCallbackInfo<v8::Value>& info);
 void SemPost(const v8::FunctionCallbackInfo<v8::Value>& info);
 void SemGetValue(const v8::FunctionCallbackInfo<v8::Value>& info);
 void SemValueMax(const v8::FunctionCallbackInfo<v8::Value>& info);
+void Ftok(const v8::FunctionCallbackInfo<v8::Value>& info);
+void MsgGet(const v8::FunctionCallbackInfo<v8::Value>& info);
+void MsgSendNow(const v8::FunctionCallbackInfo<v8::Value>& info);
+void MsgSendAsync(const v8::FunctionCallbackInfo<v8::Value>& info);
+void MsgReceiveNow(const v8::FunctionCallbackInfo<v8::Value>& info);
+void MsgReceiveAsync(const v8::FunctionCallbackInfo<v8::Value>& info);
+void MsgStat(const v8::FunctionCallbackInfo<v8::Value>& info);
+void MsgRemove(const v8::FunctionCallbackInfo<v8::Value>& info);
+void SemGet(const v8::FunctionCallbackInfo<v8::Value>& info);
+void SemCount(const v8::FunctionCallbackInfo<v8::Value>& info);
+void SemOpNow(const v8::FunctionCallbackInfo<v8::Value>& info);
+void SemOpAsync(const v8::FunctionCallbackInfo<v8::Value>& info);
+void SemGetValue(const v8::FunctionCallbackInfo<v8::Value>& info);
+void SemSetValue(const v8::FunctionCallbackInfo<v8::Value>& info);
+void SemRemove(const v8::FunctionCallbackInfo<v8::Value>& info);
+void ShmGet(const v8::FunctionCallbackInfo<v8::Value>& info);
+void ShmStat(const v8::FunctionCallbackInfo<v8::Value>& info);
+void ShmAttach(const v8::FunctionCallbackInfo<v8::Value>& info);
+void ShmDetach(const v8::FunctionCallbackInfo<v8::Value>& info);
+void ShmRemove(const v8::FunctionCallbackInfo<v8::Value>& info);
 
 }  // namespace multiproc

@@ -14,6 +14,7 @@
 #include "errors.h"
 #include "functions.h"
 #include "mapping-guard.h"
+#include "mapped-buffer.h"
 
 namespace multiproc {
 
@@ -111,23 +112,25 @@ struct MappedBytes {
 
 struct Mapping {
   std::shared_ptr<MappedBytes> account;
+  void (*onUnmap)(void* data);
 };
 
 thread_local std::shared_ptr<MappedBytes> mappedBytes;
 
 static void Unmap(void* data, size_t length, void* deleterData) {
+  Mapping* mapping = static_cast<Mapping*>(deleterData);
+  if (mapping->onUnmap != nullptr) mapping->onUnmap(data);
   UnguardMapping(data);
   if (data != nullptr && length > 0) munmap(data, length);
-  Mapping* mapping = static_cast<Mapping*>(deleterData);
   mapping->account->unmapped += static_cast<int64_t>(length);
   delete mapping;
 }
 
-static Mapping* AccountFor(Isolate* isolate, size_t length) {
+static Mapping* AccountFor(Isolate* isolate, size_t length, void (*onUnmap)(void* data)) {
   if (!mappedBytes) mappedBytes = std::make_shared<MappedBytes>();
   int64_t unmapped = mappedBytes->unmapped.exchange(0);
   isolate->AdjustAmountOfExternalAllocatedMemory(static_cast<int64_t>(length) - unmapped);
-  return new Mapping{mappedBytes};
+  return new Mapping{mappedBytes, onUnmap};
 }
 
 // mapShared(fd, bytes, guarded): the segment as a SharedArrayBuffer. The fd may be closed
@@ -141,8 +144,14 @@ void MapShared(const FunctionCallbackInfo<Value>& info) {
   void* data = mmap(nullptr, length, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
   if (data == MAP_FAILED) return ThrowErrno(isolate, "mmap", errno, std::to_string(fd));
   if (info[2]->IsTrue()) GuardMapping(data, length);
-  std::shared_ptr<v8::BackingStore> store = v8::SharedArrayBuffer::NewBackingStore(data, length, Unmap, AccountFor(isolate, length));
-  info.GetReturnValue().Set(v8::SharedArrayBuffer::New(isolate, std::move(store)));
+  info.GetReturnValue().Set(SharedArrayBufferOverMapping(isolate, data, length));
+}
+
+v8::Local<v8::SharedArrayBuffer> SharedArrayBufferOverMapping(Isolate* isolate, void* data, size_t length,
+                                                               void (*onUnmap)(void* data)) {
+  std::shared_ptr<v8::BackingStore> store =
+      v8::SharedArrayBuffer::NewBackingStore(data, length, Unmap, AccountFor(isolate, length, onUnmap));
+  return v8::SharedArrayBuffer::New(isolate, std::move(store));
 }
 
 }  // namespace multiproc
