@@ -13,3 +13,5 @@ import '../shared/shareable-list.js';
 import '../connection/pipe.js';
 import '../queue/queue.js';
 import '../managers/proxy-record.js';
+import '../ipc/mapped-file.js';
+import '../ipc/file-lock.js';

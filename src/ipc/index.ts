@@ -5,3 +5,6 @@
 
 export { Client, type ClientOptions, Listener, type ListenerOptions } from '../connection/listener.js';
 export { SharedMemory, type SharedMemoryOptions } from '../shared/shared-memory.js';
+export { MappedFile, type MappedFileOptions } from './mapped-file.js';
+export { FileLock, type FileLockLockOptions, type FileLockOptions, type FileLockTryOptions } from './file-lock.js';
+export { type LockableFile, type LockRangeOptions, type RangeLock, lockRange } from './lock-range.js';

@@ -40,4 +40,13 @@ NODE_MODULE_INIT(/* exports, module, context */) {
   Export(exports, context, "peerCredentials", PeerCredentials);
   Export(exports, context, "tcpListen", TcpListen);
   Export(exports, context, "interruptBlockingCall", InterruptBlockingCallFunction);
+  Export(exports, context, "mapFile", MapFile);
+  Export(exports, context, "releaseMappedFile", ReleaseMappedFile);
+  Export(exports, context, "msyncAsync", MsyncAsync);
+  Export(exports, context, "flockTry", FlockTry);
+  Export(exports, context, "flockWait", FlockWait);
+  Export(exports, context, "flockUnlock", FlockUnlock);
+  Export(exports, context, "lockRangeTry", LockRangeTry);
+  Export(exports, context, "lockRangeWait", LockRangeWait);
+  Export(exports, context, "unlockRange", UnlockRange);
 }

@@ -7,12 +7,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <atomic>
-#include <memory>
 #include <string>
 
 #include "errors.h"
 #include "functions.h"
+#include "mapped-buffer.h"
 #include "mapping-guard.h"
 
 namespace multiproc {
@@ -101,35 +100,6 @@ void CloseFd(const FunctionCallbackInfo<Value>& info) {
   if (close(fd) != 0) return ThrowErrno(isolate, "close", errno, std::to_string(fd));
 }
 
-// V8 does not count memory it did not allocate: without being told, it would not collect the
-// SharedArrayBuffers of mappings nobody uses any more, and the mappings (with their pages, as
-// a segment's pages live while it is mapped) would pile up. Each isolate reports what it maps;
-// what GC unmapped, on whatever thread, is subtracted at its next mapping.
-struct MappedBytes {
-  std::atomic<int64_t> unmapped{0};
-};
-
-struct Mapping {
-  std::shared_ptr<MappedBytes> account;
-};
-
-thread_local std::shared_ptr<MappedBytes> mappedBytes;
-
-static void Unmap(void* data, size_t length, void* deleterData) {
-  UnguardMapping(data);
-  if (data != nullptr && length > 0) munmap(data, length);
-  Mapping* mapping = static_cast<Mapping*>(deleterData);
-  mapping->account->unmapped += static_cast<int64_t>(length);
-  delete mapping;
-}
-
-static Mapping* AccountFor(Isolate* isolate, size_t length) {
-  if (!mappedBytes) mappedBytes = std::make_shared<MappedBytes>();
-  int64_t unmapped = mappedBytes->unmapped.exchange(0);
-  isolate->AdjustAmountOfExternalAllocatedMemory(static_cast<int64_t>(length) - unmapped);
-  return new Mapping{mappedBytes};
-}
-
 // mapShared(fd, bytes, guarded): the segment as a SharedArrayBuffer. The fd may be closed
 // afterwards. A guarded mapping survives being cut short by someone else (mapping-guard.cc).
 void MapShared(const FunctionCallbackInfo<Value>& info) {
@@ -141,8 +111,7 @@ void MapShared(const FunctionCallbackInfo<Value>& info) {
   void* data = mmap(nullptr, length, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
   if (data == MAP_FAILED) return ThrowErrno(isolate, "mmap", errno, std::to_string(fd));
   if (info[2]->IsTrue()) GuardMapping(data, length);
-  std::shared_ptr<v8::BackingStore> store = v8::SharedArrayBuffer::NewBackingStore(data, length, Unmap, AccountFor(isolate, length));
-  info.GetReturnValue().Set(v8::SharedArrayBuffer::New(isolate, std::move(store)));
+  info.GetReturnValue().Set(SharedBufferOverMapping(isolate, data, length));
 }
 
 }  // namespace multiproc
