@@ -54,8 +54,9 @@ export class LinePeer {
     this.#child.stdin.write(`${line}\n`);
   }
 
-  /** Waits for the program to end; its exit code (throws with its stderr when it failed). */
+  /** Closes the program's stdin, then waits for it to end (throws with its stderr when it failed). */
   async exited(): Promise<number> {
+    this.#child.stdin.end();
     const [code, signal] = await this.#exit;
     if (code !== 0) throw new Error(`the peer ended with ${code ?? signal}; its stderr:\n${this.#stderr}`);
     return code;
