@@ -95,3 +95,11 @@ test('examples/errors.ts re-throws a task error with its remote stack, and survi
 test('examples/process-subclass.ts runs a registered subclass\'s run() in the child', { skip: loadNative() ? false : 'no native addon' }, async () => {
   assert.equal(await example('process-subclass.ts'), 'hello world from Worker-1\nexit code 0\n');
 });
+
+test('examples/ipc/mapped-file.ts shows two processes writing one mapped file', { skip: loadNative() ? false : 'no native addon' }, async () => {
+  assert.equal(await example('ipc/mapped-file.ts'), '2 visits\nalice was here\nbob was here\non disk: bob was here\n');
+});
+
+test('examples/ipc/file-lock.ts counts exactly under a file lock across three processes', { skip: loadNative() ? false : 'no native addon' }, async () => {
+  assert.equal(await example('ipc/file-lock.ts'), 'counter = 300\nheld now? no: a shared lock was free\n');
+});

@@ -7,7 +7,11 @@ import * as ipc from 'multiproc/ipc';
 const withoutAddon = process.env.MULTIPROC_NO_NATIVE === '1';
 
 /** One call per mode that needs the addon, each made as a user would make it first. */
-const firstCalls: Record<string, () => unknown> = {};
+const firstCalls: Record<string, () => unknown> = {
+  MappedFile: () => ipc.MappedFile.open('mapped.bin', { size: 8 }),
+  FileLock: () => new ipc.FileLock('app.lock'),
+  lockRange: () => ipc.lockRange(0, 0, 1),
+};
 
 test('multiproc/ipc loads, and re-exports SharedMemory, Listener and Client', () => {
   assert.equal(typeof ipc.SharedMemory, 'function');
