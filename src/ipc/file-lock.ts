@@ -39,6 +39,10 @@ export interface FileLockTryOptions {
   shared?: boolean;
 }
 
+interface Hold {
+  readonly fd: number;
+}
+
 interface CheckedLock {
   readonly exclusive: boolean;
   readonly timeoutMs: number | undefined;
@@ -83,8 +87,12 @@ export class FileLock {
   readonly #native: NativeBinding;
   readonly #path: string;
   readonly #mode: number;
-  /** The descriptors holding the lock now: one when exclusive, maybe more when shared. */
-  readonly #heldFds: number[] = [];
+  /**
+   * The locks held now (one when exclusive, maybe more when shared), each its descriptor. Objects,
+   * not fd numbers: a number closed by unlock() may come back for a later lock, and a hold()
+   * disposed afterwards must not release that one.
+   */
+  readonly #holds: Hold[] = [];
 
   /** Names the lock file; nothing is opened until lock() or tryLock(). */
   constructor(path: string | URL, options?: FileLockOptions) {
@@ -101,7 +109,7 @@ export class FileLock {
 
   /** True while this FileLock holds the lock (through lock(), tryLock() or hold()). */
   get held(): boolean {
-    return this.#heldFds.length > 0;
+    return this.#holds.length > 0;
   }
 
   /**
@@ -126,7 +134,7 @@ export class FileLock {
       closeSync(fd);
       throw error;
     }
-    this.#heldFds.push(fd);
+    this.#holds.push({ fd });
     return true;
   }
 
@@ -135,11 +143,11 @@ export class FileLock {
    * FileLock holds nothing, as releasing an unlocked Lock does.
    */
   unlock(): void {
-    const fd = this.#heldFds.at(-1);
-    if (fd === undefined) {
+    const hold = this.#holds.at(-1);
+    if (hold === undefined) {
       throw new InvalidStateError(`FileLock.unlock: ${this.#path} is not locked by this FileLock; unlock() must follow lock() or a tryLock() that returned true.`);
     }
-    this.#release(fd);
+    this.#release(hold);
   }
 
   /**
@@ -147,13 +155,13 @@ export class FileLock {
    * `await using _ = await lock.hold({ shared: true })`. Rejects as lock() does.
    */
   async hold(options?: FileLockLockOptions): Promise<AsyncDisposable & Disposable> {
-    let fd = -1;
+    let hold: Hold | undefined;
     const acquirable = {
       acquire: async () => {
-        fd = await this.#acquire('FileLock.hold', options);
+        hold = await this.#acquire('FileLock.hold', options);
         return true;
       },
-      release: () => this.#release(fd),
+      release: () => hold && this.#release(hold),
     };
     return holdWith('FileLock.hold', acquirable);
   }
@@ -162,7 +170,7 @@ export class FileLock {
     return `<FileLock ${JSON.stringify(this.#path)}${this.held ? ' held' : ''}>`;
   }
 
-  async #acquire(where: string, options: FileLockLockOptions | undefined): Promise<number> {
+  async #acquire(where: string, options: FileLockLockOptions | undefined): Promise<Hold> {
     const { exclusive, timeoutMs, signal } = checkLock(where, options);
     const fd = this.#checkedFd(await openFile(this.#path, OPEN_FLAGS, this.#mode));
     try {
@@ -176,8 +184,9 @@ export class FileLock {
       closeSync(fd); // a lock given up holds nothing: its description goes, and any lock with it
       throw error;
     }
-    this.#heldFds.push(fd);
-    return fd;
+    const hold = { fd };
+    this.#holds.push(hold);
+    return hold;
   }
 
   /** An fd of a regular file, or it is closed and the call fails: a FIFO or device is no lock file. */
@@ -192,14 +201,14 @@ export class FileLock {
     return fd;
   }
 
-  #release(fd: number): void {
-    const at = this.#heldFds.indexOf(fd);
-    if (at < 0) return;
-    this.#heldFds.splice(at, 1);
+  #release(hold: Hold): void {
+    const at = this.#holds.indexOf(hold);
+    if (at < 0) return; // released already (by unlock())
+    this.#holds.splice(at, 1);
     try {
-      this.#native.flockUnlock(fd, this.#subject());
+      this.#native.flockUnlock(hold.fd, this.#subject());
     } finally {
-      closeSync(fd); // releases the lock even if LOCK_UN failed
+      closeSync(hold.fd); // releases the lock even if LOCK_UN failed
     }
   }
 

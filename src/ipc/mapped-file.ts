@@ -83,7 +83,10 @@ function plannedLength(path: string, status: Stats, options: CheckedOptions): { 
   const fileSize = status.size;
   if (options.size === undefined) {
     if (fileSize === 0) throw outOfRange('MappedFile.open: "size"', `given for the empty file ${path} (an empty file cannot be mapped)`, undefined, 'Pass { size } to extend it.');
-    return { length: checkSize(`MappedFile.open: the size of ${path}`, fileSize), grow: false };
+    if (fileSize > bufferConstants.MAX_LENGTH) {
+      throw outOfRange('MappedFile.open: "size"', `given for ${path}, whose ${fileSize} bytes are more than one buffer can view (buffer.constants.MAX_LENGTH, ${bufferConstants.MAX_LENGTH})`, undefined, 'Pass { size } to map its first bytes.');
+    }
+    return { length: fileSize, grow: false };
   }
   if (options.size <= fileSize) return { length: options.size, grow: false };
   if (!options.writable) {
@@ -128,7 +131,7 @@ export class MappedFile {
     try {
       const planned = plannedLength(where, await file.stat(), checked);
       if (planned.grow) await file.truncate(planned.length);
-      return new MappedFile(native, where, checked, MappedFile.#map(native, file.fd, planned.length, checked));
+      return new MappedFile(native, where, checked, MappedFile.#map(native, file.fd, where, planned.length, checked));
     } finally {
       await file.close();
     }
@@ -141,17 +144,18 @@ export class MappedFile {
     try {
       const planned = plannedLength(path, fstatSync(fd), options);
       if (planned.grow) ftruncateSync(fd, planned.length);
-      return new MappedFile(native, path, options, MappedFile.#map(native, fd, planned.length, options));
+      return new MappedFile(native, path, options, MappedFile.#map(native, fd, path, planned.length, options));
     } finally {
       closeSync(fd);
     }
   }
 
-  static #map(native: NativeBinding, fd: number, length: number, options: CheckedOptions): SharedArrayBuffer | ArrayBuffer {
+  static #map(native: NativeBinding, fd: number, path: string, length: number, options: CheckedOptions): SharedArrayBuffer | ArrayBuffer {
     // A read-only file cannot be mapped MAP_SHARED with writable pages, and V8 may write to any
     // buffer: a read-only mapping is private, its writes stay in this process.
     const writeBack = options.writable && options.shared;
-    return options.shared ? native.mapFile(fd, length, writeBack, true) : native.mapFile(fd, length, writeBack, false);
+    const subject = JSON.stringify(path);
+    return options.shared ? native.mapFile(fd, length, writeBack, true, subject) : native.mapFile(fd, length, writeBack, false, subject);
   }
 
   /**

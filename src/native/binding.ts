@@ -86,10 +86,10 @@ export interface NativeBinding {
    * Maps the first `bytes` of an open file (fd may be closed afterwards), always guarded against
    * the file being cut short (see mapShared). writeBack: MAP_SHARED, writes reach the file and
    * every process mapping it; else MAP_PRIVATE, copy-on-write. asShared: a SharedArrayBuffer,
-   * else an ArrayBuffer. Unmapped when garbage-collected.
+   * else an ArrayBuffer. Unmapped when garbage-collected. `subject` names the file in errors.
    */
-  mapFile(fd: number, bytes: number, writeBack: boolean, asShared: true): SharedArrayBuffer;
-  mapFile(fd: number, bytes: number, writeBack: boolean, asShared: false): ArrayBuffer;
+  mapFile(fd: number, bytes: number, writeBack: boolean, asShared: true, subject: string): SharedArrayBuffer;
+  mapFile(fd: number, bytes: number, writeBack: boolean, asShared: false, subject: string): ArrayBuffer;
   /**
    * Replaces the file's pages under a buffer made by mapFile with anonymous zeroed memory: the
    * file is no longer mapped, and the buffer (still usable, should anyone hold it) reads zeros.

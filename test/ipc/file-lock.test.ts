@@ -168,6 +168,19 @@ test('hold() releases at the end of the block, and times out with TimeoutError',
   other.unlock();
 });
 
+test('a hold() released early by unlock() does not release a newer lock when it is disposed', { skip }, async (t) => {
+  const path = join(scratchDir(t), 'app.lock');
+  const lock = new FileLock(path);
+  const other = new FileLock(path);
+  const early = await lock.hold();
+  lock.unlock();
+  await lock.lock(); // its descriptor is likely the number the hold had
+  await early[Symbol.asyncDispose]();
+  assert.equal(lock.held, true);
+  assert.equal(other.tryLock(), false);
+  lock.unlock();
+});
+
 test('a FileLock passed to a multiproc child locks the same file there', { skip }, async (t) => {
   const lock = new FileLock(join(scratchDir(t), 'app.lock'));
   await using pool = new Pool(1);

@@ -55,9 +55,10 @@ BlockingResult Sync(const std::shared_ptr<v8::BackingStore>& store, const Interr
 
 }  // namespace
 
-// mapFile(fd, bytes, writeBack, asShared): the first `bytes` of an open file as a buffer.
+// mapFile(fd, bytes, writeBack, asShared, subject): the first `bytes` of an open file as a buffer.
 // writeBack: MAP_SHARED (writes reach the file and every process mapping it), else MAP_PRIVATE
-// (copy-on-write). asShared: a SharedArrayBuffer, else an ArrayBuffer. The fd may be closed after.
+// (copy-on-write). asShared: a SharedArrayBuffer, else an ArrayBuffer. The fd may be closed after;
+// `subject` (the quoted path) names the file in an error.
 void MapFile(const v8::FunctionCallbackInfo<v8::Value>& info) {
   v8::Isolate* isolate = info.GetIsolate();
   v8::Local<v8::Context> context = isolate->GetCurrentContext();
@@ -72,7 +73,11 @@ void MapFile(const v8::FunctionCallbackInfo<v8::Value>& info) {
   // Always writable pages: V8 may write to any buffer, and a write to a read-only page is a
   // SIGSEGV. A private mapping of a read-only file is writable too, its writes never leave it.
   void* data = mmap(nullptr, length, PROT_READ | PROT_WRITE, writeBack ? MAP_SHARED : MAP_PRIVATE, fd, 0);
-  if (data == MAP_FAILED) return ThrowErrno(isolate, "mmap", errno, std::to_string(fd));
+  if (data == MAP_FAILED) {
+    int error = errno;
+    v8::String::Utf8Value subject(isolate, info[4]);
+    return ThrowErrno(isolate, "mmap", error, *subject ? *subject : std::to_string(fd));
+  }
   GuardMapping(data, length);
   {
     std::lock_guard<std::mutex> hold(fileMappingsMutex);
