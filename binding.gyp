@@ -20,7 +20,10 @@
         "src/native/cc/sysv-key.cc",
         "src/native/cc/sysv-message-queue.cc",
         "src/native/cc/sysv-semaphore.cc",
-        "src/native/cc/sysv-shared-memory.cc"
+        "src/native/cc/sysv-shared-memory.cc",
+        "src/native/cc/mapped-buffer.cc",
+        "src/native/cc/mapped-file.cc",
+        "src/native/cc/file-lock.cc"
       ],
       "cflags_cc": ["-std=c++17", "-O2", "-Wno-cast-function-type"],
       "cflags_cc!": ["-fno-exceptions"],

@@ -77,3 +77,11 @@ export function checkOptionsObject(where: string, value: unknown): void {
     throw invalidType(where, 'an options object', value);
   }
 }
+
+/** Permission bits for a created file or IPC object (0o600 when undefined/null, owner-only as SPEC §9 says). */
+export function checkMode(where: string, value: unknown): number {
+  if (value === undefined || value === null) return 0o600;
+  if (typeof value !== 'number') throw invalidType(where, 'permission bits such as 0o600', value);
+  if (!Number.isInteger(value) || value < 0 || value > 0o777) throw outOfRange(where, 'permission bits from 0 to 0o777', value);
+  return value;
+}

@@ -19,3 +19,5 @@ import '../ipc/posix-semaphore.js';
 import '../ipc/sysv-message-queue.js';
 import '../ipc/sysv-semaphore.js';
 import '../ipc/sysv-shared-memory.js';
+import '../ipc/mapped-file.js';
+import '../ipc/file-lock.js';

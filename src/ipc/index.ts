@@ -37,3 +37,6 @@ export {
   type SysVSemaphoreSetOptions,
 } from './sysv-semaphore.js';
 export { SysVSharedMemory, type SysVSharedMemoryAttributes, type SysVSharedMemoryOptions } from './sysv-shared-memory.js';
+export { MappedFile, type MappedFileOptions } from './mapped-file.js';
+export { FileLock, type FileLockLockOptions, type FileLockOptions, type FileLockTryOptions } from './file-lock.js';
+export { type LockableFile, type LockRangeOptions, type RangeLock, lockRange } from './lock-range.js';

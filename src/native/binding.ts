@@ -263,6 +263,48 @@ export interface PosixQueueAttributes {
   shmDetach(buffer: SharedArrayBuffer): void;
   /** shmctl(IPC_RMID): the segment goes once no process has it attached. */
   shmRemove(id: number): void;
+  /**
+   * Maps the first `bytes` of an open file (fd may be closed afterwards), always guarded against
+   * the file being cut short (see mapShared). writeBack: MAP_SHARED, writes reach the file and
+   * every process mapping it; else MAP_PRIVATE, copy-on-write. asShared: a SharedArrayBuffer,
+   * else an ArrayBuffer. Unmapped when garbage-collected. `subject` names the file in errors.
+   */
+  mapFile(fd: number, bytes: number, writeBack: boolean, asShared: true, subject: string): SharedArrayBuffer;
+  mapFile(fd: number, bytes: number, writeBack: boolean, asShared: false, subject: string): ArrayBuffer;
+  /**
+   * Replaces the file's pages under a buffer made by mapFile with anonymous zeroed memory: the
+   * file is no longer mapped, and the buffer (still usable, should anyone hold it) reads zeros.
+   * False when the buffer is not a mapped file's (or was released already).
+   */
+  releaseMappedFile(buffer: SharedArrayBuffer | ArrayBuffer): boolean;
+  /**
+   * Writes a mapped file's dirty pages back (msync MS_SYNC) on a waiting thread; `callback` gets
+   * undefined, or an Error naming `msync(subject)`. Returns the call's id.
+   */
+  msyncAsync(buffer: SharedArrayBuffer | ArrayBuffer, subject: string, callback: (outcome: undefined | Error) => void): BlockingCallId;
+  /** flock(fd, LOCK_SH or LOCK_EX | LOCK_NB): true when taken, false when someone holds a conflicting lock. */
+  flockTry(fd: number, exclusive: boolean, subject: string): boolean;
+  /** Waits for flock(fd, LOCK_SH or LOCK_EX) on a waiting thread; `callback(undefined)` once held. Returns the call's id. */
+  flockWait(fd: number, exclusive: boolean, subject: string, callback: (outcome: undefined | Error) => void): BlockingCallId;
+  /** flock(fd, LOCK_UN). */
+  flockUnlock(fd: number, subject: string): void;
+  /**
+   * An open-file-description lock on bytes [offset, offset + length) of fd's file (length 0: to
+   * the end, however far it grows), F_OFD_SETLK: true when taken, false when someone holds a
+   * conflicting lock (an OFD lock of another description, or a process's fcntl/lockf lock).
+   */
+  lockRangeTry(fd: number, offset: number, length: number, exclusive: boolean, subject: string): boolean;
+  /** Waits for the range (F_OFD_SETLKW) on a waiting thread; `callback(undefined)` once held. Returns the call's id. */
+  lockRangeWait(
+    fd: number,
+    offset: number,
+    length: number,
+    exclusive: boolean,
+    subject: string,
+    callback: (outcome: undefined | Error) => void,
+  ): BlockingCallId;
+  /** Releases fd's description's locks on the range (F_OFD_SETLK with F_UNLCK). */
+  unlockRange(fd: number, offset: number, length: number, subject: string): void;
 }
 
 /** A Unix socket peer's process and user, from the kernel (SO_PEERCRED). */

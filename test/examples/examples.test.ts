@@ -127,4 +127,10 @@ test('examples/ipc/sysv-semaphore.ts: two processes take turns with System V sem
 
 test('examples/ipc/sysv-shared-memory.ts: the parent reads what the child wrote in a System V segment', { skip: loadNative() ? false : 'no native addon' }, async () => {
   assert.equal(await example('ipc/sysv-shared-memory.ts'), 'hello from the child\ncounter = 1000\n');
+test('examples/ipc/mapped-file.ts shows two processes writing one mapped file', { skip: loadNative() ? false : 'no native addon' }, async () => {
+  assert.equal(await example('ipc/mapped-file.ts'), '2 visits\nalice was here\nbob was here\non disk: bob was here\n');
+});
+
+test('examples/ipc/file-lock.ts counts exactly under a file lock across three processes', { skip: loadNative() ? false : 'no native addon' }, async () => {
+  assert.equal(await example('ipc/file-lock.ts'), 'counter = 300\nheld now? no: a shared lock was free\n');
 });

@@ -20,6 +20,9 @@ const firstCalls: Record<string, () => unknown> = {
   SysVMessageQueue: () => new ipc.SysVMessageQueue(1, { create: true }),
   SysVSemaphoreSet: () => new ipc.SysVSemaphoreSet(1, 1, { create: true }),
   SysVSharedMemory: () => new ipc.SysVSharedMemory(1, 1, { create: true }),
+  MappedFile: () => ipc.MappedFile.open('mapped.bin', { size: 8 }),
+  FileLock: () => new ipc.FileLock('app.lock'),
+  lockRange: () => ipc.lockRange(0, 0, 1),
 };
 
 test('multiproc/ipc loads, and re-exports SharedMemory, Listener and Client', () => {

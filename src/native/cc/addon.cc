@@ -89,4 +89,13 @@ NODE_MODULE_INIT(/* exports, module, context */) {
   Export(exports, context, "shmAttach", ShmAttach);
   Export(exports, context, "shmDetach", ShmDetach);
   Export(exports, context, "shmRemove", ShmRemove);
+  Export(exports, context, "mapFile", MapFile);
+  Export(exports, context, "releaseMappedFile", ReleaseMappedFile);
+  Export(exports, context, "msyncAsync", MsyncAsync);
+  Export(exports, context, "flockTry", FlockTry);
+  Export(exports, context, "flockWait", FlockWait);
+  Export(exports, context, "flockUnlock", FlockUnlock);
+  Export(exports, context, "lockRangeTry", LockRangeTry);
+  Export(exports, context, "lockRangeWait", LockRangeWait);
+  Export(exports, context, "unlockRange", UnlockRange);
 }

@@ -76,5 +76,14 @@ void ShmStat(const v8::FunctionCallbackInfo<v8::Value>& info);
 void ShmAttach(const v8::FunctionCallbackInfo<v8::Value>& info);
 void ShmDetach(const v8::FunctionCallbackInfo<v8::Value>& info);
 void ShmRemove(const v8::FunctionCallbackInfo<v8::Value>& info);
+void MapFile(const v8::FunctionCallbackInfo<v8::Value>& info);
+void ReleaseMappedFile(const v8::FunctionCallbackInfo<v8::Value>& info);
+void MsyncAsync(const v8::FunctionCallbackInfo<v8::Value>& info);
+void FlockTry(const v8::FunctionCallbackInfo<v8::Value>& info);
+void FlockWait(const v8::FunctionCallbackInfo<v8::Value>& info);
+void FlockUnlock(const v8::FunctionCallbackInfo<v8::Value>& info);
+void LockRangeTry(const v8::FunctionCallbackInfo<v8::Value>& info);
+void LockRangeWait(const v8::FunctionCallbackInfo<v8::Value>& info);
+void UnlockRange(const v8::FunctionCallbackInfo<v8::Value>& info);
 
 }  // namespace multiproc

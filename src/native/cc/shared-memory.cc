@@ -7,12 +7,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <atomic>
-#include <memory>
 #include <string>
 
 #include "errors.h"
 #include "functions.h"
+#include "mapped-buffer.h"
 #include "mapping-guard.h"
 #include "mapped-buffer.h"
 
@@ -152,6 +151,7 @@ v8::Local<v8::SharedArrayBuffer> SharedArrayBufferOverMapping(Isolate* isolate, 
   std::shared_ptr<v8::BackingStore> store =
       v8::SharedArrayBuffer::NewBackingStore(data, length, Unmap, AccountFor(isolate, length, onUnmap));
   return v8::SharedArrayBuffer::New(isolate, std::move(store));
+  info.GetReturnValue().Set(SharedBufferOverMapping(isolate, data, length));
 }
 
 }  // namespace multiproc
