@@ -223,7 +223,7 @@ export class SysVSemaphoreSet {
   /** The value of semaphore `index` (GETVAL). */
   get(index: number): number {
     this.#checkAlive('get');
-    return this.#native.semGetValue(this.#id, this.#checkIndex(`${this.#what('get')}: "index"`, index));
+    return this.#native.semValueAt(this.#id, this.#checkIndex(`${this.#what('get')}: "index"`, index));
   }
 
   /** Sets semaphore `index` to `value` (SETVAL; waiters are woken, and every process's undo for it is cleared). */

@@ -125,15 +125,6 @@ export interface NativeBinding {
   signalCatch(signo: number, chain: boolean): void;
   /** Puts back the disposition signalCatch replaced (unless someone replaced ours since). Idempotent. */
   signalRelease(signo: number): void;
-}
-
-/** Signal numbers that depend on the C library. */
-export interface SignalNumbers {
-  /** SIGRTMIN as the C library gives it (34 with glibc, which keeps 32 and 33 for itself). */
-  realtimeMin: number;
-  realtimeMax: number;
-  /** The real-time signal that interrupts the addon's waiting threads (SIGRTMAX - 2). */
-  interrupt: number;
   /**
    * Watches a descriptor on this thread's event loop (uv_poll) for `events` (1 readable |
    * 2 writable; 0: nothing yet) and calls back with those that hold, level-triggered, until
@@ -195,25 +186,6 @@ export interface SignalNumbers {
   semGetValue(id: SemaphoreId): number;
   /** The largest value a semaphore can hold (SEM_VALUE_MAX). */
   semValueMax(): number;
-}
-
-/** A descriptor watch of fdWatchStart. */
-export type FdWatchId = number;
-
-/** Readiness of a descriptor: 1 readable | 2 writable (0: none). */
-export type FdEvents = 0 | 1 | 2 | 3;
-
-/** An open POSIX named semaphore of semOpen. */
-export type SemaphoreId = number;
-
-/** A POSIX message queue's attributes (mq_getattr). */
-export interface PosixQueueAttributes {
-  /** How many messages the queue holds at most (mq_maxmsg). */
-  maxMessages: number;
-  /** The largest message in bytes (mq_msgsize). */
-  messageSize: number;
-  /** How many messages it holds now (mq_curmsgs). */
-  currentMessages: number;
   /** libc's ftok(path, projectId) (projectId 1..255): the key, as a signed key_t; throws naming the path. */
   ftok(path: string, projectId: number): number;
   /** msgget(key, IPC_CREAT? | IPC_EXCL? | mode): the queue's id. */
@@ -247,8 +219,8 @@ export interface PosixQueueAttributes {
   semOpNow(id: number, pairs: Int32Array, undo: boolean, spinMicroseconds?: number): boolean;
   /** semop waiting on a waiting thread; interrupting it applies nothing. */
   semOpAsync(id: number, pairs: Int32Array, undo: boolean, callback: (outcome: undefined | Error) => void): BlockingCallId;
-  /** semctl(GETVAL). */
-  semGetValue(id: number, index: number): number;
+  /** semctl(GETVAL) of one semaphore of a System V set. */
+  semValueAt(id: number, index: number): number;
   /** semctl(SETVAL), value 0..32767. */
   semSetValue(id: number, index: number, value: number): void;
   /** semctl(IPC_RMID). */
@@ -305,6 +277,34 @@ export interface PosixQueueAttributes {
   ): BlockingCallId;
   /** Releases fd's description's locks on the range (F_OFD_SETLK with F_UNLCK). */
   unlockRange(fd: number, offset: number, length: number, subject: string): void;
+}
+
+/** Signal numbers that depend on the C library. */
+export interface SignalNumbers {
+  /** SIGRTMIN as the C library gives it (34 with glibc, which keeps 32 and 33 for itself). */
+  realtimeMin: number;
+  realtimeMax: number;
+  /** The real-time signal that interrupts the addon's waiting threads (SIGRTMAX - 2). */
+  interrupt: number;
+}
+
+/** A descriptor watch of fdWatchStart. */
+export type FdWatchId = number;
+
+/** Readiness of a descriptor: 1 readable | 2 writable (0: none). */
+export type FdEvents = 0 | 1 | 2 | 3;
+
+/** An open POSIX named semaphore of semOpen. */
+export type SemaphoreId = number;
+
+/** A POSIX message queue's attributes (mq_getattr). */
+export interface PosixQueueAttributes {
+  /** How many messages the queue holds at most (mq_maxmsg). */
+  maxMessages: number;
+  /** The largest message in bytes (mq_msgsize). */
+  messageSize: number;
+  /** How many messages it holds now (mq_curmsgs). */
+  currentMessages: number;
 }
 
 /** A Unix socket peer's process and user, from the kernel (SO_PEERCRED). */

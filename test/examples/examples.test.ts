@@ -96,6 +96,7 @@ test('examples/process-subclass.ts runs a registered subclass\'s run() in the ch
   assert.equal(await example('process-subclass.ts'), 'hello world from Worker-1\nexit code 0\n');
 });
 
+
 test('examples/ipc/pipe.ts reads what a child wrote into a pipe, to its end', { skip: loadNative() ? false : 'no native addon' }, async () => {
   assert.equal(await example('ipc/pipe.ts'), "[ 'one', 'two', 'three' ]\nchild exited with code 0\n");
 });
@@ -106,17 +107,26 @@ test('examples/ipc/fifo.ts passes lines through a FIFO from a second program', {
 
 test('examples/ipc/socket-pair.ts squares numbers in a child over a socket pair', { skip: loadNative() ? false : 'no native addon' }, async () => {
   assert.equal(await example('ipc/socket-pair.ts'), '[ 1, 4, 9, 16 ]\nchild exited with code 0\n');
+});
+
+
 test('examples/ipc/signals.ts: the child says it is ready with SIGUSR1 and stops on SIGTERM', { skip: loadNative() ? false : 'no native addon' }, async () => {
   assert.equal(
     await example('ipc/signals.ts'),
     'parent: SIGUSR1 from the child, so it is ready\nchild: SIGTERM from my parent, cleaning up\nparent: the child exited with code 0\n',
   );
+});
+
+
 test('examples/ipc/posix-message-queue.ts hands jobs to a worker, highest priority first', { skip: loadNative() ? false : 'no native addon' }, async () => {
   assert.equal(await example('ipc/posix-message-queue.ts'), 'URGENT (priority 9)\nWASH (priority 1)\nDRY (priority 1)\n');
 });
 
 test('examples/ipc/posix-semaphore.ts waits for three workers to post', { skip: loadNative() ? false : 'no native addon' }, async () => {
   assert.equal(await example('ipc/posix-semaphore.ts'), '3 workers are ready\nvalue now 0; tryWait() -> false\n');
+});
+
+
 test('examples/ipc/sysv-message-queue.ts: a worker answers jobs through a System V queue', { skip: loadNative() ? false : 'no native addon' }, async () => {
   assert.equal(await example('ipc/sysv-message-queue.ts'), '3 squared is 9\n4 squared is 16\n5 squared is 25\n');
 });
@@ -127,6 +137,9 @@ test('examples/ipc/sysv-semaphore.ts: two processes take turns with System V sem
 
 test('examples/ipc/sysv-shared-memory.ts: the parent reads what the child wrote in a System V segment', { skip: loadNative() ? false : 'no native addon' }, async () => {
   assert.equal(await example('ipc/sysv-shared-memory.ts'), 'hello from the child\ncounter = 1000\n');
+});
+
+
 test('examples/ipc/mapped-file.ts shows two processes writing one mapped file', { skip: loadNative() ? false : 'no native addon' }, async () => {
   assert.equal(await example('ipc/mapped-file.ts'), '2 visits\nalice was here\nbob was here\non disk: bob was here\n');
 });

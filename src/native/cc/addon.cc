@@ -81,7 +81,7 @@ NODE_MODULE_INIT(/* exports, module, context */) {
   Export(exports, context, "semCount", SemCount);
   Export(exports, context, "semOpNow", SemOpNow);
   Export(exports, context, "semOpAsync", SemOpAsync);
-  Export(exports, context, "semGetValue", SemGetValue);
+  Export(exports, context, "semValueAt", SemValueAt);
   Export(exports, context, "semSetValue", SemSetValue);
   Export(exports, context, "semRemove", SemRemove);
   Export(exports, context, "shmGet", ShmGet);

@@ -68,7 +68,7 @@ void SemGet(const v8::FunctionCallbackInfo<v8::Value>& info);
 void SemCount(const v8::FunctionCallbackInfo<v8::Value>& info);
 void SemOpNow(const v8::FunctionCallbackInfo<v8::Value>& info);
 void SemOpAsync(const v8::FunctionCallbackInfo<v8::Value>& info);
-void SemGetValue(const v8::FunctionCallbackInfo<v8::Value>& info);
+void SemValueAt(const v8::FunctionCallbackInfo<v8::Value>& info);
 void SemSetValue(const v8::FunctionCallbackInfo<v8::Value>& info);
 void SemRemove(const v8::FunctionCallbackInfo<v8::Value>& info);
 void ShmGet(const v8::FunctionCallbackInfo<v8::Value>& info);

@@ -1,5 +1,3 @@
-// Memory mapped into this process (mmap, shmat), handed to JavaScript as a SharedArrayBuffer whose
-// collection unmaps it, and whose size V8 counts (shared-memory.cc). One helper for every mapping.
 // A mapping handed to JavaScript as a SharedArrayBuffer or an ArrayBuffer that unmaps it when the
 // last buffer over it is collected, with the bytes counted towards V8's external memory (so that
 // unused mappings are collected at all). Shared by named segments and mapped files.
@@ -11,11 +9,6 @@
 
 namespace multiproc {
 
-// A SharedArrayBuffer over [data, data + length), which the buffer now owns: munmap'ed (which also
-// detaches a System V segment) once the last buffer over it is garbage-collected, `onUnmap(data)`
-// (when given) being told just before, on whatever thread collects it.
-v8::Local<v8::SharedArrayBuffer> SharedArrayBufferOverMapping(v8::Isolate* isolate, void* data, size_t length,
-                                                               void (*onUnmap)(void* data) = nullptr);
 // Called with a mapping's address just before it is unmapped (on whatever thread collects it).
 using BeforeUnmap = void (*)(void* data);
 

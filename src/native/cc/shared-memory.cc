@@ -13,7 +13,6 @@
 #include "functions.h"
 #include "mapped-buffer.h"
 #include "mapping-guard.h"
-#include "mapped-buffer.h"
 
 namespace multiproc {
 
@@ -101,37 +100,6 @@ void CloseFd(const FunctionCallbackInfo<Value>& info) {
   if (close(fd) != 0) return ThrowErrno(isolate, "close", errno, std::to_string(fd));
 }
 
-// V8 does not count memory it did not allocate: without being told, it would not collect the
-// SharedArrayBuffers of mappings nobody uses any more, and the mappings (with their pages, as
-// a segment's pages live while it is mapped) would pile up. Each isolate reports what it maps;
-// what GC unmapped, on whatever thread, is subtracted at its next mapping.
-struct MappedBytes {
-  std::atomic<int64_t> unmapped{0};
-};
-
-struct Mapping {
-  std::shared_ptr<MappedBytes> account;
-  void (*onUnmap)(void* data);
-};
-
-thread_local std::shared_ptr<MappedBytes> mappedBytes;
-
-static void Unmap(void* data, size_t length, void* deleterData) {
-  Mapping* mapping = static_cast<Mapping*>(deleterData);
-  if (mapping->onUnmap != nullptr) mapping->onUnmap(data);
-  UnguardMapping(data);
-  if (data != nullptr && length > 0) munmap(data, length);
-  mapping->account->unmapped += static_cast<int64_t>(length);
-  delete mapping;
-}
-
-static Mapping* AccountFor(Isolate* isolate, size_t length, void (*onUnmap)(void* data)) {
-  if (!mappedBytes) mappedBytes = std::make_shared<MappedBytes>();
-  int64_t unmapped = mappedBytes->unmapped.exchange(0);
-  isolate->AdjustAmountOfExternalAllocatedMemory(static_cast<int64_t>(length) - unmapped);
-  return new Mapping{mappedBytes, onUnmap};
-}
-
 // mapShared(fd, bytes, guarded): the segment as a SharedArrayBuffer. The fd may be closed
 // afterwards. A guarded mapping survives being cut short by someone else (mapping-guard.cc).
 void MapShared(const FunctionCallbackInfo<Value>& info) {
@@ -143,14 +111,6 @@ void MapShared(const FunctionCallbackInfo<Value>& info) {
   void* data = mmap(nullptr, length, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
   if (data == MAP_FAILED) return ThrowErrno(isolate, "mmap", errno, std::to_string(fd));
   if (info[2]->IsTrue()) GuardMapping(data, length);
-  info.GetReturnValue().Set(SharedArrayBufferOverMapping(isolate, data, length));
-}
-
-v8::Local<v8::SharedArrayBuffer> SharedArrayBufferOverMapping(Isolate* isolate, void* data, size_t length,
-                                                               void (*onUnmap)(void* data)) {
-  std::shared_ptr<v8::BackingStore> store =
-      v8::SharedArrayBuffer::NewBackingStore(data, length, Unmap, AccountFor(isolate, length, onUnmap));
-  return v8::SharedArrayBuffer::New(isolate, std::move(store));
   info.GetReturnValue().Set(SharedBufferOverMapping(isolate, data, length));
 }
 

@@ -124,13 +124,13 @@ void SemOpAsync(const v8::FunctionCallbackInfo<v8::Value>& info) {
   info.GetReturnValue().Set(call);
 }
 
-// semGetValue(id, index): GETVAL.
-void SemGetValue(const v8::FunctionCallbackInfo<v8::Value>& info) {
+// semValueAt(id, index): GETVAL.
+void SemValueAt(const v8::FunctionCallbackInfo<v8::Value>& info) {
   v8::Isolate* isolate = info.GetIsolate();
   int id;
   double index;
   if (!IdArgument(isolate, info[0], &id) || !IntegerArgument(isolate, info[1], 0, 65535, &index)) {
-    return ThrowType(isolate, "semGetValue(id, index)");
+    return ThrowType(isolate, "semValueAt(id, index)");
   }
   int value = semctl(id, static_cast<int>(index), GETVAL);
   if (value < 0) return ThrowErrno(isolate, "semctl(GETVAL)", errno, IdSubject("semid", id));

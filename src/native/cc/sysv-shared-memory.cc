@@ -94,7 +94,7 @@ void ShmAttach(const v8::FunctionCallbackInfo<v8::Value>& info) {
     std::lock_guard<std::mutex> lock(attachments().mutex);
     attachments().detached[data] = false;
   }
-  info.GetReturnValue().Set(SharedArrayBufferOverMapping(isolate, data, length, Forget));
+  info.GetReturnValue().Set(SharedBufferOverMapping(isolate, data, length, Forget));
 }
 
 // shmDetach(buffer): detaches a segment attached by shmAttach now (see the top of this file);
