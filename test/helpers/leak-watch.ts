@@ -1,0 +1,70 @@
+// What the leak check watches in a test file's process: its children, the worker threads it
+// starts, and the segments that appear in /dev/shm under multiproc's names while it runs.
+import { readdirSync } from 'node:fs';
+import { createRequire, syncBuiltinESMExports } from 'node:module';
+import { after } from 'node:test';
+import type * as WorkerThreads from 'node:worker_threads';
+import { childPids, commandLine, eventually } from './processes.ts';
+
+/**
+ * How long the check waits for what a file started to finish ending: a child terminated by the
+ * last test may still be exiting. The check returns as soon as nothing is left.
+ */
+const SETTLE_MS = 5_000;
+
+/** multiproc's segment names: SharedMemory's "mp-…", pipes' and queues' chunks "mpc-…". */
+const OUR_SEGMENT = /^mpc?-[0-9a-f]{16}(-\d+)?$/;
+
+/**
+ * Children that may outlive a file's tests: the tree's resource tracker (it lives as long as its
+ * root, then unlinks what the tree left) and the loader's esbuild service.
+ */
+function isLegitimateChild(line: string): boolean {
+  return line.includes('tracker-main') || /esbuild.*--service/.test(line);
+}
+
+function ourSegments(): Set<string> {
+  try {
+    return new Set(readdirSync('/dev/shm').filter((name) => OUR_SEGMENT.test(name)));
+  } catch {
+    return new Set(); // no /dev/shm: nothing to compare
+  }
+}
+
+/** Replaces worker_threads.Worker before any test module loads it, to count the threads still running. */
+function watchWorkers(): Set<WorkerThreads.Worker> {
+  const running = new Set<WorkerThreads.Worker>();
+  const workerThreads = createRequire(import.meta.url)('node:worker_threads') as typeof WorkerThreads;
+  const Original = workerThreads.Worker;
+  class WatchedWorker extends Original {
+    constructor(...args: ConstructorParameters<typeof Original>) {
+      super(...args);
+      running.add(this);
+      this.once('exit', () => running.delete(this));
+    }
+  }
+  workerThreads.Worker = WatchedWorker;
+  syncBuiltinESMExports();
+  return running;
+}
+
+/** Installs the watch and the root-level `after` hook that fails the file when something leaked. */
+export function installLeakCheck(): void {
+  const segmentsAtStart = ourSegments();
+  const runningWorkers = watchWorkers();
+  const leakedChildren = () => childPids().map((pid) => `${pid} ${commandLine(pid)}`).filter((line) => !isLegitimateChild(line));
+  const newSegments = () => [...ourSegments()].filter((name) => !segmentsAtStart.has(name));
+  const isClean = () => leakedChildren().length === 0 && runningWorkers.size === 0 && newSegments().length === 0;
+  after(async () => {
+    if (await eventually(isClean, SETTLE_MS)) return;
+    const leaks = [
+      ...leakedChildren().map((line) => `child process ${line}`),
+      ...[...runningWorkers].map((worker) => `worker thread ${worker.threadId}`),
+      ...newSegments().map((name) => `segment /dev/shm/${name}`),
+    ];
+    throw new Error(
+      `leak check: this test file left behind, ${SETTLE_MS} ms after its last test:\n  ${leaks.join('\n  ')}\n` +
+        'End children, terminate pools and threads, and unlink segments in t.after() of the test that started them.',
+    );
+  });
+}
