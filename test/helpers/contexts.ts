@@ -14,6 +14,7 @@ export function forEachContext(body: (context: ContextName) => void): void {
 
 /**
  * One pool shared by the tests of a describe block, started before them and terminated after.
+ * Only for tests that leave every worker healthy; see ownPool.
  * Returns a getter, as the pool exists only once `before` ran.
  */
 export function sharedPool(context: ContextName, processes = 2): () => Pool {
@@ -23,6 +24,16 @@ export function sharedPool(context: ContextName, processes = 2): () => Pool {
   });
   after(() => pool.terminate());
   return () => pool;
+}
+
+/**
+ * A pool of one test's own, terminated after it even when an assertion fails. For tests that
+ * kill, crash, time out or block a worker: a shared pool is never left degraded for the next test.
+ */
+export function ownPool(t: { after(fn: () => unknown): void }, context: ContextName, processes = 2): Pool {
+  const pool = new Pool({ processes, context });
+  t.after(() => pool.terminate());
+  return pool;
 }
 
 /** Children of this process that multiproc started (tools like tsx's esbuild service are not ours). */
