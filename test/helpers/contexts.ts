@@ -3,7 +3,7 @@ import { after, before, describe } from 'node:test';
 import { type ContextName, Pool } from 'multiproc';
 import { childPids, commandLine } from './processes.ts';
 
-export { childPids, commandLine, eventually, isRunning } from './processes.ts';
+export { childPids, commandLine, eventually, isRunning, killAfter } from './processes.ts';
 
 export const contexts: readonly ContextName[] = ['process', 'thread'];
 
@@ -34,6 +34,25 @@ export function ownPool(t: { after(fn: () => unknown): void }, context: ContextN
   const pool = new Pool({ processes, context });
   t.after(() => pool.terminate());
   return pool;
+}
+
+/** What endAfter needs of a child: a Process or a Thread. */
+interface Stoppable {
+  isAlive(): boolean;
+  kill(): void;
+  join(): Promise<void>;
+}
+
+/**
+ * Ends a child after the test, also when an assertion failed before the test joined it: kills it
+ * if it still runs, then joins it (a child never started, or already joined and closed, is left as is).
+ */
+export function endAfter<T extends Stoppable>(t: { after(fn: () => unknown): void }, child: T): T {
+  t.after(async () => {
+    if (child.isAlive()) child.kill();
+    await child.join().catch(() => {}); // not started, or closed: nothing to wait for
+  });
+  return child;
 }
 
 /** Children of this process that multiproc started (tools like tsx's esbuild service are not ours). */

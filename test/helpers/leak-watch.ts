@@ -8,9 +8,10 @@ import { childPids, commandLine, eventually } from './processes.ts';
 
 /**
  * How long the check waits for what a file started to finish ending: a child terminated by the
- * last test may still be exiting. The check returns as soon as nothing is left.
+ * last test may still be exiting, and the idle workers a closed pool parks end after 2 s unused.
+ * The check returns as soon as nothing is left.
  */
-const SETTLE_MS = 5_000;
+const SETTLE_MS = 10_000;
 
 /** multiproc's segment names: SharedMemory's "mp-…", pipes' and queues' chunks "mpc-…". */
 const OUR_SEGMENT = /^mpc?-[0-9a-f]{16}(-\d+)?$/;

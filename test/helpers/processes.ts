@@ -1,6 +1,8 @@
 // Watching processes from outside through /proc: a test's children, whether a pid still runs, its
 // command line, and waiting for an event that sends no notification. Imports nothing of multiproc,
 // so the leak check can load it before the library.
+import type { ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import { readdirSync, readFileSync } from 'node:fs';
 
 /** Pids of this process's live children (zombies excluded). */
@@ -49,4 +51,15 @@ export function commandLine(pid: number): string {
   } catch {
     return '';
   }
+}
+
+/** Kills a spawned program after the test if it still runs, also when an assertion failed first, and waits for its exit. */
+export function killAfter<T extends ChildProcess>(t: { after(fn: () => unknown): void }, child: T): T {
+  const exited = once(child, 'exit');
+  t.after(async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGKILL');
+    await exited;
+  });
+  return child;
 }
