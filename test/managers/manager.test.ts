@@ -67,13 +67,13 @@ test('list, Namespace, Value and Array', async () => {
 });
 
 forEachContext((context) => {
-  test('objects shared by children through proxies end at exact values (a dict under a Lock, a list)', async () => {
+  test('objects shared by children through proxies end at exact values (a dict under a Lock, a list)', async (t) => {
     await using manager = await Manager();
     const counts = await manager.dict<string, number>();
     const lock = await manager.Lock();
     const list = await manager.list<[number, number]>();
-    const children = [1, 2, 3].map(() => new Process({ target: countUnderLock, args: [counts, lock, 'n', 20], context }));
-    const appenders = [1, 2].map((tag) => new Process({ target: appendTagged, args: [list, tag, 25], context }));
+    const children = [1, 2, 3].map(() => endAfter(t, new Process({ target: countUnderLock, args: [counts, lock, 'n', 20], context })));
+    const appenders = [1, 2].map((tag) => endAfter(t, new Process({ target: appendTagged, args: [list, tag, 25], context })));
     for (const child of [...children, ...appenders]) child.start();
     for (const child of [...children, ...appenders]) await child.join();
     assert.deepEqual([...children, ...appenders].map((child) => child.exitCode), [0, 0, 0, 0, 0]);

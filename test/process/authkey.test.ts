@@ -10,11 +10,7 @@ const needsQueue = loadNative() === null ? 'Queue needs the native addon' : fals
 
 
 function startForTest<P extends Process>(t: TestContext, child: P): P {
-  child.start();
-  t.after(async () => {
-    if (child.isAlive()) child.kill();
-    await child.join();
-  });
+  endAfter(t, child).start();
   return child;
 }
 

@@ -74,12 +74,12 @@ test('JoinableQueue counts unfinished items; taskDone too often throws', { skip 
 });
 
 forEachContext((context) => {
-  test('three producers and two consumers: every item arrives exactly once, in order per producer', { skip }, async () => {
+  test('three producers and two consumers: every item arrives exactly once, in order per producer', { skip }, async (t) => {
     const queue = new Queue<[number, number] | null>();
     const results = new Queue<Array<[number, number]>>();
     const count = 2_000;
-    const producers = [0, 1, 2].map((id) => new Process({ target: produce, args: [queue, id, count], context }));
-    const consumers = [0, 1].map(() => new Process({ target: consume, args: [queue, results], context }));
+    const producers = [0, 1, 2].map((id) => endAfter(t, new Process({ target: produce, args: [queue, id, count], context })));
+    const consumers = [0, 1].map(() => endAfter(t, new Process({ target: consume, args: [queue, results], context })));
     for (const child of [...producers, ...consumers]) child.start();
     for (const producer of producers) await producer.join();
     await queue.put(null);
@@ -125,10 +125,10 @@ forEachContext((context) => {
     queue.close();
   });
 
-  test('JoinableQueue: join waits for workers in children to mark every item done', { skip }, async () => {
+  test('JoinableQueue: join waits for workers in children to mark every item done', { skip }, async (t) => {
     const queue = new JoinableQueue<number>();
     const seen = new Queue<number>();
-    const workers = [0, 1].map(() => new Process({ target: work, args: [queue, seen, 5], context }));
+    const workers = [0, 1].map(() => endAfter(t, new Process({ target: work, args: [queue, seen, 5], context })));
     for (const worker of workers) worker.start();
     for (let item = 1; item <= 10; item++) await queue.put(item);
     await queue.join();
