@@ -1,6 +1,7 @@
 // What the leak check watches in a test file's process: its children, the worker threads it
-// starts, and the segments that appear in /dev/shm under multiproc's names while it runs.
-import { readdirSync } from 'node:fs';
+// starts, and the segments that appear in /dev/shm under multiproc's names while it runs and
+// that its process tree still maps or holds open.
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { createRequire, syncBuiltinESMExports } from 'node:module';
 import { after } from 'node:test';
 import type * as WorkerThreads from 'node:worker_threads';
@@ -13,8 +14,8 @@ import { childPids, commandLine, eventually } from './processes.ts';
  */
 const SETTLE_MS = 10_000;
 
-/** multiproc's segment names: SharedMemory's "mp-…", pipes' and queues' chunks "mpc-…". */
-const OUR_SEGMENT = /^mpc?-[0-9a-f]{16}(-\d+)?$/;
+/** multiproc's segment names: SharedMemory's "mp-…", pipes' and queues' chunks "mpc-…-…". */
+const OUR_SEGMENT = /^mpc?-[0-9a-f]{16}(-\d+)*$/;
 
 /**
  * Children that may outlive a file's tests: the tree's resource tracker (it lives as long as its
@@ -22,6 +23,42 @@ const OUR_SEGMENT = /^mpc?-[0-9a-f]{16}(-\d+)?$/;
  */
 function isLegitimateChild(line: string): boolean {
   return line.includes('tracker-main') || /esbuild.*--service/.test(line);
+}
+
+/** This process and its live descendants. */
+function processTree(): number[] {
+  const tree = [process.pid];
+  for (let index = 0; index < tree.length; index++) tree.push(...childPids(tree[index]));
+  return tree;
+}
+
+/** Every process of the machine. */
+function allProcesses(): number[] {
+  return readdirSync('/proc').filter((entry) => /^\d+$/.test(entry)).map(Number);
+}
+
+/** The /dev/shm names that these processes map or hold open. */
+function segmentsInUse(pids: number[]): Set<string> {
+  const names = new Set<string>();
+  const add = (path: string) => {
+    const match = /^\/dev\/shm\/(\S+?)(?: \(deleted\))?$/.exec(path);
+    if (match) names.add(match[1]);
+  };
+  for (const pid of pids) {
+    try {
+      for (const line of readFileSync(`/proc/${pid}/maps`, 'utf8').split('\n')) add(line.slice(line.indexOf('/')));
+      for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+        try {
+          add(readlinkSync(`/proc/${pid}/fd/${fd}`));
+        } catch {
+          // closed meanwhile
+        }
+      }
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return names;
 }
 
 function ourSegments(): Set<string> {
@@ -54,7 +91,17 @@ export function installLeakCheck(): void {
   const segmentsAtStart = ourSegments();
   const runningWorkers = watchWorkers();
   const leakedChildren = () => childPids().map((pid) => `${pid} ${commandLine(pid)}`).filter((line) => !isLegitimateChild(line));
-  const newSegments = () => [...ourSegments()].filter((name) => !segmentsAtStart.has(name));
+  const newSegments = () => {
+    const fresh = [...ourSegments()].filter((name) => !segmentsAtStart.has(name));
+    if (fresh.length === 0) return fresh;
+    // Other programs of this user make segments of the same names at the same time: a new segment
+    // is this file's when its process tree still maps or holds it, or when no process does (left
+    // by a closed object of this file; a segment whose tree ended is unlinked by its tracker).
+    const inTree = segmentsInUse(processTree());
+    const orphans = fresh.filter((name) => !inTree.has(name));
+    const inAnyProcess = orphans.length > 0 ? segmentsInUse(allProcesses()) : new Set<string>();
+    return fresh.filter((name) => inTree.has(name) || !inAnyProcess.has(name));
+  };
   const isClean = () => leakedChildren().length === 0 && runningWorkers.size === 0 && newSegments().length === 0;
   after(async () => {
     if (await eventually(isClean, SETTLE_MS)) return;
@@ -64,7 +111,7 @@ export function installLeakCheck(): void {
       ...newSegments().map((name) => `segment /dev/shm/${name}`),
     ];
     throw new Error(
-      `leak check: this test file left behind, ${SETTLE_MS} ms after its last test:\n  ${leaks.join('\n  ')}\n` +
+      `leak check: ${process.argv[1]} left behind, ${SETTLE_MS} ms after its last test:\n  ${leaks.join('\n  ')}\n` +
         'End children, terminate pools and threads, and unlink segments in t.after() of the test that started them.',
     );
   });
