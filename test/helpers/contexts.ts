@@ -45,12 +45,16 @@ interface Stoppable {
 
 /**
  * Ends a child after the test, also when an assertion failed before the test joined it: kills it
- * if it still runs, then joins it (a child never started, or already joined and closed, is left as is).
+ * if it still runs, then joins it (a child never started, or already closed, is left as is).
  */
 export function endAfter<T extends Stoppable>(t: { after(fn: () => unknown): void }, child: T): T {
   t.after(async () => {
-    if (child.isAlive()) child.kill();
-    await child.join().catch(() => {}); // not started, or closed: nothing to wait for
+    try {
+      if (child.isAlive()) child.kill();
+    } catch {
+      return; // closed: the test ended and closed it already
+    }
+    await child.join().catch(() => {}); // never started: nothing to wait for
   });
   return child;
 }
