@@ -23,7 +23,7 @@ import {
   wait,
 } from 'multiproc';
 import { helloToListener } from '../fixtures/ipc-tasks.ts';
-import { forEachContext } from '../helpers/contexts.ts';
+import { endAfter, forEachContext } from '../helpers/contexts.ts';
 import { transportOf } from '../../dist/connection/connection.js';
 
 const LOOPBACK = { host: '127.0.0.1', port: 0 };
@@ -495,10 +495,10 @@ describe('Listener lifecycle and arguments', () => {
 });
 
 forEachContext((context) => {
-  test('a child connects with the authkey it inherited; wait() watches socket connections', async () => {
+  test('a child connects with the authkey it inherited; wait() watches socket connections', async (t) => {
     using listener = new Listener({ address: { host: '127.0.0.1', port: 0 }, authkey: currentProcess().authkey });
     await listener.listening;
-    const child = new Process({ target: helloToListener, args: [listener.address], context });
+    const child = endAfter(t, new Process({ target: helloToListener, args: [listener.address], context }));
     child.start();
     const conn = await listener.accept();
     assert.deepEqual(await wait([conn]), [conn]);

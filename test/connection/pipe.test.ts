@@ -13,7 +13,7 @@ import {
   sendPipeEnd,
   sendViaGrandchild,
 } from '../fixtures/ipc-tasks.ts';
-import { forEachContext } from '../helpers/contexts.ts';
+import { endAfter, forEachContext } from '../helpers/contexts.ts';
 import { transportOf } from '../../dist/connection/connection.js';
 
 const skip = loadNative() ? false : 'the native addon is not built here';
@@ -97,9 +97,9 @@ test('a malformed message is reported on that connection and the next one still 
 });
 
 forEachContext((context) => {
-  test('a child echoes values through a pipe, then its end closes: EOFError', { skip }, async () => {
+  test('a child echoes values through a pipe, then its end closes: EOFError', { skip }, async (t) => {
     const [parentEnd, childEnd] = Pipe();
-    const child = new Process({ target: echoUntilNull, args: [childEnd], context });
+    const child = endAfter(t, new Process({ target: echoUntilNull, args: [childEnd], context }));
     child.start();
     childEnd.close(); // as Python programs do; the child's copy stays open
     const values = [42, { nested: [new Uint8Array([1, 2])] }, 'text'];
@@ -114,9 +114,9 @@ forEachContext((context) => {
     parentEnd.close();
   });
 
-  test('messages a child sent before ending are all received, then EOFError (the parent kept its copy)', { skip }, async () => {
+  test('messages a child sent before ending are all received, then EOFError (the parent kept its copy)', { skip }, async (t) => {
     const [parentEnd, childEnd] = Pipe();
-    const child = new Process({ target: sendAll, args: [childEnd, [1, 2, 3]], context });
+    const child = endAfter(t, new Process({ target: sendAll, args: [childEnd, [1, 2, 3]], context }));
     child.start();
     await child.join();
     assert.deepEqual([await parentEnd.recv(), await parentEnd.recv(), await parentEnd.recv()], [1, 2, 3]);
@@ -125,9 +125,9 @@ forEachContext((context) => {
     childEnd.close();
   });
 
-  test('recv rejects with EOFError when the child holding the other end is killed', { skip }, async () => {
+  test('recv rejects with EOFError when the child holding the other end is killed', { skip }, async (t) => {
     const [parentEnd, childEnd] = Pipe();
-    const child = new Process({ target: readyThenWait, args: [childEnd], context });
+    const child = endAfter(t, new Process({ target: readyThenWait, args: [childEnd], context }));
     child.start();
     assert.equal(await parentEnd.recv(), 'ready');
     const pending = parentEnd.recv();
@@ -139,12 +139,12 @@ forEachContext((context) => {
     childEnd.close();
   });
 
-  test('connections travel as task arguments and to grandchildren', { skip }, async () => {
+  test('connections travel as task arguments and to grandchildren', { skip }, async (t) => {
     const [parentEnd, childEnd] = Pipe();
     await using pool = new Pool({ processes: 2, context });
     await pool.apply(sendFromTask, [childEnd, 'from a task']);
     assert.equal(await parentEnd.recv(), 'from a task');
-    const child = new Process({ target: sendViaGrandchild, args: [childEnd, 'from a grandchild'], context });
+    const child = endAfter(t, new Process({ target: sendViaGrandchild, args: [childEnd, 'from a grandchild'], context }));
     child.start();
     assert.equal(await parentEnd.recv(), 'from a grandchild');
     await child.join();
@@ -162,9 +162,9 @@ forEachContext((context) => {
     childEnd.close();
   });
 
-  test('a pipe end made in a child crosses a queue to the parent', { skip }, async () => {
+  test('a pipe end made in a child crosses a queue to the parent', { skip }, async (t) => {
     const queue = new Queue<ReturnType<typeof Pipe>[0]>();
-    const child = new Process({ target: sendPipeEnd, args: [queue], context });
+    const child = endAfter(t, new Process({ target: sendPipeEnd, args: [queue], context }));
     child.start();
     const end = await queue.get();
     assert.equal(await end.recv(), 'through a pipe end that crossed a queue');
@@ -175,10 +175,10 @@ forEachContext((context) => {
     queue.close();
   });
 
-  test('wait returns the ready connections and ended processes', { skip }, async () => {
+  test('wait returns the ready connections and ended processes', { skip }, async (t) => {
     const [a1, b1] = Pipe();
     const [a2, b2] = Pipe();
-    const child = new Process({ target: sendAll, args: [b2, ['second']], context });
+    const child = endAfter(t, new Process({ target: sendAll, args: [b2, ['second']], context }));
     assert.deepEqual(await wait([a1, a2], 10), []);
     child.start();
     b2.close();
@@ -198,9 +198,9 @@ test('wait rejects what it cannot wait on', async () => {
   assert.deepEqual(await wait([]), []);
 });
 
-test('a 256 MB message arrives whole in a child process', { skip }, async () => {
+test('a 256 MB message arrives whole in a child process', { skip }, async (t) => {
   const [parentEnd, childEnd] = Pipe();
-  const child = new Process({ target: measureMessage, args: [childEnd] });
+  const child = endAfter(t, new Process({ target: measureMessage, args: [childEnd] }));
   child.start();
   const big = Buffer.alloc(256 * 1024 * 1024, 1);
   big[0] = 2;

@@ -176,8 +176,9 @@ for (const { name, make, broken } of executors) {
       );
     });
 
-    test('calls not yet handed over can be cancelled; shutdown({ cancelFutures }) cancels them all', async () => {
+    test('calls not yet handed over can be cancelled; shutdown({ cancelFutures }) cancels them all', async (t) => {
       const executor = make(1);
+      t.after(() => executor.shutdown());
       const first = executor.submit(sleepThen, 300, 'first');
       const rest = Array.from({ length: 6 }, (_, index) => executor.submit(sleepThen, 1, index));
       const last = rest.at(-1)!;

@@ -1,7 +1,9 @@
 // Runs a contract test suite once per context, and checks that tests leave no child behind.
-import { readdirSync, readFileSync } from 'node:fs';
 import { after, before, describe } from 'node:test';
 import { type ContextName, Pool } from 'multiproc';
+import { childPids, commandLine } from './processes.ts';
+
+export { childPids, commandLine, eventually, isRunning, killAfter } from './processes.ts';
 
 export const contexts: readonly ContextName[] = ['process', 'thread'];
 
@@ -12,6 +14,7 @@ export function forEachContext(body: (context: ContextName) => void): void {
 
 /**
  * One pool shared by the tests of a describe block, started before them and terminated after.
+ * Only for tests that leave every worker healthy; see ownPool.
  * Returns a getter, as the pool exists only once `before` ran.
  */
 export function sharedPool(context: ContextName, processes = 2): () => Pool {
@@ -23,52 +26,37 @@ export function sharedPool(context: ContextName, processes = 2): () => Pool {
   return () => pool;
 }
 
-/** Pids of this process's live children (zombies excluded). */
-export function childPids(parent = process.pid): number[] {
-  const pids: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(fields[1]) === parent && fields[0] !== 'Z') pids.push(Number(entry));
-    } catch {
-      // the process ended while we looked
-    }
-  }
-  return pids;
+/**
+ * A pool of one test's own, terminated after it even when an assertion fails. For tests that
+ * kill, crash, time out or block a worker: a shared pool is never left degraded for the next test.
+ */
+export function ownPool(t: { after(fn: () => unknown): void }, context: ContextName, processes = 2): Pool {
+  const pool = new Pool({ processes, context });
+  t.after(() => pool.terminate());
+  return pool;
 }
 
-/** True while a process with this pid exists (and is not a zombie). */
-export function isRunning(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return false;
-  }
+/** What endAfter needs of a child: a Process or a Thread. */
+interface Stoppable {
+  isAlive(): boolean;
+  kill(): void;
+  join(): Promise<void>;
 }
 
 /**
- * Waits until `condition` holds, checking every 20 ms, for at most `limitMs` (a generous
- * "does not hang" bound, for events that give no notification, like another process's death).
+ * Ends a child after the test, also when an assertion failed before the test joined it: kills it
+ * if it still runs, then joins it (a child never started, or already closed, is left as is).
  */
-export async function eventually(condition: () => boolean, limitMs = 15_000): Promise<boolean> {
-  const deadline = Date.now() + limitMs;
-  while (!condition()) {
-    if (Date.now() > deadline) return false;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  return true;
-}
-
-/** The command line of a process, or '' when it is gone. */
-export function commandLine(pid: number): string {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').trim();
-  } catch {
-    return '';
-  }
+export function endAfter<T extends Stoppable>(t: { after(fn: () => unknown): void }, child: T): T {
+  t.after(async () => {
+    try {
+      if (child.isAlive()) child.kill();
+    } catch {
+      return; // closed: the test ended and closed it already
+    }
+    await child.join().catch(() => {}); // never started: nothing to wait for
+  });
+  return child;
 }
 
 /** Children of this process that multiproc started (tools like tsx's esbuild service are not ours). */

@@ -7,7 +7,7 @@ import { AuthenticationError, BaseManager, KeyError, Manager, Process, taskRef }
 import { loadNative } from '../../src/native/loader.ts';
 import { appendTagged, countUnderLock, putThrough } from '../fixtures/manager-tasks.ts';
 import { add, square } from '../fixtures/tasks.ts';
-import { eventually, forEachContext, isRunning } from '../helpers/contexts.ts';
+import { endAfter, eventually, forEachContext, isRunning, killAfter } from '../helpers/contexts.ts';
 
 test('dict: keys keep their type, and every method does what Python does', async () => {
   await using manager = await Manager();
@@ -67,13 +67,13 @@ test('list, Namespace, Value and Array', async () => {
 });
 
 forEachContext((context) => {
-  test('objects shared by children through proxies end at exact values (a dict under a Lock, a list)', async () => {
+  test('objects shared by children through proxies end at exact values (a dict under a Lock, a list)', async (t) => {
     await using manager = await Manager();
     const counts = await manager.dict<string, number>();
     const lock = await manager.Lock();
     const list = await manager.list<[number, number]>();
-    const children = [1, 2, 3].map(() => new Process({ target: countUnderLock, args: [counts, lock, 'n', 20], context }));
-    const appenders = [1, 2].map((tag) => new Process({ target: appendTagged, args: [list, tag, 25], context }));
+    const children = [1, 2, 3].map(() => endAfter(t, new Process({ target: countUnderLock, args: [counts, lock, 'n', 20], context })));
+    const appenders = [1, 2].map((tag) => endAfter(t, new Process({ target: appendTagged, args: [list, tag, 25], context })));
     for (const child of [...children, ...appenders]) child.start();
     for (const child of [...children, ...appenders]) await child.join();
     assert.deepEqual([...children, ...appenders].map((child) => child.exitCode), [0, 0, 0, 0, 0]);
@@ -83,10 +83,10 @@ forEachContext((context) => {
     for (const tag of [1, 2]) assert.deepEqual(appended.filter(([from]) => from === tag).map(([, index]) => index), [...Array(25).keys()]);
   });
 
-  test('a manager Queue carries items from a child', { skip: loadNative() ? false : 'the native addon is not built here' }, async () => {
+  test('a manager Queue carries items from a child', { skip: loadNative() ? false : 'the native addon is not built here' }, async (t) => {
     await using manager = await Manager();
     const queue = await manager.Queue();
-    const child = new Process({ target: putThrough, args: [queue, { from: 'child' }], context });
+    const child = endAfter(t, new Process({ target: putThrough, args: [queue, { from: 'child' }], context }));
     child.start();
     await child.join();
     assert.deepEqual(await queue.get(), { from: 'child' });
@@ -135,9 +135,9 @@ test('BaseManager: registered type ids, connect() from elsewhere, a wrong authke
   }
 });
 
-test('the manager process ends when its owner is killed with SIGKILL', async () => {
+test('the manager process ends when its owner is killed with SIGKILL', async (t) => {
   const script = fileURLToPath(new URL('../fixtures/scripts/manager-then-hang.ts', import.meta.url));
-  const owner = spawn(process.execPath, ['--import', 'tsx', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const owner = killAfter(t, spawn(process.execPath, ['--import', 'tsx', script], { stdio: ['ignore', 'pipe', 'inherit'] }));
   const [line] = (await once(owner.stdout, 'data')) as [Buffer];
   const managerPid = Number(String(line).trim());
   assert.ok(isRunning(managerPid));

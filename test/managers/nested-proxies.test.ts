@@ -4,16 +4,16 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Manager, Process } from 'multiproc';
 import { appendThroughDict } from '../fixtures/manager-tasks.ts';
-import { forEachContext } from '../helpers/contexts.ts';
+import { endAfter, forEachContext } from '../helpers/contexts.ts';
 
 forEachContext((context) => {
-  test('a list stored in a dict reads back as a proxy, and an append through it from a child is seen by everyone', async () => {
+  test('a list stored in a dict reads back as a proxy, and an append through it from a child is seen by everyone', async (t) => {
     await using manager = await Manager();
     const dict = await manager.dict();
     const list = await manager.list();
     await dict.set('x', list);
     await dict.set('deep', { inside: [list], note: 'data' });
-    const child = new Process({ target: appendThroughDict, args: [dict, 'x', 1], context });
+    const child = endAfter(t, new Process({ target: appendThroughDict, args: [dict, 'x', 1], context }));
     child.start();
     await child.join();
     assert.equal(child.exitCode, 0);

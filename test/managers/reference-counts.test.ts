@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { Manager, Process, Queue, type SyncManager } from 'multiproc';
 import { setKey, setKeyAndDispose, setKeyAndHold } from '../fixtures/manager-ref-tasks.ts';
-import { forEachContext } from '../helpers/contexts.ts';
+import { endAfter, forEachContext } from '../helpers/contexts.ts';
 
 const run = promisify(execFile);
 
@@ -92,11 +92,11 @@ test('a proxy put on a manager queue counts while queued: taken out after its se
 });
 
 forEachContext((context) => {
-  test('a proxy sent to a child and disposed by the parent at once still works in the child, and is freed when the child ends', async () => {
+  test('a proxy sent to a child and disposed by the parent at once still works in the child, and is freed when the child ends', async (t) => {
     await using manager = await Manager();
     const before = await manager._objectCount();
     const dict = await manager.dict();
-    const child = new Process({ target: setKey, args: [dict, 'k', 42], context });
+    const child = endAfter(t, new Process({ target: setKey, args: [dict, 'k', 42], context }));
     child.start();
     dict[Symbol.dispose](); // the record in flight still counts: the child's set() finds the dict
     await child.join();
@@ -104,12 +104,12 @@ forEachContext((context) => {
     assert.ok(await countReaches(manager, before), 'the dict the child held is freed once the child ended');
   });
 
-  test("a child's references are dropped when it ends, whether it disposed its proxy or not", async () => {
+  test("a child's references are dropped when it ends, whether it disposed its proxy or not", async (t) => {
     await using manager = await Manager();
     const before = await manager._objectCount();
     for (const target of [setKeyAndDispose, setKey]) {
       const dict = await manager.dict();
-      const child = new Process({ target, args: [dict, 'k', 1], context });
+      const child = endAfter(t, new Process({ target, args: [dict, 'k', 1], context }));
       child.start();
       await child.join();
       assert.equal(child.exitCode, 0);
@@ -120,12 +120,12 @@ forEachContext((context) => {
   });
 });
 
-test('the references of a child killed with SIGKILL are dropped', async () => {
+test('the references of a child killed with SIGKILL are dropped', async (t) => {
   await using manager = await Manager();
   const before = await manager._objectCount();
   const dict = await manager.dict();
   const ready = new Queue<string>();
-  const child = new Process({ target: setKeyAndHold, args: [dict, 'k', 1, ready] });
+  const child = endAfter(t, new Process({ target: setKeyAndHold, args: [dict, 'k', 1, ready] }));
   child.start();
   try {
     assert.equal(await ready.get({ timeout: 30_000 }), 'set');

@@ -158,7 +158,7 @@ test('an asynchronous futex wait is released by a wake from another process, wit
   }
 });
 
-test('asynchronous waits time out, see a changed word, and survive their worker thread ending', { skip }, async () => {
+test('asynchronous waits time out, see a changed word, and survive their worker thread ending', { skip }, async (t) => {
   const fd = native!.memfdCreate('multiproc-test');
   native!.resize(fd, 8);
   const buffer = native!.mapShared(fd, 8);
@@ -174,6 +174,7 @@ test('asynchronous waits time out, see a changed word, and survive their worker 
      parentPort.postMessage('waiting');`,
     { eval: true, workerData: buffer },
   );
+  t.after(() => worker.terminate());
   await once(worker, 'message');
   await worker.terminate();
   Atomics.store(new Int32Array(buffer), 1, 1);

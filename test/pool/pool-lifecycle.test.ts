@@ -5,8 +5,9 @@ import { initialize, spinForever, square, workerIdentity } from '../fixtures/tas
 import { eventually, forEachContext, multiprocChildren } from '../helpers/contexts.ts';
 
 forEachContext((context) => {
-  test('a closed pool refuses new work with InvalidStateError', async () => {
+  test('a closed pool refuses new work with InvalidStateError', async (t) => {
     const pool = new Pool({ processes: 1, context });
+    t.after(() => pool.terminate());
     pool.close();
     await assert.rejects(pool.map(square, [1]), InvalidStateError);
     assert.throws(() => pool.applyAsync(square, [1]), InvalidStateError);
@@ -14,22 +15,25 @@ forEachContext((context) => {
     await pool.join();
   });
 
-  test('close lets queued work finish before the workers exit', async () => {
+  test('close lets queued work finish before the workers exit', async (t) => {
     const pool = new Pool({ processes: 1, context });
+    t.after(() => pool.terminate());
     const pending = pool.map(square, [1, 2, 3], { chunkSize: 1 });
     pool.close();
     await pool.join();
     assert.deepEqual(await pending, [1, 4, 9]);
   });
 
-  test('join before close or terminate rejects with InvalidStateError', async () => {
+  test('join before close or terminate rejects with InvalidStateError', async (t) => {
     const pool = new Pool({ processes: 1, context });
+    t.after(() => pool.terminate());
     await assert.rejects(pool.join(), InvalidStateError);
     await pool.terminate();
   });
 
-  test('terminate cancels pending results with CancelledError and stops the workers', async () => {
+  test('terminate cancels pending results with CancelledError and stops the workers', async (t) => {
     const pool = new Pool({ processes: 1, context });
+    t.after(() => pool.terminate());
     const running = assert.rejects(pool.apply(spinForever), CancelledError);
     const queued = assert.rejects(pool.apply(square, [2]), CancelledError);
     await pool.terminate();

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { AsyncResult, InvalidStateError, Pool, TimeoutError } from 'multiproc';
 import { add, failInitializer, readInitialized, slowSquare, spinForever, square, workerIdentity } from '../fixtures/tasks.ts';
-import { forEachContext, sharedPool } from '../helpers/contexts.ts';
+import { forEachContext, ownPool, sharedPool } from '../helpers/contexts.ts';
 
 forEachContext((context) => {
   const shared = sharedPool(context);
@@ -89,9 +89,10 @@ forEachContext((context) => {
     assert.ok(reports.every(([, total]) => total === 4));
   });
 
-  test('a long task does not block the other worker', async () => {
-    const blocked = shared().applyAsync(spinForever, [], { taskTimeout: 60_000, signal: new AbortController().signal });
-    assert.equal(await shared().apply(square, [5]), 25);
+  test('a long task does not block the other worker', async (t) => {
+    const pool = ownPool(t, context); // the blocked worker spins until the pool ends
+    const blocked = pool.applyAsync(spinForever, [], { taskTimeout: 60_000, signal: new AbortController().signal });
+    assert.equal(await pool.apply(square, [5]), 25);
     assert.equal(blocked.ready(), false);
   });
 });

@@ -3,18 +3,14 @@ import { type TestContext, test } from 'node:test';
 import { type Address, Client, currentProcess, InvalidStateError, Process, Queue } from 'multiproc';
 import { loadNative } from '../../src/native/loader.ts';
 import { putAuthkeys, serveWithOwnAuthkey } from '../fixtures/process-subclasses.ts';
-import { forEachContext } from '../helpers/contexts.ts';
+import { endAfter, forEachContext } from '../helpers/contexts.ts';
 
 /** Queue (these tests' way back from the child) needs the native addon. */
 const needsQueue = loadNative() === null ? 'Queue needs the native addon' : false;
 
 
 function startForTest<P extends Process>(t: TestContext, child: P): P {
-  child.start();
-  t.after(async () => {
-    if (child.isAlive()) child.kill();
-    await child.join();
-  });
+  endAfter(t, child).start();
   return child;
 }
 
@@ -26,8 +22,8 @@ function queueForTest<T>(t: TestContext): Queue<T> {
 
 const bytes = (text: string) => [...Buffer.from(text, 'utf8')];
 
-test("a Process's authkey defaults to this process's, and reads back as bytes", () => {
-  const child = new Process();
+test("a Process's authkey defaults to this process's, and reads back as bytes", (t) => {
+  const child = endAfter(t, new Process());
   assert.ok(child.authkey instanceof Uint8Array);
   assert.deepEqual(child.authkey, currentProcess().authkey);
   child.authkey = 'secret';
@@ -66,7 +62,7 @@ test('authkey can be set only before start()', async (t) => {
 forEachContext((context) => {
   test("a child started with an authkey sees it as currentProcess().authkey, and its own children inherit it", { skip: needsQueue }, async (t) => {
     const keys = queueForTest<number[]>(t);
-    const child = new Process({ target: putAuthkeys, args: [keys, context], context });
+    const child = endAfter(t, new Process({ target: putAuthkeys, args: [keys, context], context }));
     child.authkey = 'shared by this tree';
     startForTest(t, child);
     assert.deepEqual(await keys.get(), bytes('shared by this tree'));

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { activeChildren, currentProcess, InvalidStateError, Process } from 'multiproc';
 import { exitWith, spinForever, square, writeEnvironment, writeIdentity } from '../fixtures/tasks.ts';
-import { forEachContext } from '../helpers/contexts.ts';
+import { endAfter, forEachContext } from '../helpers/contexts.ts';
 
 const scratch = mkdtempSync(join(tmpdir(), 'multiproc-process-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
@@ -13,8 +13,8 @@ after(() => rmSync(scratch, { recursive: true, force: true }));
 forEachContext((context) => {
   const prefix = context === 'thread' ? 'Thread' : 'Process';
 
-  test('start, join and a successful exitCode of 0', async () => {
-    const child = new Process({ target: square, args: [3], context });
+  test('start, join and a successful exitCode of 0', async (t) => {
+    const child = endAfter(t, new Process({ target: square, args: [3], context }));
     assert.equal(child.pid, undefined);
     assert.equal(child.exitCode, null);
     assert.match(child.name, new RegExp(`^${prefix}-\\d+$`));
@@ -26,9 +26,9 @@ forEachContext((context) => {
     assert.equal(child.isAlive(), false);
   });
 
-  test('the child knows its name, ids and parent, and is not isMain', async () => {
+  test('the child knows its name, ids and parent, and is not isMain', async (t) => {
     const path = join(scratch, `identity-${context}.json`);
-    const child = new Process({ target: writeIdentity, args: [path], name: 'worker-a', context });
+    const child = endAfter(t, new Process({ target: writeIdentity, args: [path], name: 'worker-a', context }));
     child.start();
     await child.join();
     const seen = JSON.parse(readFileSync(path, 'utf8'));
@@ -42,23 +42,23 @@ forEachContext((context) => {
     if (context === 'process') assert.equal(seen.current.ppid, process.pid);
   });
 
-  test('process.exit(n) in the target becomes exitCode n', async () => {
-    const child = new Process({ target: exitWith, args: [7], context });
+  test('process.exit(n) in the target becomes exitCode n', async (t) => {
+    const child = endAfter(t, new Process({ target: exitWith, args: [7], context }));
     child.start();
     await child.join();
     assert.equal(child.exitCode, 7);
   });
 
-  test('an uncaught error in the target gives exitCode 1', async () => {
-    const child = new Process({ target: () => { throw new Error('expected in this test'); }, context });
+  test('an uncaught error in the target gives exitCode 1', async (t) => {
+    const child = endAfter(t, new Process({ target: () => { throw new Error('expected in this test'); }, context }));
     child.start();
     await child.join();
     assert.equal(child.exitCode, 1);
   });
 
-  test('terminate() gives exitCode -15 and kill() -9, even in a busy child', async () => {
-    const terminated = new Process({ target: spinForever, context });
-    const killed = new Process({ target: spinForever, context });
+  test('terminate() gives exitCode -15 and kill() -9, even in a busy child', async (t) => {
+    const terminated = endAfter(t, new Process({ target: spinForever, context }));
+    const killed = endAfter(t, new Process({ target: spinForever, context }));
     terminated.start();
     killed.start();
     await terminated.join(50);
@@ -70,8 +70,8 @@ forEachContext((context) => {
     assert.equal(killed.exitCode, -9);
   });
 
-  test('activeChildren lists running children only', async () => {
-    const child = new Process({ target: spinForever, context });
+  test('activeChildren lists running children only', async (t) => {
+    const child = endAfter(t, new Process({ target: spinForever, context }));
     child.start();
     assert.ok(activeChildren().includes(child));
     child.kill();
@@ -79,8 +79,8 @@ forEachContext((context) => {
     assert.ok(!activeChildren().includes(child));
   });
 
-  test('misuse is refused with InvalidStateError', async () => {
-    const child = new Process({ target: spinForever, context });
+  test('misuse is refused with InvalidStateError', async (t) => {
+    const child = endAfter(t, new Process({ target: spinForever, context }));
     await assert.rejects(child.join(), InvalidStateError);
     child.start();
     assert.throws(() => child.start(), InvalidStateError);
@@ -106,14 +106,14 @@ test('bad arguments to Process are refused with TypeError naming them', () => {
   });
 });
 
-test('a child started from a warm spare sees the current directory and environment', async () => {
-  const warmUp = new Process({ target: square, args: [1], context: 'process' });
+test('a child started from a warm spare sees the current directory and environment', async (t) => {
+  const warmUp = endAfter(t, new Process({ target: square, args: [1], context: 'process' }));
   warmUp.start();
   await warmUp.join(); // leaves a spare booted for the next start
   const path = join(scratch, 'environment.json');
   process.env.MULTIPROC_TEST_VALUE = 'changed after the spare booted';
   try {
-    const child = new Process({ target: writeEnvironment, args: [path], context: 'process' });
+    const child = endAfter(t, new Process({ target: writeEnvironment, args: [path], context: 'process' }));
     child.start();
     await child.join();
     const seen = JSON.parse(readFileSync(path, 'utf8'));

@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { test } from 'node:test';
 import { InvalidStateError, Pool, taskRef } from 'multiproc';
 import { loadNative } from '../../src/native/loader.ts';
-import { eventually, forEachContext, isRunning } from '../helpers/contexts.ts';
+import { eventually, forEachContext, isRunning, killAfter } from '../helpers/contexts.ts';
 
 const needsQueue = loadNative() === null ? 'Queue needs the native addon' : false;
 
@@ -20,9 +20,9 @@ function runScript(name: string) {
 }
 
 for (const watch of ['setpriv', 'thread']) {
-  test(`children exit when their parent is killed with SIGKILL, even while busy (parent watch: ${watch})`, async () => {
+  test(`children exit when their parent is killed with SIGKILL, even while busy (parent watch: ${watch})`, async (t) => {
     const env = { ...process.env, MULTIPROC_PARENT_WATCH: watch };
-    const parent = spawn(process.execPath, ['--import', 'tsx', script('busy-parent.ts')], { stdio: ['ignore', 'pipe', 'inherit'], env });
+    const parent = killAfter(t, spawn(process.execPath, ['--import', 'tsx', script('busy-parent.ts')], { stdio: ['ignore', 'pipe', 'inherit'], env }));
     const [line] = (await once(parent.stdout, 'data')) as [Buffer];
     const pids = JSON.parse(String(line)) as number[];
     assert.equal(pids.length, 3);

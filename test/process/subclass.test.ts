@@ -3,7 +3,7 @@ import { type TestContext, test } from 'node:test';
 import { Process, Queue } from 'multiproc';
 import { loadNative } from '../../src/native/loader.ts';
 import { Announcer, Failing, Squarer, Ticker } from '../fixtures/process-subclasses.ts';
-import { forEachContext } from '../helpers/contexts.ts';
+import { endAfter, forEachContext } from '../helpers/contexts.ts';
 
 /** Queue (these tests' way back from the child) needs the native addon. */
 const needsQueue = loadNative() === null ? 'Queue needs the native addon' : false;
@@ -11,11 +11,7 @@ const needsQueue = loadNative() === null ? 'Queue needs the native addon' : fals
 
 /** Starts the process, and makes sure it is gone and joined when the test ends, passed or failed. */
 function startForTest<P extends Process>(t: TestContext, child: P): P {
-  child.start();
-  t.after(async () => {
-    if (child.isAlive()) child.kill();
-    await child.join();
-  });
+  endAfter(t, child).start();
   return child;
 }
 

@@ -5,7 +5,7 @@ import { Empty, Full, InvalidStateError, JoinableQueue, Pipe, Pool, Process, Que
 import { encodeValue } from '../../dist/tasks/codec.js';
 import { loadNative } from '../../src/native/loader.ts';
 import { consume, getOne, keepQueue, produce, putBigAndEnd, putFromInitialized, putViaGrandchild, work } from '../fixtures/ipc-tasks.ts';
-import { forEachContext } from '../helpers/contexts.ts';
+import { endAfter, forEachContext } from '../helpers/contexts.ts';
 
 const skip = loadNative() ? false : 'the native addon is not built here';
 
@@ -74,12 +74,12 @@ test('JoinableQueue counts unfinished items; taskDone too often throws', { skip 
 });
 
 forEachContext((context) => {
-  test('three producers and two consumers: every item arrives exactly once, in order per producer', { skip }, async () => {
+  test('three producers and two consumers: every item arrives exactly once, in order per producer', { skip }, async (t) => {
     const queue = new Queue<[number, number] | null>();
     const results = new Queue<Array<[number, number]>>();
     const count = 2_000;
-    const producers = [0, 1, 2].map((id) => new Process({ target: produce, args: [queue, id, count], context }));
-    const consumers = [0, 1].map(() => new Process({ target: consume, args: [queue, results], context }));
+    const producers = [0, 1, 2].map((id) => endAfter(t, new Process({ target: produce, args: [queue, id, count], context })));
+    const consumers = [0, 1].map(() => endAfter(t, new Process({ target: consume, args: [queue, results], context })));
     for (const child of [...producers, ...consumers]) child.start();
     for (const producer of producers) await producer.join();
     await queue.put(null);
@@ -99,10 +99,10 @@ forEachContext((context) => {
     results.close();
   });
 
-  test('a consumer killed while waiting does not take the next item', { skip }, async () => {
+  test('a consumer killed while waiting does not take the next item', { skip }, async (t) => {
     const queue = new Queue<string>();
     const ready = new Queue<string>();
-    const child = new Process({ target: getOne, args: [queue, ready], context });
+    const child = endAfter(t, new Process({ target: getOne, args: [queue, ready], context }));
     child.start();
     assert.equal(await ready.get(), 'waiting');
     child.kill();
@@ -113,9 +113,9 @@ forEachContext((context) => {
     ready.close();
   });
 
-  test('a child that put a big item and ended can be joined before the item is got', { skip }, async () => {
+  test('a child that put a big item and ended can be joined before the item is got', { skip }, async (t) => {
     const queue = new Queue<Uint8Array>();
-    const child = new Process({ target: putBigAndEnd, args: [queue, 8 * 1024 * 1024], context });
+    const child = endAfter(t, new Process({ target: putBigAndEnd, args: [queue, 8 * 1024 * 1024], context }));
     child.start();
     await child.join(); // CPython deadlocks here; nothing waits for a reader in multiproc
     assert.equal(child.exitCode, 0);
@@ -125,10 +125,10 @@ forEachContext((context) => {
     queue.close();
   });
 
-  test('JoinableQueue: join waits for workers in children to mark every item done', { skip }, async () => {
+  test('JoinableQueue: join waits for workers in children to mark every item done', { skip }, async (t) => {
     const queue = new JoinableQueue<number>();
     const seen = new Queue<number>();
-    const workers = [0, 1].map(() => new Process({ target: work, args: [queue, seen, 5], context }));
+    const workers = [0, 1].map(() => endAfter(t, new Process({ target: work, args: [queue, seen, 5], context })));
     for (const worker of workers) worker.start();
     for (let item = 1; item <= 10; item++) await queue.put(item);
     await queue.join();
@@ -140,9 +140,9 @@ forEachContext((context) => {
     seen.close();
   });
 
-  test('a queue reaches a grandchild', { skip }, async () => {
+  test('a queue reaches a grandchild', { skip }, async (t) => {
     const queue = new Queue<[number, number] | null>();
-    const child = new Process({ target: putViaGrandchild, args: [queue], context });
+    const child = endAfter(t, new Process({ target: putViaGrandchild, args: [queue], context }));
     child.start();
     assert.deepEqual([await queue.get(), await queue.get(), await queue.get()], [[7, 0], [7, 1], [7, 2]]);
     await child.join();
@@ -159,10 +159,10 @@ forEachContext((context) => {
     queue.close();
   });
 
-  test('SimpleQueue carries binary data between processes without JSON', { skip }, async () => {
+  test('SimpleQueue carries binary data between processes without JSON', { skip }, async (t) => {
     const queue = new SimpleQueue<Uint8Array | null>();
     const results = new Queue<Array<[number, number]>>();
-    const child = new Process({ target: putBigAndEnd, args: [queue, 1024], context });
+    const child = endAfter(t, new Process({ target: putBigAndEnd, args: [queue, 1024], context }));
     child.start();
     const item = (await queue.get()) as Uint8Array;
     assert.ok(item instanceof Uint8Array);
@@ -181,11 +181,11 @@ function channelNameOf(queue: Queue<unknown>): string {
   return data.name;
 }
 
-test('the memory of a queue every holder closed is freed', { skip }, async () => {
+test('the memory of a queue every holder closed is freed', { skip }, async (t) => {
   const queue = new Queue<[number, number] | null>();
   // Only this queue's chunks are looked at: other programs may create queues meanwhile.
   const name = channelNameOf(queue);
-  const child = new Process({ target: produce, args: [queue, 0, 10] });
+  const child = endAfter(t, new Process({ target: produce, args: [queue, 0, 10] }));
   child.start();
   await child.join();
   assert.ok(channelSegments().some((segment) => segment.startsWith(`${name}-`)));

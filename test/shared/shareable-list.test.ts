@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { Process, ShareableList } from 'multiproc';
 import { loadNative } from '../../src/native/loader.ts';
 import { editList } from '../fixtures/tasks.ts';
-import { forEachContext } from '../helpers/contexts.ts';
+import { endAfter, forEachContext } from '../helpers/contexts.ts';
 
 const run = promisify(execFile);
 const skip = loadNative() ? false : 'the native addon is not built here';
@@ -19,9 +19,9 @@ function withList(items: ConstructorParameters<typeof ShareableList>[0], body: (
 }
 
 forEachContext((context) => {
-  test('a child edits a ShareableList in place and this side reads the new items', { skip }, () =>
+  test('a child edits a ShareableList in place and this side reads the new items', { skip }, (t) =>
     withList([1.5, 'hello', null, true], async (list) => {
-      const child = new Process({ target: editList, args: [list], context });
+      const child = endAfter(t, new Process({ target: editList, args: [list], context }));
       child.start();
       await child.join();
       assert.equal(child.exitCode, 0);

@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import { Pool, Process, SharedMemory } from 'multiproc';
 import { loadNative } from '../../src/native/loader.ts';
 import { createSegment, writeShared } from '../fixtures/tasks.ts';
-import { eventually, forEachContext } from '../helpers/contexts.ts';
+import { endAfter, eventually, forEachContext, killAfter } from '../helpers/contexts.ts';
 
 const run = promisify(execFile);
 const skip = loadNative() ? false : 'the native addon is not built here';
@@ -26,9 +26,9 @@ async function withSegment(size: number, body: (memory: SharedMemory) => Promise
 }
 
 forEachContext((context) => {
-  test('a segment passed to a Process is written there and seen here without a copy', { skip }, () =>
+  test('a segment passed to a Process is written there and seen here without a copy', { skip }, (t) =>
     withSegment(64, async (memory) => {
-      const child = new Process({ target: writeShared, args: [memory, 3, 77], context });
+      const child = endAfter(t, new Process({ target: writeShared, args: [memory, 3, 77], context }));
       child.start();
       await child.join();
       assert.equal(child.exitCode, 0);
@@ -78,9 +78,9 @@ test('a segment a child created can be attached by its parent after the child ex
   }
 });
 
-test('no segment is left behind when its creator is killed with SIGKILL', { skip }, async () => {
+test('no segment is left behind when its creator is killed with SIGKILL', { skip }, async (t) => {
   const script = fileURLToPath(new URL('../fixtures/scripts/segment-then-hang.ts', import.meta.url));
-  const creator = spawn(process.execPath, ['--import', 'tsx', script], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const creator = killAfter(t, spawn(process.execPath, ['--import', 'tsx', script], { stdio: ['ignore', 'pipe', 'ignore'] }));
   const [line] = (await once(creator.stdout, 'data')) as [Buffer];
   const path = segmentPath(String(line).trim());
   assert.ok(existsSync(path));
@@ -89,8 +89,9 @@ test('no segment is left behind when its creator is killed with SIGKILL', { skip
   assert.ok(await eventually(() => !existsSync(path)), `${path} was left behind`);
 });
 
-test('unlink removes the name; closed memory refuses use; unlink twice is harmless', { skip }, () => {
+test('unlink removes the name; closed memory refuses use; unlink twice is harmless', { skip }, (t) => {
   const memory = new SharedMemory({ create: true, size: 8 });
+  t.after(() => memory.unlink());
   memory.close();
   assert.throws(() => memory.buf, { name: 'InvalidStateError' });
   memory.unlink();

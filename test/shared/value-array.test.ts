@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { InvalidStateError, Lock, Pool, Process, RawArray, RawValue, SharedArray, Value } from 'multiproc';
 import { loadNative } from '../../src/native/loader.ts';
 import { doubleArray, incrementValue } from '../fixtures/tasks.ts';
-import { forEachContext } from '../helpers/contexts.ts';
+import { endAfter, forEachContext } from '../helpers/contexts.ts';
 
 const skip = loadNative() ? false : 'the native addon is not built here';
 
@@ -15,9 +15,9 @@ forEachContext((context) => {
     assert.equal(counter.value, 1000);
   });
 
-  test('a child writes a SharedArray in place and this side sees it', { skip }, async () => {
+  test('a child writes a SharedArray in place and this side sees it', { skip }, async (t) => {
     const array = new SharedArray('d', [1.5, 2, -3]);
-    const child = new Process({ target: doubleArray, args: [array], context });
+    const child = endAfter(t, new Process({ target: doubleArray, args: [array], context }));
     child.start();
     await child.join();
     assert.deepEqual(array.toArray(), [3, 4, -6]);

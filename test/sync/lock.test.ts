@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { InvalidStateError, Lock, Pool, Process, type SharedMemory } from 'multiproc';
 import { loadNative } from '../../src/native/loader.ts';
 import { holdLockForever, incrementUnderLock, readAfterLock, viaGrandchild } from '../fixtures/tasks.ts';
-import { eventually, forEachContext } from '../helpers/contexts.ts';
+import { endAfter, eventually, forEachContext } from '../helpers/contexts.ts';
 import { withMemory } from '../helpers/shared.ts';
 
 const run = promisify(execFile);
@@ -21,11 +21,11 @@ forEachContext((context) => {
       assert.equal(new Int32Array(memory.buf.buffer, memory.buf.byteOffset, 1)[0], 400);
     }));
 
-  test('a waiter in a child is released when this side releases', { skip }, () =>
+  test('a waiter in a child is released when this side releases', { skip }, (t) =>
     withMemory(async (memory) => {
       const lock = new Lock();
       await lock.acquire();
-      const child = new Process({ target: readAfterLock, args: [lock, memory], context });
+      const child = endAfter(t, new Process({ target: readAfterLock, args: [lock, memory], context }));
       child.start();
       memory.buf[0] = 5; // written while holding the lock: the child must see it
       lock.release();
@@ -35,11 +35,11 @@ forEachContext((context) => {
     }));
 });
 
-test('a lock reaches a grandchild and is the same lock there', { skip }, () =>
+test('a lock reaches a grandchild and is the same lock there', { skip }, (t) =>
   withMemory(async (memory) => {
     const lock = new Lock();
     await lock.acquire();
-    const child = new Process({ target: viaGrandchild, args: [lock, memory] });
+    const child = endAfter(t, new Process({ target: viaGrandchild, args: [lock, memory] }));
     child.start();
     memory.buf[0] = 7;
     lock.release();
@@ -48,10 +48,10 @@ test('a lock reaches a grandchild and is the same lock there', { skip }, () =>
     assert.equal(memory.buf[1], 17);
   }));
 
-test('the lock of a holder killed with SIGKILL passes to the next acquirer', { skip }, () =>
+test('the lock of a holder killed with SIGKILL passes to the next acquirer', { skip }, (t) =>
   withMemory(async (memory) => {
     const lock = new Lock();
-    const holder = new Process({ target: holdLockForever, args: [lock, memory] });
+    const holder = endAfter(t, new Process({ target: holdLockForever, args: [lock, memory] }));
     holder.start();
     assert.ok(await eventually(() => memory.buf[0] === 1), 'the holder never took the lock');
     assert.equal(await lock.acquire({ block: false }), false);

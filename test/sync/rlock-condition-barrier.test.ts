@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { Barrier, BrokenBarrierError, Condition, InvalidStateError, Lock, Pool, Process, RLock, SharedMemory } from 'multiproc';
 import { loadNative } from '../../src/native/loader.ts';
 import { awaitCondition, releaseForeign, tryRLock, waitAtBarrier } from '../fixtures/tasks.ts';
-import { forEachContext } from '../helpers/contexts.ts';
+import { endAfter, forEachContext } from '../helpers/contexts.ts';
 
 const skip = loadNative() ? false : 'the native addon is not built here';
 
@@ -30,11 +30,11 @@ forEachContext((context) => {
     assert.equal(barrier.nWaiting, 0);
   });
 
-  test('a child waiting on a Condition is released by notifyAll under the lock', { skip }, async () => {
+  test('a child waiting on a Condition is released by notifyAll under the lock', { skip }, async (t) => {
     const memory = new SharedMemory({ create: true, size: 8 });
     try {
       const condition = new Condition();
-      const child = new Process({ target: awaitCondition, args: [condition, memory], context });
+      const child = endAfter(t, new Process({ target: awaitCondition, args: [condition, memory], context }));
       child.start();
       await condition.acquire();
       memory.buf[0] = 1;

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { BoundedSemaphore, Event, InvalidStateError, Pool, Process, Semaphore, type SharedMemory } from 'multiproc';
 import { loadNative } from '../../src/native/loader.ts';
 import { countHolders, writeWhenSet } from '../fixtures/tasks.ts';
-import { forEachContext } from '../helpers/contexts.ts';
+import { endAfter, forEachContext } from '../helpers/contexts.ts';
 import { withMemory } from '../helpers/shared.ts';
 
 const skip = loadNative() ? false : 'the native addon is not built here';
@@ -21,10 +21,10 @@ forEachContext((context) => {
       assert.equal(semaphore.getValue(), 2);
     }));
 
-  test('set() wakes a child waiting on an Event', { skip }, () =>
+  test('set() wakes a child waiting on an Event', { skip }, (t) =>
     withMemory(async (memory) => {
       const event = new Event();
-      const child = new Process({ target: writeWhenSet, args: [event, memory], context });
+      const child = endAfter(t, new Process({ target: writeWhenSet, args: [event, memory], context }));
       child.start();
       assert.equal(memory.buf[2], 0);
       event.set();
