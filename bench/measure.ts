@@ -38,6 +38,12 @@ export interface Settings {
   /** W6: bytes sent to a child and back, and timed round trips (median) after one untimed. */
   w6Bytes: number;
   w6Rounds: number;
+  /** W12: messages of `w12Bytes` bytes streamed one way after `w12WarmUp` untimed; round trips after `w12RoundTripWarmUp` untimed. */
+  w12Messages: number;
+  w12WarmUp: number;
+  w12RoundTrips: number;
+  w12RoundTripWarmUp: number;
+  w12Bytes: number;
   quick: boolean;
   /** Usable cores (os.availableParallelism()). */
   cores: number;

@@ -1,0 +1,169 @@
+// W12, multiproc's participant: each message-passing mode of `multiproc/ipc` (and the root's Pipe()
+// for comparison) between this process and a child, a multiproc Process running
+// bench/ipc-tasks.ts's ipcPeer. The same loops as bench/python/ipc.py and bench/c/ipc-loop.c.
+import { randomInt } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type IpcMode, type IpcTest, ipcModes, ipcValue } from './ipc-modes.ts';
+import { connectionPort, type Port, posixPort, StreamPort, sysvPort } from './ipc-ports.ts';
+import { ipcPeer, type PeerSetup, TO_CHILD, TO_PARENT } from './ipc-tasks.ts';
+import { loadIpc, loadMultiproc, type MultiprocProcess } from './library.ts';
+import { attempt, type Figure, type Settings, timeMs } from './measure.ts';
+import { withChild } from './multiproc.ts';
+
+export const who = 'multiproc process';
+
+/** One mode made ready on this side, before the child starts. */
+interface Opened {
+  setup: PeerSetup;
+  /** This side's Port, asked for once the child has started (opening a FIFO waits for its peer). */
+  port(): Promise<Port>;
+  /** Closes this process's copies of the ends the child was given, once the child holds its own. */
+  afterStart(): void;
+  /** Closes what is left here and removes the named objects (whatever happened). */
+  release(): void;
+}
+
+/** A name no other run uses: the pid and a random part. */
+const unique = () => `${process.pid}-${randomInt(2 ** 31)}`;
+
+async function open(mode: IpcMode['id'], size: number): Promise<Opened> {
+  const ipc = await loadIpc();
+  switch (mode) {
+    case 'posix-mq': {
+      const toParent = `/multiproc-bench-${unique()}`;
+      const toChild = `/multiproc-bench-${unique()}`;
+      const options = { create: true, maxMessages: 10, messageSize: size };
+      const inward = new ipc.PosixMessageQueue(toParent, options);
+      let outward: InstanceType<typeof ipc.PosixMessageQueue> | undefined;
+      const release = () => {
+        for (const queue of [inward, outward]) {
+          queue?.close();
+          queue?.unlink();
+        }
+      };
+      try {
+        outward = new ipc.PosixMessageQueue(toChild, options);
+      } catch (error) {
+        release();
+        throw error;
+      }
+      const port = posixPort(inward, outward, size);
+      return { setup: { mode, toParent, toChild }, port: async () => port, afterStart() {}, release };
+    }
+    case 'sysv-mq': {
+      // Key 0 is IPC_PRIVATE, which a child could not open by key.
+      const key = randomInt(1, 2 ** 31);
+      const queue = new ipc.SysVMessageQueue(key, { create: true });
+      const port = sysvPort(queue, TO_PARENT, TO_CHILD, size);
+      return { setup: { mode, key }, port: async () => port, afterStart() {}, release: () => void queue.remove() };
+    }
+    case 'fifo': {
+      const folder = mkdtempSync(join(tmpdir(), 'multiproc-bench-fifo-'));
+      const release = () => rmSync(folder, { recursive: true, force: true });
+      const toParent = join(folder, 'to-parent');
+      const toChild = join(folder, 'to-child');
+      try {
+        await ipc.mkfifo(toParent);
+        await ipc.mkfifo(toChild);
+      } catch (error) {
+        release();
+        throw error;
+      }
+      const port = async () => {
+        const readable = await ipc.openFifo(toParent, 'r');
+        const writable = await ipc.openFifo(toChild, 'w');
+        return new StreamPort(readable, writable, size);
+      };
+      return { setup: { mode, toParent, toChild }, port, afterStart() {}, release };
+    }
+    case 'pipe': {
+      const [fromChild, childWrites] = ipc.pipe();
+      const [childReads, toChild] = ipc.pipe();
+      const port = new StreamPort(fromChild, toChild, size);
+      const theirs = () => {
+        childReads.destroy();
+        childWrites.destroy();
+      };
+      const release = () => {
+        theirs();
+        fromChild.destroy();
+        toChild.destroy();
+      };
+      return { setup: { mode, readable: childReads, writable: childWrites }, port: async () => port, afterStart: theirs, release };
+    }
+    default: {
+      const [mine, theirs] = mode === 'socketpair' ? ipc.socketPair() : (await loadMultiproc()).Pipe();
+      const release = () => {
+        mine.close();
+        theirs.close();
+      };
+      return { setup: { mode, connection: theirs }, port: async () => connectionPort(mine, size), afterStart: () => theirs.close(), release };
+    }
+  }
+}
+
+/** One measurement of one mode: ms of `count` messages streamed from the child (after `go`), or of `count` round trips. */
+async function measure(mode: IpcMode['id'], test: IpcTest, warmUp: number, count: number, size: number): Promise<number> {
+  const { Event, getContext } = await loadMultiproc();
+  const opened = await open(mode, size);
+  const go = new Event();
+  let port: Port | undefined;
+  let child: MultiprocProcess;
+  try {
+    child = new (getContext('process').Process)({ target: ipcPeer, args: [opened.setup, test, warmUp, count, size, go] });
+  } catch (error) {
+    opened.release();
+    throw error;
+  }
+  return withChild(
+    child,
+    async () => {
+      opened.afterStart();
+      const mine = await opened.port();
+      port = mine;
+      if (test === 'stream') {
+        await mine.receive(warmUp);
+        return timeMs(async () => {
+          go.set();
+          await mine.receive(count);
+        });
+      }
+      const message = new Uint8Array(size).fill(7);
+      const roundTrip = async () => {
+        const sent = mine.send(message);
+        if (sent) await sent;
+        await mine.receive(1);
+      };
+      for (let turn = 0; turn < warmUp; turn++) await roundTrip();
+      return timeMs(async () => {
+        for (let turn = 0; turn < count; turn++) await roundTrip();
+      });
+    },
+    () => {
+      port?.close().catch(() => {});
+      opened.release();
+    },
+  );
+}
+
+/** W12: every mode's one-way stream (msg/s) and ping-pong (µs per round trip). */
+export async function w12(s: Settings): Promise<Figure[]> {
+  const figures: Figure[] = [];
+  for (const test of ['stream', 'pingpong'] as const) {
+    const unit = test === 'stream' ? 'msg/s' : 'µs';
+    const [warmUp, count] = test === 'stream' ? [s.w12WarmUp, s.w12Messages] : [s.w12RoundTripWarmUp, s.w12RoundTrips];
+    for (const mode of ipcModes) {
+      figures.push(
+        await attempt(who, mode.label, unit, async () => ({
+          who,
+          what: mode.label,
+          value: ipcValue(test, count, await measure(mode.id, test, warmUp, count, s.w12Bytes)),
+          unit,
+        })),
+      );
+    }
+  }
+  return figures;
+}
