@@ -11,7 +11,8 @@
         "src/native/cc/futex-async.cc",
         "src/native/cc/process.cc",
         "src/native/cc/unix-socket.cc",
-        "src/native/cc/tcp-socket.cc"
+        "src/native/cc/tcp-socket.cc",
+        "src/native/cc/ipc-pipe.cc"
       ],
       "cflags_cc": ["-std=c++17", "-O2", "-Wno-cast-function-type"],
       "cflags_cc!": ["-fno-exceptions"],

@@ -13,3 +13,4 @@ import '../shared/shareable-list.js';
 import '../connection/pipe.js';
 import '../queue/queue.js';
 import '../managers/proxy-record.js';
+import '../ipc/pipe-end.js';

@@ -42,9 +42,13 @@ function releaseAll(): void {
 
 let inFlight: Array<() => void> | null = null;
 
-/** Records how to give up a copy being sent (see HolderTable.markInFlight), while capturing. */
-export function noteInFlight(abandon: () => void): void {
+/**
+ * Records how to give up a copy being sent (see HolderTable.markInFlight), while capturing;
+ * false when nothing captures (the copy is then never given up here).
+ */
+export function noteInFlight(abandon: () => void): boolean {
   inFlight?.push(abandon);
+  return inFlight !== null;
 }
 
 /**

@@ -5,3 +5,7 @@
 
 export { Client, type ClientOptions, Listener, type ListenerOptions } from '../connection/listener.js';
 export { SharedMemory, type SharedMemoryOptions } from '../shared/shared-memory.js';
+export { pipe } from './pipe.js';
+export type { PipeReadable, PipeWritable } from './pipe-end.js';
+export { mkfifo, type MkfifoOptions, openFifo, type OpenFifoOptions } from './fifo.js';
+export { connectionFromFd, socketPair, type SocketPairEnd, type SocketPairOptions } from './socket-pair.js';

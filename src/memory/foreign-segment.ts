@@ -24,7 +24,7 @@ const fdOfBuffer = new WeakMap<SharedArrayBuffer, number>();
  * A process's start time (field 22 of /proc/<pid>/stat), or null when it is gone. With the pid,
  * it names one process for good: a pid reused by a later process has another start time.
  */
-function startTimeOf(pid: number): string | null {
+export function startTimeOf(pid: number): string | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
     // The command name (field 2) may hold spaces and parentheses: count from the last ")".

@@ -82,6 +82,24 @@ export interface NativeBinding {
   tcpListen(host: string, port: number, backlog: number): number;
   /** Who is at the other end of a connected Unix socket, as the kernel saw it at connect() (SO_PEERCRED). */
   peerCredentials(fd: number): PeerCredentials;
+  /** An unnamed pipe (pipe2, close-on-exec, blocking): [read end, write end]. */
+  pipeCreate(): [number, number];
+  /** A connected AF_UNIX stream socket pair (close-on-exec, blocking). */
+  socketPairCreate(): [number, number];
+  /** Creates a FIFO (mkfifo(3); the umask applies to `mode`). Throws with `syscall: 'mkfifo'` naming the path. */
+  makeFifo(path: string, mode: number): void;
+  /**
+   * Opens a FIFO for reading or writing on a waiting thread (the open blocks until the other side
+   * opens): `callback(fd)` with a blocking, close-on-exec descriptor, `callback(-1)` when the path
+   * is not a FIFO (nothing was opened), or `callback(error)`. Returns the call's id.
+   */
+  openFifoAsync(path: string, writable: boolean, callback: (outcome: number | Error) => void): BlockingCallId;
+  /**
+   * Opens the pipe or FIFO at `path` (a /proc/<pid>/fd link) without waiting for the other side
+   * (a write end with no reader throws ENXIO), then makes it blocking if asked; -1 when the path
+   * is not a pipe (nothing was opened). Close-on-exec.
+   */
+  openPipeEnd(path: string, writable: boolean, blocking: boolean): number;
 }
 
 /** A Unix socket peer's process and user, from the kernel (SO_PEERCRED). */

@@ -40,4 +40,9 @@ NODE_MODULE_INIT(/* exports, module, context */) {
   Export(exports, context, "peerCredentials", PeerCredentials);
   Export(exports, context, "tcpListen", TcpListen);
   Export(exports, context, "interruptBlockingCall", InterruptBlockingCallFunction);
+  Export(exports, context, "pipeCreate", PipeCreate);
+  Export(exports, context, "socketPairCreate", SocketPairCreate);
+  Export(exports, context, "makeFifo", MakeFifo);
+  Export(exports, context, "openFifoAsync", OpenFifoAsync);
+  Export(exports, context, "openPipeEnd", OpenPipeEnd);
 }

@@ -27,5 +27,10 @@ void UnixAcceptEach(const v8::FunctionCallbackInfo<v8::Value>& info);
 void PeerCredentials(const v8::FunctionCallbackInfo<v8::Value>& info);
 void TcpListen(const v8::FunctionCallbackInfo<v8::Value>& info);
 void InterruptBlockingCallFunction(const v8::FunctionCallbackInfo<v8::Value>& info);
+void PipeCreate(const v8::FunctionCallbackInfo<v8::Value>& info);
+void SocketPairCreate(const v8::FunctionCallbackInfo<v8::Value>& info);
+void MakeFifo(const v8::FunctionCallbackInfo<v8::Value>& info);
+void OpenFifoAsync(const v8::FunctionCallbackInfo<v8::Value>& info);
+void OpenPipeEnd(const v8::FunctionCallbackInfo<v8::Value>& info);
 
 }  // namespace multiproc
