@@ -12,7 +12,10 @@
         "src/native/cc/process.cc",
         "src/native/cc/unix-socket.cc",
         "src/native/cc/tcp-socket.cc",
-        "src/native/cc/ipc-pipe.cc"
+        "src/native/cc/ipc-pipe.cc",
+        "src/native/cc/fd-watch.cc",
+        "src/native/cc/posix-mq.cc",
+        "src/native/cc/posix-semaphore.cc"
       ],
       "cflags_cc": ["-std=c++17", "-O2", "-Wno-cast-function-type"],
       "cflags_cc!": ["-fno-exceptions"],

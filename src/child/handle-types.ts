@@ -14,3 +14,5 @@ import '../connection/pipe.js';
 import '../queue/queue.js';
 import '../managers/proxy-record.js';
 import '../ipc/pipe-end.js';
+import '../ipc/posix-message-queue.js';
+import '../ipc/posix-semaphore.js';

@@ -9,3 +9,12 @@ export { pipe } from './pipe.js';
 export type { PipeReadable, PipeWritable } from './pipe-end.js';
 export { mkfifo, type MkfifoOptions, openFifo, type OpenFifoOptions } from './fifo.js';
 export { connectionFromFd, socketPair, type SocketPairEnd, type SocketPairOptions } from './socket-pair.js';
+export {
+  PosixMessageQueue,
+  type PosixMessageQueueOptions,
+  type PosixQueueAttributes,
+  type PosixQueueMessage,
+  type PosixQueueReceiveOptions,
+  type PosixQueueSendOptions,
+} from './posix-message-queue.js';
+export { PosixSemaphore, type PosixSemaphoreOptions, type PosixSemaphoreWaitOptions } from './posix-semaphore.js';

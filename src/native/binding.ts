@@ -100,6 +100,86 @@ export interface NativeBinding {
    * is not a pipe (nothing was opened). Close-on-exec.
    */
   openPipeEnd(path: string, writable: boolean, blocking: boolean): number;
+  /**
+   * Watches a descriptor on this thread's event loop (uv_poll) for `events` (1 readable |
+   * 2 writable; 0: nothing yet) and calls back with those that hold, level-triggered, until
+   * fdWatchStop: the caller acts on each call (reads or writes until EAGAIN) or asks for less.
+   * `callback(error)` once, ending the watch, if polling fails. A watch asking for something keeps
+   * the loop alive. One watch per descriptor per thread. Returns the watch's id.
+   */
+  fdWatchStart(fd: number, events: FdEvents, callback: (ready: FdEvents | Error) => void): FdWatchId;
+  /** What a watch waits for from now on (0: nothing, and the loop may end). */
+  fdWatchSet(id: FdWatchId, events: FdEvents): void;
+  /** Ends a watch (idempotent); call it before closing the descriptor. */
+  fdWatchStop(id: FdWatchId): void;
+  /**
+   * Opens a POSIX message queue ("/name"), non-blocking and close-on-exec; returns its descriptor.
+   * `access`: 0 read, 1 write, 2 both. `maxMessages`/`messageSize` apply to a queue created here
+   * (both 0: the system's defaults, /proc/sys/fs/mqueue/msg_default and msgsize_default).
+   */
+  mqOpen(
+    name: string,
+    create: boolean,
+    exclusive: boolean,
+    access: 0 | 1 | 2,
+    mode: number,
+    maxMessages: number,
+    messageSize: number,
+  ): number;
+  /** Closes a queue descriptor; the queue stays until unlinked. */
+  mqClose(fd: number): void;
+  /** Removes a queue's name (ENOENT when there is none); open descriptors keep working. */
+  mqUnlink(name: string): void;
+  /** A queue's attributes (mq_getattr). */
+  mqGetAttributes(fd: number): PosixQueueAttributes;
+  /** Queues a message; false when the queue is full (EAGAIN: wait until writable, then retry). */
+  mqSend(fd: number, bytes: ArrayBufferView, priority: number): boolean;
+  /**
+   * Takes the oldest message of the highest priority, or returns null when the queue is empty
+   * (wait until readable, then retry). `messageSize` is the queue's own, from mqGetAttributes.
+   */
+  mqReceive(fd: number, messageSize: number): { data: Buffer; priority: number } | null;
+  /** How many message priorities there are (sysconf(_SC_MQ_PRIO_MAX); 32768 on Linux). */
+  mqPriorityMax(): number;
+  /** Opens (or creates, with mode and initial value) a POSIX named semaphore ("/name"); returns its id. */
+  semOpen(name: string, create: boolean, exclusive: boolean, mode: number, value: number): SemaphoreId;
+  /** Stops using a semaphore in this process (idempotent); a pending semWait keeps it open until it ends. */
+  semClose(id: SemaphoreId): void;
+  /** Removes a semaphore's name (ENOENT when there is none); processes that opened it keep it. */
+  semUnlink(name: string): void;
+  /** Decrements the value if it is above 0: true; false when it is 0. */
+  semTryWait(id: SemaphoreId): boolean;
+  /**
+   * Decrements the value, waiting on a waiting thread while it is 0: `callback(undefined)` once
+   * done, or an Error (`code: 'EINTR'` when interrupted on request, having taken nothing). Returns
+   * the call's id, for interruptBlockingCall.
+   */
+  semWait(id: SemaphoreId, callback: (outcome: undefined | Error) => void): BlockingCallId;
+  /** Increments the value (EOVERFLOW at SEM_VALUE_MAX). */
+  semPost(id: SemaphoreId): void;
+  /** The current value (sem_getvalue). */
+  semGetValue(id: SemaphoreId): number;
+  /** The largest value a semaphore can hold (SEM_VALUE_MAX). */
+  semValueMax(): number;
+}
+
+/** A descriptor watch of fdWatchStart. */
+export type FdWatchId = number;
+
+/** Readiness of a descriptor: 1 readable | 2 writable (0: none). */
+export type FdEvents = 0 | 1 | 2 | 3;
+
+/** An open POSIX named semaphore of semOpen. */
+export type SemaphoreId = number;
+
+/** A POSIX message queue's attributes (mq_getattr). */
+export interface PosixQueueAttributes {
+  /** How many messages the queue holds at most (mq_maxmsg). */
+  maxMessages: number;
+  /** The largest message in bytes (mq_msgsize). */
+  messageSize: number;
+  /** How many messages it holds now (mq_curmsgs). */
+  currentMessages: number;
 }
 
 /** A Unix socket peer's process and user, from the kernel (SO_PEERCRED). */

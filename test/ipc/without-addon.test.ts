@@ -7,7 +7,10 @@ import * as ipc from 'multiproc/ipc';
 const withoutAddon = process.env.MULTIPROC_NO_NATIVE === '1';
 
 /** One call per mode that needs the addon, each made as a user would make it first. */
-const firstCalls: Record<string, () => unknown> = {};
+const firstCalls: Record<string, () => unknown> = {
+  PosixMessageQueue: () => new ipc.PosixMessageQueue('/x', { create: true }),
+  PosixSemaphore: () => new ipc.PosixSemaphore('/x', { create: true }),
+};
 
 test('multiproc/ipc loads, and re-exports SharedMemory, Listener and Client', () => {
   assert.equal(typeof ipc.SharedMemory, 'function');

@@ -45,4 +45,22 @@ NODE_MODULE_INIT(/* exports, module, context */) {
   Export(exports, context, "makeFifo", MakeFifo);
   Export(exports, context, "openFifoAsync", OpenFifoAsync);
   Export(exports, context, "openPipeEnd", OpenPipeEnd);
+  Export(exports, context, "fdWatchStart", FdWatchStart);
+  Export(exports, context, "fdWatchSet", FdWatchSet);
+  Export(exports, context, "fdWatchStop", FdWatchStop);
+  Export(exports, context, "mqOpen", MqOpen);
+  Export(exports, context, "mqClose", MqClose);
+  Export(exports, context, "mqUnlink", MqUnlink);
+  Export(exports, context, "mqGetAttributes", MqGetAttributes);
+  Export(exports, context, "mqSend", MqSend);
+  Export(exports, context, "mqReceive", MqReceive);
+  Export(exports, context, "mqPriorityMax", MqPriorityMax);
+  Export(exports, context, "semOpen", SemOpen);
+  Export(exports, context, "semClose", SemClose);
+  Export(exports, context, "semUnlink", SemUnlink);
+  Export(exports, context, "semTryWait", SemTryWait);
+  Export(exports, context, "semWait", SemWait);
+  Export(exports, context, "semPost", SemPost);
+  Export(exports, context, "semGetValue", SemGetValue);
+  Export(exports, context, "semValueMax", SemValueMax);
 }

@@ -32,5 +32,23 @@ void SocketPairCreate(const v8::FunctionCallbackInfo<v8::Value>& info);
 void MakeFifo(const v8::FunctionCallbackInfo<v8::Value>& info);
 void OpenFifoAsync(const v8::FunctionCallbackInfo<v8::Value>& info);
 void OpenPipeEnd(const v8::FunctionCallbackInfo<v8::Value>& info);
+void FdWatchStart(const v8::FunctionCallbackInfo<v8::Value>& info);
+void FdWatchSet(const v8::FunctionCallbackInfo<v8::Value>& info);
+void FdWatchStop(const v8::FunctionCallbackInfo<v8::Value>& info);
+void MqOpen(const v8::FunctionCallbackInfo<v8::Value>& info);
+void MqClose(const v8::FunctionCallbackInfo<v8::Value>& info);
+void MqUnlink(const v8::FunctionCallbackInfo<v8::Value>& info);
+void MqGetAttributes(const v8::FunctionCallbackInfo<v8::Value>& info);
+void MqSend(const v8::FunctionCallbackInfo<v8::Value>& info);
+void MqReceive(const v8::FunctionCallbackInfo<v8::Value>& info);
+void MqPriorityMax(const v8::FunctionCallbackInfo<v8::Value>& info);
+void SemOpen(const v8::FunctionCallbackInfo<v8::Value>& info);
+void SemClose(const v8::FunctionCallbackInfo<v8::Value>& info);
+void SemUnlink(const v8::FunctionCallbackInfo<v8::Value>& info);
+void SemTryWait(const v8::FunctionCallbackInfo<v8::Value>& info);
+void SemWait(const v8::FunctionCallbackInfo<v8::Value>& info);
+void SemPost(const v8::FunctionCallbackInfo<v8::Value>& info);
+void SemGetValue(const v8::FunctionCallbackInfo<v8::Value>& info);
+void SemValueMax(const v8::FunctionCallbackInfo<v8::Value>& info);
 
 }  // namespace multiproc

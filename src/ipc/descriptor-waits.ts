@@ -1,0 +1,148 @@
+// Waiting for a non-blocking descriptor without blocking the event loop: operations that found
+// it not ready (EAGAIN) queue up, first come first served, and the addon's descriptor watch
+// (uv_poll) says when to try them again. An operation is an attempt that either completes at
+// once or returns null (not ready). A wait that times out or is aborted leaves its queue before
+// its attempt runs again, so it has taken nothing (no message consumed, none sent). Used by
+// PosixMessageQueue; any descriptor that poll understands can use it.
+
+import { abortReason, throwIfAborted } from '../base/abort.js';
+import { TimeoutError } from '../base/errors.js';
+import type { FdEvents, FdWatchId, NativeBinding } from '../native/binding.js';
+
+/** Which readiness an operation needs. */
+export type Readiness = 'readable' | 'writable';
+
+const READABLE = 1;
+const WRITABLE = 2;
+
+/** How long an operation may wait, and what may end it. */
+export interface WaitLimits {
+  /** Milliseconds (undefined: forever). */
+  readonly timeoutMs?: number | undefined;
+  readonly signal?: AbortSignal | undefined;
+}
+
+interface Pending {
+  attempt(): unknown;
+  resolve(value: unknown): void;
+  reject(reason: unknown): void;
+  /** Clears the timer and the abort listener. */
+  stop(): void;
+}
+
+export class DescriptorWaits {
+  readonly #native: NativeBinding;
+  readonly #fd: number;
+  readonly #pending: Record<Readiness, Pending[]> = { readable: [], writable: [] };
+  #watch: FdWatchId | null = null;
+  #watching: FdEvents = 0;
+  #closedReason: (() => unknown) | null = null;
+
+  constructor(native: NativeBinding, fd: number) {
+    this.#native = native;
+    this.#fd = fd;
+  }
+
+  /**
+   * Runs `attempt` now if no earlier operation of the same readiness waits, else (or if it
+   * returns null) when the descriptor is ready and its turn comes. `what` names the operation in
+   * a TimeoutError ("PosixMessageQueue.receive(/jobs)"). An error thrown by `attempt` rejects.
+   */
+  run<T>(readiness: Readiness, what: string, limits: WaitLimits, attempt: () => T | null): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      if (this.#closedReason !== null) throw this.#closedReason();
+      throwIfAborted(limits.signal);
+      const queue = this.#pending[readiness];
+      if (queue.length === 0) {
+        const result = attempt();
+        if (result !== null) return resolve(result);
+      }
+      this.#enqueue(readiness, what, limits, { attempt, resolve: resolve as (value: unknown) => void, reject, stop: () => {} });
+    });
+  }
+
+  #enqueue(readiness: Readiness, what: string, limits: WaitLimits, pending: Pending): void {
+    const { timeoutMs, signal } = limits;
+    const leave = (reason: unknown) => {
+      const queue = this.#pending[readiness];
+      const at = queue.indexOf(pending);
+      if (at < 0) return;
+      queue.splice(at, 1);
+      pending.stop();
+      pending.reject(reason);
+      this.#updateWatch();
+    };
+    // The watch holds the event loop while something waits; the timer must not add to that.
+    const timer = timeoutMs === undefined ? undefined : setTimeout(() => leave(new TimeoutError(`${what}: not done within ${timeoutMs} ms.`)), timeoutMs).unref();
+    const onAbort = () => leave(abortReason(signal as AbortSignal));
+    signal?.addEventListener('abort', onAbort, { once: true });
+    pending.stop = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+    };
+    this.#pending[readiness].push(pending);
+    this.#updateWatch();
+  }
+
+  /** Fails every waiting operation with `reason()` and stops watching; later run() calls fail the same way. */
+  close(reason: () => unknown): void {
+    this.#closedReason = reason;
+    this.#failAll(reason);
+    if (this.#watch !== null) this.#native.fdWatchStop(this.#watch);
+    this.#watch = null;
+  }
+
+  /** Runs the operations at the head of each ready queue until one finds the descriptor not ready. */
+  #onReady(ready: FdEvents | Error): void {
+    if (ready instanceof Error) {
+      this.#watch = null; // the addon ended it
+      this.#watching = 0;
+      this.#failAll(() => ready);
+      return;
+    }
+    if (ready & READABLE) this.#drain(this.#pending.readable);
+    if (ready & WRITABLE) this.#drain(this.#pending.writable);
+    this.#updateWatch();
+  }
+
+  #drain(queue: Pending[]): void {
+    while (queue.length > 0 && this.#closedReason === null) {
+      const head = queue[0];
+      let result: unknown;
+      try {
+        result = head.attempt();
+      } catch (error) {
+        queue.shift();
+        head.stop();
+        head.reject(error);
+        continue;
+      }
+      if (result === null) return;
+      queue.shift();
+      head.stop();
+      head.resolve(result);
+    }
+  }
+
+  #failAll(reason: () => unknown): void {
+    for (const queue of Object.values(this.#pending)) {
+      for (const pending of queue.splice(0)) {
+        pending.stop();
+        pending.reject(reason());
+      }
+    }
+  }
+
+  /** Asks the watch for the readiness that waiting operations need (nothing: the loop may end). */
+  #updateWatch(): void {
+    if (this.#closedReason !== null) return;
+    const wanted = ((this.#pending.readable.length > 0 ? READABLE : 0) | (this.#pending.writable.length > 0 ? WRITABLE : 0)) as FdEvents;
+    if (wanted === this.#watching) return;
+    if (this.#watch === null) {
+      this.#watch = this.#native.fdWatchStart(this.#fd, wanted, (ready) => this.#onReady(ready));
+    } else {
+      this.#native.fdWatchSet(this.#watch, wanted);
+    }
+    this.#watching = wanted;
+  }
+}

@@ -1,0 +1,201 @@
+// POSIX message queues (mq_overview(7)). On Linux a queue descriptor is a file descriptor that
+// poll understands, so the queue is opened non-blocking and the event loop watches it
+// (fd-watch.cc): a send or receive is tried at once, and on EAGAIN JavaScript waits for the
+// descriptor to become writable or readable and tries again. Nothing here ever blocks.
+
+#include <fcntl.h>
+#include <mqueue.h>
+#include <node.h>
+#include <node_buffer.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <climits>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "errors.h"
+#include "functions.h"
+
+namespace multiproc {
+
+namespace {
+
+// The kernel's hard ceiling on a message's size (HARD_MSGSIZEMAX, 16 MiB): a receive buffer larger
+// than this is never needed, whatever the caller says.
+constexpr double kLargestMessageBytes = 16 * 1024 * 1024;
+
+// A queue's name as the kernel wants it ("/name", checked in TypeScript); false after throwing.
+bool NameOf(v8::Isolate* isolate, v8::Local<v8::Value> value, const char* call, std::string* name) {
+  if (!value->IsString()) {
+    ThrowType(isolate, (std::string(call) + ": the name must be a string").c_str());
+    return false;
+  }
+  v8::String::Utf8Value text(isolate, value);
+  name->assign(*text, text.length());
+  if (name->size() < 2 || name->size() > NAME_MAX + 1 || (*name)[0] != '/' || name->find('\0') != std::string::npos ||
+      name->find('/', 1) != std::string::npos) {
+    ThrowType(isolate, (std::string(call) + ": the name must be \"/\" and 1 to 255 bytes without \"/\" or NUL").c_str());
+    return false;
+  }
+  return true;
+}
+
+std::string Quoted(const std::string& name) {
+  return "\"" + name + "\"";
+}
+
+std::string FdSubject(int fd) {
+  return "fd " + std::to_string(fd);
+}
+
+bool FdOf(v8::Local<v8::Value> value, int* fd) {
+  if (!value->IsInt32() || value.As<v8::Int32>()->Value() < 0) return false;
+  *fd = value.As<v8::Int32>()->Value();
+  return true;
+}
+
+// A non-negative whole number below `limit` from a JS number; false when it is not one.
+bool CountOf(v8::Local<v8::Value> value, double limit, long* count) {
+  if (!value->IsNumber()) return false;
+  double number = value.As<v8::Number>()->Value();
+  if (!(number >= 0 && number <= limit) || number != static_cast<double>(static_cast<long>(number))) return false;
+  *count = static_cast<long>(number);
+  return true;
+}
+
+void SetNumber(v8::Isolate* isolate, v8::Local<v8::Object> object, const char* key, double value) {
+  v8::Local<v8::Context> context = isolate->GetCurrentContext();
+  object->Set(context, v8::String::NewFromUtf8(isolate, key).ToLocalChecked(), v8::Number::New(isolate, value)).Check();
+}
+
+}  // namespace
+
+// mqOpen(name, create, exclusive, access, mode, maxMessages, messageSize): the queue's descriptor,
+// non-blocking and close-on-exec. access: 0 read, 1 write, 2 both. maxMessages and messageSize
+// apply to a queue created here; both 0: the system's defaults.
+void MqOpen(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  v8::Isolate* isolate = info.GetIsolate();
+  std::string name;
+  if (!NameOf(isolate, info[0], "mqOpen", &name)) return;
+  long access, mode, maxMessages, messageSize;
+  if (!info[1]->IsBoolean() || !info[2]->IsBoolean() || !CountOf(info[3], 2, &access) || !CountOf(info[4], 07777, &mode) ||
+      !CountOf(info[5], INT_MAX, &maxMessages) || !CountOf(info[6], INT_MAX, &messageSize)) {
+    return ThrowType(isolate, "mqOpen(name, create, exclusive, access 0-2, mode, maxMessages, messageSize)");
+  }
+  int flags = (access == 0 ? O_RDONLY : access == 1 ? O_WRONLY : O_RDWR) | O_NONBLOCK | O_CLOEXEC;
+  if (info[1].As<v8::Boolean>()->Value()) flags |= O_CREAT;
+  if (info[2].As<v8::Boolean>()->Value()) flags |= O_EXCL;
+  struct mq_attr attributes = {};
+  attributes.mq_maxmsg = maxMessages;
+  attributes.mq_msgsize = messageSize;
+  bool hasAttributes = maxMessages > 0 && messageSize > 0;
+  mqd_t queue;
+  do {
+    queue = mq_open(name.c_str(), flags, static_cast<mode_t>(mode), hasAttributes ? &attributes : nullptr);
+  } while (queue == static_cast<mqd_t>(-1) && errno == EINTR);
+  if (queue == static_cast<mqd_t>(-1)) return ThrowErrno(isolate, "mq_open", errno, Quoted(name));
+  info.GetReturnValue().Set(static_cast<int>(queue));
+}
+
+// mqClose(fd): closes a queue descriptor (the queue itself stays until unlinked).
+void MqClose(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  v8::Isolate* isolate = info.GetIsolate();
+  int fd;
+  if (!FdOf(info[0], &fd)) return ThrowType(isolate, "mqClose(fd)");
+  if (mq_close(static_cast<mqd_t>(fd)) != 0) return ThrowErrno(isolate, "mq_close", errno, FdSubject(fd));
+}
+
+// mqUnlink(name): removes the queue's name; descriptors open on it keep working until closed.
+void MqUnlink(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  v8::Isolate* isolate = info.GetIsolate();
+  std::string name;
+  if (!NameOf(isolate, info[0], "mqUnlink", &name)) return;
+  if (mq_unlink(name.c_str()) != 0) return ThrowErrno(isolate, "mq_unlink", errno, Quoted(name));
+}
+
+// mqGetAttributes(fd): { maxMessages, messageSize, currentMessages }.
+void MqGetAttributes(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  v8::Isolate* isolate = info.GetIsolate();
+  int fd;
+  if (!FdOf(info[0], &fd)) return ThrowType(isolate, "mqGetAttributes(fd)");
+  struct mq_attr attributes;
+  if (mq_getattr(static_cast<mqd_t>(fd), &attributes) != 0) return ThrowErrno(isolate, "mq_getattr", errno, FdSubject(fd));
+  v8::Local<v8::Object> result = v8::Object::New(isolate);
+  SetNumber(isolate, result, "maxMessages", static_cast<double>(attributes.mq_maxmsg));
+  SetNumber(isolate, result, "messageSize", static_cast<double>(attributes.mq_msgsize));
+  SetNumber(isolate, result, "currentMessages", static_cast<double>(attributes.mq_curmsgs));
+  info.GetReturnValue().Set(result);
+}
+
+// mqSend(fd, bytes, priority): true when the message was queued, false when the queue is full
+// (EAGAIN: wait until the descriptor is writable, then try again).
+void MqSend(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  v8::Isolate* isolate = info.GetIsolate();
+  int fd;
+  long priority;
+  if (!FdOf(info[0], &fd) || !info[1]->IsArrayBufferView() || !CountOf(info[2], UINT_MAX, &priority)) {
+    return ThrowType(isolate, "mqSend(fd, bytes, priority)");
+  }
+  v8::Local<v8::ArrayBufferView> view = info[1].As<v8::ArrayBufferView>();
+  std::vector<char> copy;
+  const char* bytes = nullptr;
+  size_t length = view->ByteLength();
+  if (view->HasBuffer()) {
+    bytes = static_cast<const char*>(view->Buffer()->Data()) + view->ByteOffset();
+  } else {  // a small typed array kept on V8's heap: copy it out
+    copy.resize(length);
+    view->CopyContents(copy.data(), length);
+    bytes = copy.data();
+  }
+  int status;
+  do {
+    status = mq_send(static_cast<mqd_t>(fd), bytes, length, static_cast<unsigned>(priority));
+  } while (status != 0 && errno == EINTR);
+  if (status == 0) return info.GetReturnValue().Set(true);
+  if (errno == EAGAIN) return info.GetReturnValue().Set(false);
+  ThrowErrno(isolate, "mq_send", errno, FdSubject(fd));
+}
+
+// mqReceive(fd, messageSize): { data: Buffer, priority } for the oldest message of the highest
+// priority, or null when the queue is empty (EAGAIN: wait until the descriptor is readable).
+// messageSize is the queue's own (mq_getattr): the kernel refuses a smaller buffer (EMSGSIZE)
+// and never writes more than it into a larger one.
+void MqReceive(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  v8::Isolate* isolate = info.GetIsolate();
+  int fd;
+  long messageSize;
+  if (!FdOf(info[0], &fd) || !CountOf(info[1], kLargestMessageBytes, &messageSize) || messageSize == 0) {
+    return ThrowType(isolate, "mqReceive(fd, messageSize): messageSize 1 to 16 MiB");
+  }
+  // One buffer per thread, grown to the largest queue received from, then copied out exactly.
+  static thread_local std::vector<char> scratch;
+  if (scratch.size() < static_cast<size_t>(messageSize)) scratch.resize(static_cast<size_t>(messageSize));
+  unsigned priority = 0;
+  ssize_t received;
+  do {
+    received = mq_receive(static_cast<mqd_t>(fd), scratch.data(), static_cast<size_t>(messageSize), &priority);
+  } while (received < 0 && errno == EINTR);
+  if (received < 0) {
+    if (errno == EAGAIN) return info.GetReturnValue().SetNull();
+    return ThrowErrno(isolate, "mq_receive", errno, FdSubject(fd));
+  }
+  if (received > messageSize) received = messageSize;  // never: the kernel wrote at most messageSize
+  v8::Local<v8::Object> data;
+  if (!node::Buffer::Copy(isolate, scratch.data(), static_cast<size_t>(received)).ToLocal(&data)) return;
+  v8::Local<v8::Context> context = isolate->GetCurrentContext();
+  v8::Local<v8::Object> message = v8::Object::New(isolate);
+  message->Set(context, v8::String::NewFromUtf8Literal(isolate, "data"), data).Check();
+  message->Set(context, v8::String::NewFromUtf8Literal(isolate, "priority"), v8::Integer::NewFromUnsigned(isolate, priority))
+      .Check();
+  info.GetReturnValue().Set(message);
+}
+
+// mqPriorityMax(): how many priorities there are (sysconf(_SC_MQ_PRIO_MAX); 32768 on Linux).
+void MqPriorityMax(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  long count = sysconf(_SC_MQ_PRIO_MAX);
+  info.GetReturnValue().Set(static_cast<double>(count > 0 ? count : 32768));
+}
+
+}  // namespace multiproc
