@@ -26,6 +26,7 @@ async function childPort(setup: PeerSetup, size: number): Promise<Port> {
     }
     case 'sysv-mq': {
       const { SysVMessageQueue } = await loadIpc();
+      if (!SysVMessageQueue) throw new Error('not available: this build of multiproc/ipc has no SysVMessageQueue');
       return sysvPort(new SysVMessageQueue(setup.key), TO_CHILD, TO_PARENT, size);
     }
     case 'fifo': {
@@ -44,9 +45,10 @@ async function childPort(setup: PeerSetup, size: number): Promise<Port> {
 
 /**
  * W12's child: in a ping-pong, sends back each of `warmUp + count` messages; in a stream, sends
- * `warmUp` messages of `size` bytes, waits for `go`, then sends `count` more.
+ * `warmUp` messages of `size` bytes, waits for `go` (null: for a message from the harness on the
+ * same two-way port), then sends `count` more.
  */
-export async function ipcPeer(setup: PeerSetup, test: IpcTest, warmUp: number, count: number, size: number, go: MultiprocEvent): Promise<void> {
+export async function ipcPeer(setup: PeerSetup, test: IpcTest, warmUp: number, count: number, size: number, go: MultiprocEvent | null): Promise<void> {
   const port = await childPort(setup, size);
   try {
     if (test === 'pingpong') {
@@ -58,7 +60,7 @@ export async function ipcPeer(setup: PeerSetup, test: IpcTest, warmUp: number, c
       const sent = port.send(message);
       if (sent) await sent;
     }
-    await go.wait();
+    await (go ? go.wait() : port.receive(1));
     for (let index = 0; index < count; index++) {
       const sent = port.send(message);
       if (sent) await sent;

@@ -1,15 +1,17 @@
 // W12, multiproc's participant: each message-passing mode of `multiproc/ipc` (and the root's Pipe()
 // for comparison) between this process and a child, a multiproc Process running
 // bench/ipc-tasks.ts's ipcPeer. The same loops as bench/python/ipc.py and bench/c/ipc-loop.c.
+import { spawn } from 'node:child_process';
 import { randomInt } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { type IpcMode, type IpcTest, ipcModes, ipcValue } from './ipc-modes.ts';
 import { connectionPort, type Port, posixPort, StreamPort, sysvPort } from './ipc-ports.ts';
 import { ipcPeer, type PeerSetup, TO_CHILD, TO_PARENT } from './ipc-tasks.ts';
 import { loadIpc, loadMultiproc, type MultiprocProcess } from './library.ts';
-import { attempt, type Figure, type Settings, timeMs } from './measure.ts';
+import { attempt, compiled, type Figure, type Settings, timeMs, within } from './measure.ts';
 import { withChild } from './multiproc.ts';
 
 export const who = 'multiproc process';
@@ -55,6 +57,7 @@ async function open(mode: IpcMode['id'], size: number): Promise<Opened> {
     case 'sysv-mq': {
       // Key 0 is IPC_PRIVATE, which a child could not open by key.
       const key = randomInt(1, 2 ** 31);
+      if (!ipc.SysVMessageQueue) throw new Error('not available: this build of multiproc/ipc has no SysVMessageQueue');
       const queue = new ipc.SysVMessageQueue(key, { create: true });
       const port = sysvPort(queue, TO_PARENT, TO_CHILD, size);
       return { setup: { mode, key }, port: async () => port, afterStart() {}, release: () => void queue.remove() };
@@ -94,18 +97,44 @@ async function open(mode: IpcMode['id'], size: number): Promise<Opened> {
       return { setup: { mode, readable: childReads, writable: childWrites }, port: async () => port, afterStart: theirs, release };
     }
     default: {
-      const [mine, theirs] = mode === 'socketpair' ? ipc.socketPair() : (await loadMultiproc()).Pipe();
+      // 'mp-pipe' (the socket pair has its own measurement, below)
+      const [mine, theirs] = (await loadMultiproc()).Pipe();
       const release = () => {
         mine.close();
         theirs.close();
       };
-      return { setup: { mode, connection: theirs }, port: async () => connectionPort(mine, size), afterStart: () => theirs.close(), release };
+      return { setup: { mode: 'mp-pipe', connection: theirs }, port: async () => connectionPort(mine, size), afterStart: () => theirs.close(), release };
     }
   }
 }
 
-/** One measurement of one mode: ms of `count` messages streamed from the child (after `go`), or of `count` round trips. */
+/**
+ * This side's loop, the same for every mode: the ms of `count` messages streamed from the child
+ * after `go()`, or of `count` round trips after `warmUp` untimed.
+ */
+async function drive(port: Port, test: IpcTest, warmUp: number, count: number, size: number, go: () => unknown): Promise<number> {
+  if (test === 'stream') {
+    await port.receive(warmUp);
+    return timeMs(async () => {
+      await go();
+      await port.receive(count);
+    });
+  }
+  const message = new Uint8Array(size).fill(7);
+  const roundTrip = async () => {
+    const sent = port.send(message);
+    if (sent) await sent;
+    await port.receive(1);
+  };
+  for (let turn = 0; turn < warmUp; turn++) await roundTrip();
+  return timeMs(async () => {
+    for (let turn = 0; turn < count; turn++) await roundTrip();
+  });
+}
+
+/** One measurement of one mode with a multiproc Process as the child (every mode but the socket pair). */
 async function measure(mode: IpcMode['id'], test: IpcTest, warmUp: number, count: number, size: number): Promise<number> {
+  if (mode === 'socketpair') return measureSocketPair(test, warmUp, count, size);
   const { Event, getContext } = await loadMultiproc();
   const opened = await open(mode, size);
   const go = new Event();
@@ -121,31 +150,50 @@ async function measure(mode: IpcMode['id'], test: IpcTest, warmUp: number, count
     child,
     async () => {
       opened.afterStart();
-      const mine = await opened.port();
-      port = mine;
-      if (test === 'stream') {
-        await mine.receive(warmUp);
-        return timeMs(async () => {
-          go.set();
-          await mine.receive(count);
-        });
-      }
-      const message = new Uint8Array(size).fill(7);
-      const roundTrip = async () => {
-        const sent = mine.send(message);
-        if (sent) await sent;
-        await mine.receive(1);
-      };
-      for (let turn = 0; turn < warmUp; turn++) await roundTrip();
-      return timeMs(async () => {
-        for (let turn = 0; turn < count; turn++) await roundTrip();
-      });
+      port = await opened.port();
+      return drive(port, test, warmUp, count, size, () => go.set());
     },
     () => {
       port?.close().catch(() => {});
       opened.release();
     },
   );
+}
+
+/** How long a child may take over one measurement before it counts as hung. */
+const CHILD_LIMIT_MS = 120_000;
+
+/**
+ * The socket pair's measurement: its end goes to a plain `node` child as descriptor 3 (socket
+ * Connections do not travel to a multiproc Process), and the go is a message on the pair.
+ */
+async function measureSocketPair(test: IpcTest, warmUp: number, count: number, size: number): Promise<number> {
+  const [mine, theirs] = (await loadIpc()).socketPair();
+  const script = join(dirname(fileURLToPath(import.meta.url)), `ipc-socket-child.${compiled ? 'js' : 'ts'}`);
+  // Under tsx the harness's execArgv loads it in the child too; compiled, there is none.
+  const child = spawn(process.execPath, [...process.execArgv, script, test, String(warmUp), String(count), String(size)], {
+    stdio: ['ignore', 'inherit', 'inherit', theirs.fd],
+  });
+  // The child's end is closed here only once the child has exited: close() ends the socket
+  // (shutdown), which the child's copy would see as the end of the stream.
+  const port = connectionPort(mine, size);
+  const exited = new Promise<void>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code, signal) => (code === 0 ? resolve() : reject(new Error(`the child exited with ${signal ?? `code ${code}`}`))));
+  });
+  exited.catch(() => {}); // seen below
+  try {
+    const work = (async () => {
+      const ms = await Promise.race([drive(port, test, warmUp, count, size, () => port.send(new Uint8Array(size))), exited]);
+      await exited;
+      return ms as number;
+    })();
+    return await within(work, CHILD_LIMIT_MS, 'the child');
+  } finally {
+    if (child.exitCode === null && child.signalCode === null) child.kill();
+    await port.close();
+    theirs.close();
+  }
 }
 
 /** W12: every mode's one-way stream (msg/s) and ping-pong (µs per round trip). */

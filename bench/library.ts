@@ -103,6 +103,11 @@ export interface MultiprocBytesConnection extends MultiprocConnection {
   recvBytes(): Promise<Uint8Array>;
 }
 
+/** A socketPair() end: a Connection and its descriptor, for a plain child's stdio. */
+export interface MultiprocSocketPairEnd extends MultiprocBytesConnection {
+  readonly fd: number;
+}
+
 /** A POSIX message queue (W12); what send and close return is not used. */
 export interface MultiprocPosixMessageQueue {
   send(data: Uint8Array): unknown;
@@ -125,8 +130,10 @@ export interface MultiprocIpcApi {
   openFifo(path: string, mode: 'r'): Promise<Readable>;
   openFifo(path: string, mode: 'w'): Promise<Writable>;
   PosixMessageQueue: new (name: string, options?: { create?: boolean; mode?: number; maxMessages?: number; messageSize?: number }) => MultiprocPosixMessageQueue;
-  SysVMessageQueue: new (key: number, options?: { create?: boolean; mode?: number }) => MultiprocSysVMessageQueue;
-  socketPair(): [MultiprocBytesConnection, MultiprocBytesConnection];
+  /** Absent from a build without System V IPC: W12 then shows its row as not available. */
+  SysVMessageQueue?: new (key: number, options?: { create?: boolean; mode?: number }) => MultiprocSysVMessageQueue;
+  socketPair(): [MultiprocSocketPairEnd, MultiprocSocketPairEnd];
+  connectionFromFd(fd: number): MultiprocBytesConnection;
 }
 
 /** Where the library is loaded from, for the report. */
