@@ -12,7 +12,7 @@
 // the pid is still the same process and that the descriptor is a pipe, the very one recorded.
 
 import { closeSync, fstatSync } from 'node:fs';
-import { Socket } from 'node:net';
+import { Socket, type SocketConstructorOpts } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
 import { describeValue } from '../base/validate.js';
 import { noteInFlight } from '../connection/holdings.js';
@@ -68,15 +68,19 @@ export function pipeStream(native: NativeBinding, fd: number, isWritable: boolea
     closeSync(fd);
     throw error;
   }
-  const socket = new Socket({ fd: own, readable: !isWritable, writable: isWritable });
+  // manualStart: a readable end reads only once its consumer asks (read(), 'data', pipe()), so
+  // an end kept here only to be given to a child never takes bytes meant for that child.
+  const socket = new Socket({ fd: own, readable: !isWritable, writable: isWritable, manualStart: true } as SocketConstructorOpts);
   const state: EndState = { fd, isWritable, name };
   ends.set(socket, state);
   Object.defineProperty(socket, 'fd', { get: () => state.fd, enumerable: true });
-  socket.once('close', () => {
-    if (state.fd < 0) return;
-    closeSync(state.fd);
+  // Closed with the stream, as destroy() runs (its 'close' event comes a tick later).
+  const destroyStream = socket._destroy;
+  socket._destroy = (error, callback) => {
+    if (state.fd >= 0) closeSync(state.fd);
     state.fd = -1;
-  });
+    destroyStream.call(socket, error, callback);
+  };
   return socket as unknown as PipeStream;
 }
 

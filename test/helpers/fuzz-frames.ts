@@ -20,6 +20,7 @@ export const HANDLE_TAGS = [
   'condition',
   'connection',
   'event',
+  'pipe-end',
   'lock',
   'manager-proxy',
   'queue',
