@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type IpcMode, type IpcTest, ipcModes, ipcValue } from './ipc-modes.ts';
+import { type IpcMode, type IpcTest, ipcModes, ipcValue, medianMs } from './ipc-modes.ts';
 import { connectionPort, type Port, posixPort, StreamPort, sysvPort } from './ipc-ports.ts';
 import { ipcPeer, type PeerSetup, TO_CHILD, TO_PARENT } from './ipc-tasks.ts';
 import { loadIpc, loadMultiproc, type MultiprocProcess } from './library.ts';
@@ -204,12 +204,10 @@ export async function w12(s: Settings): Promise<Figure[]> {
     const [warmUp, count] = test === 'stream' ? [s.w12WarmUp, s.w12Messages] : [s.w12RoundTripWarmUp, s.w12RoundTrips];
     for (const mode of ipcModes) {
       figures.push(
-        await attempt(who, mode.label, unit, async () => ({
-          who,
-          what: mode.label,
-          value: ipcValue(test, count, await measure(mode.id, test, warmUp, count, s.w12Bytes)),
-          unit,
-        })),
+        await attempt(who, mode.label, unit, async () => {
+          const { ms, detail } = await medianMs(s.w12Reps, () => measure(mode.id, test, warmUp, count, s.w12Bytes));
+          return { who, what: mode.label, value: ipcValue(test, count, ms), unit, detail };
+        }),
       );
     }
   }

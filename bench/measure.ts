@@ -44,6 +44,8 @@ export interface Settings {
   w12RoundTrips: number;
   w12RoundTripWarmUp: number;
   w12Bytes: number;
+  /** W12: runs of each measurement (the median is the figure). */
+  w12Reps: number;
   quick: boolean;
   /** Usable cores (os.availableParallelism()). */
   cores: number;

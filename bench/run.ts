@@ -170,6 +170,7 @@ const settings: Settings = {
   w12RoundTrips: quick ? 2_000 : 10_000,
   w12RoundTripWarmUp: 2_000,
   w12Bytes: 64,
+  w12Reps: quick ? 1 : 3,
 };
 
 function timeBurn(limit: number): number {
@@ -256,7 +257,7 @@ function w12Method(): Method {
         unit: 'msg/s',
         title: `W12a: ${count(settings.w12Messages)} messages of ${b} bytes one way, through each mode (msg/s)`,
         method:
-          `A child sends ${count(settings.w12WarmUp)} messages of ${b} bytes untimed, waits for a go signal, then sends ${count(settings.w12Messages)} more; this process receives them all, timed from the go to the last byte: msg/s = ${count(settings.w12Messages)} / that time. ` +
+          `A child sends ${count(settings.w12WarmUp)} messages of ${b} bytes untimed, waits for a go signal, then sends ${count(settings.w12Messages)} more; this process receives them all, timed from the go to the last byte: msg/s = ${count(settings.w12Messages)} / that time${settings.w12Reps > 1 ? `, the median of ${settings.w12Reps} runs (each with a new child)` : ''}. ` +
           'A message is one send: `mq_send`, `msgsnd`, one `write` on a pipe, FIFO or socket, one `sendBytes` on a Connection. Queues and Connections are received one message at a time; the byte streams (pipe, FIFO, socket pair) as they come, up to 64 KiB a read, as a stream reader does. ' +
           'POSIX queues hold 10 messages of 64 bytes (the default limit for a user); System V queues the default 16 KiB; one System V queue carries both directions, the message type telling which. ' +
           'multiproc: `multiproc/ipc`\'s `PosixMessageQueue` (`send`/`receive`), `SysVMessageQueue` (`send`/`receive({ type })`), `mkfifo`/`openFifo` and `pipe()` (a Writable\'s `write`, a Readable\'s data events), `socketPair()` (`sendBytes`/`recvBytes`), and the root\'s `Pipe()` (`sendBytes`/`recvBytes`); the child is a multiproc `Process`, given the names, key and paths of the named modes (it opens them as any program would) and the unnamed ends as handles; go is an `Event`. ' +
@@ -268,7 +269,7 @@ function w12Method(): Method {
         unit: 'µs',
         title: `W12b: ping-pong of ${b} bytes through each mode (µs per round trip, ${count(settings.w12RoundTrips)} round trips)`,
         method:
-          `This process sends ${b} bytes, the child receives them and sends them back; ${count(settings.w12RoundTripWarmUp)} round trips untimed, then ${count(settings.w12RoundTrips)} timed. ` +
+          `This process sends ${b} bytes, the child receives them and sends them back; ${count(settings.w12RoundTripWarmUp)} round trips untimed, then ${count(settings.w12RoundTrips)} timed${settings.w12Reps > 1 ? `; the median of ${settings.w12Reps} runs` : ''}. ` +
           'One-way modes use two objects, one each way (two pipes, two FIFOs, two POSIX queues); the System V queue one, with a message type per direction; the socket pair and Pipe() are two-way. Same participants and calls as W12a.',
         targets: [sameMode('each mode\'s round trip at most Python\'s on the same mode')],
       },

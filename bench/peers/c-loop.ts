@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { ipcModes, type IpcTest, ipcValue } from '../ipc-modes.ts';
+import { ipcModes, type IpcTest, ipcValue, medianMs } from '../ipc-modes.ts';
 import { benchDir, failedFigure, type Figure, type Settings } from '../measure.ts';
 
 export const name = 'C';
@@ -56,8 +56,8 @@ export async function w12(s: Settings): Promise<Figure[]> {
     for (const mode of ipcModes) {
       if (mode.id === 'mp-pipe') continue;
       try {
-        const ms = await loop(mode.id, test, warmUp, count, s.w12Bytes);
-        figures.push({ who: name, what: mode.label, value: ipcValue(test, count, ms), unit });
+        const { ms, detail } = await medianMs(s.w12Reps, () => loop(mode.id, test, warmUp, count, s.w12Bytes));
+        figures.push({ who: name, what: mode.label, value: ipcValue(test, count, ms), unit, detail });
       } catch (error) {
         figures.push(failedFigure(name, mode.label, unit, error));
       }

@@ -4,7 +4,7 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { ipcModes, type IpcMode, type IpcTest, ipcValue } from '../ipc-modes.ts';
+import { ipcModes, type IpcMode, type IpcTest, ipcValue, medianMs } from '../ipc-modes.ts';
 import {
   benchDir,
   failedFigure,
@@ -178,8 +178,9 @@ export async function w12(s: Settings): Promise<Figure[]> {
       }
       try {
         const interpreter = mode.id === 'sysv-mq' && sysv ? sysv.interpreter : 'python3';
-        const out = await runScript<{ ms: number }>(interpreter, ipcScript, mode.id, [test, warmUp, count, s.w12Bytes]);
-        figures.push({ who: name, what: mode.label, value: ipcValue(test, count, out.ms), unit, detail });
+        const run = () => runScript<{ ms: number }>(interpreter, ipcScript, mode.id, [test, warmUp, count, s.w12Bytes]).then((out) => out.ms);
+        const { ms, detail: times } = await medianMs(s.w12Reps, run);
+        figures.push({ who: name, what: mode.label, value: ipcValue(test, count, ms), unit, detail: `${detail}, ${times}` });
       } catch (error) {
         figures.push(failedFigure(name, mode.label, unit, error));
       }
