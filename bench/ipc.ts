@@ -161,7 +161,7 @@ async function measure(mode: IpcMode['id'], test: IpcTest, warmUp: number, count
 }
 
 /** How long a child may take over one measurement before it counts as hung. */
-const CHILD_LIMIT_MS = 120_000;
+const CHILD_LIMIT_MS = 60_000;
 
 /**
  * The socket pair's measurement: its end goes to a plain `node` child as descriptor 3 (socket
