@@ -196,6 +196,15 @@ async function measureSocketPair(test: IpcTest, warmUp: number, count: number, s
   }
 }
 
+/** Whether multiproc/ipc has System V message queues (a row without them is not available, not failed). */
+async function hasSysV(): Promise<boolean> {
+  try {
+    return (await loadIpc()).SysVMessageQueue !== undefined;
+  } catch {
+    return true; // multiproc/ipc does not load: let the measurement fail with the reason
+  }
+}
+
 /** W12: every mode's one-way stream (msg/s) and ping-pong (µs per round trip). */
 export async function w12(s: Settings): Promise<Figure[]> {
   const figures: Figure[] = [];
@@ -203,6 +212,10 @@ export async function w12(s: Settings): Promise<Figure[]> {
     const unit = test === 'stream' ? 'msg/s' : 'µs';
     const [warmUp, count] = test === 'stream' ? [s.w12WarmUp, s.w12Messages] : [s.w12RoundTripWarmUp, s.w12RoundTrips];
     for (const mode of ipcModes) {
+      if (mode.id === 'sysv-mq' && !(await hasSysV())) {
+        figures.push({ who, what: mode.label, value: Number.NaN, unit, detail: 'not available: this build of multiproc/ipc has no SysVMessageQueue' });
+        continue;
+      }
       figures.push(
         await attempt(who, mode.label, unit, async () => {
           const { ms, detail } = await medianMs(s.w12Reps, () => measure(mode.id, test, warmUp, count, s.w12Bytes));
