@@ -84,7 +84,7 @@ export async function openFifo(path: string, mode: 'r' | 'w', options: OpenFifoO
   const native = requireNative('openFifo');
   const isWritable = mode === 'w';
   const what = `openFifo(${JSON.stringify(checked)}, '${mode}')`;
-  const fd = await blockingCall<number>(what, { timeoutMs, signal }, (callback) => native.openFifoAsync(checked, isWritable, callback));
-  if (fd < 0) throw notFifo(checked);
-  return pipeStream(native, fd, isWritable, `FIFO ${JSON.stringify(checked)}`);
+  const opened = await blockingCall<[number, number] | -1>(what, { timeoutMs, signal }, (callback) => native.openFifoAsync(checked, isWritable, callback));
+  if (opened === -1) throw notFifo(checked);
+  return pipeStream(native, opened[0], isWritable, `FIFO ${JSON.stringify(checked)}`, opened[1]);
 }

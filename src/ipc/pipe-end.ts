@@ -55,18 +55,21 @@ const ends = new WeakMap<object, EndState>();
 
 /**
  * Makes a stream of `fd`, a blocking descriptor of a pipe or FIFO that the stream owns from now
- * on. `name` describes it in errors ("pipe", `FIFO "/tmp/jobs"`).
+ * on. `name` describes it in errors ("pipe", `FIFO "/tmp/jobs"`). `own`, if given, is the
+ * non-blocking descriptor of the same end the stream reads or writes through (owned too);
+ * otherwise one is opened here.
  */
-export function pipeStream(native: NativeBinding, fd: number, isWritable: true, name: string): PipeWritable;
-export function pipeStream(native: NativeBinding, fd: number, isWritable: false, name: string): PipeReadable;
-export function pipeStream(native: NativeBinding, fd: number, isWritable: boolean, name: string): PipeStream;
-export function pipeStream(native: NativeBinding, fd: number, isWritable: boolean, name: string): PipeStream {
-  let own: number;
-  try {
-    own = native.openPipeEnd(`/proc/self/fd/${fd}`, isWritable, false);
-  } catch (error) {
-    closeSync(fd);
-    throw error;
+export function pipeStream(native: NativeBinding, fd: number, isWritable: true, name: string, own?: number): PipeWritable;
+export function pipeStream(native: NativeBinding, fd: number, isWritable: false, name: string, own?: number): PipeReadable;
+export function pipeStream(native: NativeBinding, fd: number, isWritable: boolean, name: string, own?: number): PipeStream;
+export function pipeStream(native: NativeBinding, fd: number, isWritable: boolean, name: string, own?: number): PipeStream {
+  if (own === undefined) {
+    try {
+      own = native.openPipeEnd(`/proc/self/fd/${fd}`, isWritable, false);
+    } catch (error) {
+      closeSync(fd);
+      throw error;
+    }
   }
   // manualStart: a readable end reads only once its consumer asks (read(), 'data', pipe()), so
   // an end kept here only to be given to a child never takes bytes meant for that child.

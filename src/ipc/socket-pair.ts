@@ -17,7 +17,7 @@ export interface SocketPairOptions {
 
 /** An end of a socket pair: a Connection, and its descriptor, to give a plain child in its `stdio`. */
 export type SocketPairEnd<T = unknown> = Connection<T> & {
-  /** The socket's descriptor (-1 once closed here); `spawn` takes the end itself in `stdio`. */
+  /** The socket's descriptor, for a child's `stdio` (-1 once closed here). */
   readonly fd: number;
 };
 
@@ -32,6 +32,10 @@ function maxMessageBytesOf(where: string, options: SocketPairOptions | undefined
 
 function endOf<T>(fd: number, name: string, maxMessageBytes: number): SocketPairEnd<T> {
   const socket = new Socket({ fd, readable: true, writable: true });
+  // Closing an end closes this descriptor once what was written is sent, and nothing more: no
+  // shutdown(SHUT_WR), which would end the socket for every process holding it (a child given
+  // this end, its creator closing its own copy after spawning), as Python's close() does not.
+  socket._final = (callback) => callback();
   // A reset ends the stream (the transport reads EOF); without a listener it would be thrown.
   socket.on('error', () => {});
   const connection = new Connection<T>(socketTransport(socket, name, false, maxMessageBytes));
@@ -44,14 +48,17 @@ function endOf<T>(fd: number, name: string, maxMessageBytes: number): SocketPair
  * what one sends, the other receives (`send`/`recv`, `sendBytes`/`recvBytes`). They carry plain
  * data only, as every socket Connection: sending a handle (a Lock, a Queue...) throws TypeError.
  *
- * Give one end to a plain child in its `stdio` (the end itself, or its `fd`), close it here,
- * and make it a Connection there with `connectionFromFd(3)`. A program without multiproc can
+ * Give one end to a plain child in its `stdio` (its `fd`), close it here, and make it a
+ * Connection there with `connectionFromFd(3)`; closing an end closes only this process's
+ * descriptor (no shutdown), so the other side reads EOF once every copy is closed. The
+ * descriptor the child gets is non-blocking (Node set it so for this process's stream, and
+ * the flag belongs to the socket): a Python child calls `sock.setblocking(True)`. A program without multiproc can
  * speak the frames too: each message is a 4-byte big-endian length, a kind byte (2: raw bytes,
  * as sendBytes writes and recvBytes reads), then the bytes.
  *
  * @example
  * const [parentEnd, childEnd] = socketPair();
- * const child = spawn(process.execPath, ['child.mjs'], { stdio: ['ignore', 'inherit', 'inherit', childEnd] });
+ * const child = spawn(process.execPath, ['child.mjs'], { stdio: ['ignore', 'inherit', 'inherit', childEnd.fd] });
  * childEnd.close();
  * parentEnd.send({ job: 1 });
  * console.log(await parentEnd.recv());

@@ -90,10 +90,11 @@ export interface NativeBinding {
   makeFifo(path: string, mode: number): void;
   /**
    * Opens a FIFO for reading or writing on a waiting thread (the open blocks until the other side
-   * opens): `callback(fd)` with a blocking, close-on-exec descriptor, `callback(-1)` when the path
-   * is not a FIFO (nothing was opened), or `callback(error)`. Returns the call's id.
+   * opens): `callback([fd, nonBlockingFd])`, a blocking and a non-blocking descriptor of the same
+   * end (close-on-exec); `callback(-1)` when the path is not a FIFO (nothing was opened); or
+   * `callback(error)`. Returns the call's id.
    */
-  openFifoAsync(path: string, writable: boolean, callback: (outcome: number | Error) => void): BlockingCallId;
+  openFifoAsync(path: string, writable: boolean, callback: (outcome: [number, number] | -1 | Error) => void): BlockingCallId;
   /**
    * Opens the pipe or FIFO at `path` (a /proc/<pid>/fd link) without waiting for the other side
    * (a write end with no reader throws ENXIO), then makes it blocking if asked; -1 when the path

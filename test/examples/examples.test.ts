@@ -95,3 +95,15 @@ test('examples/errors.ts re-throws a task error with its remote stack, and survi
 test('examples/process-subclass.ts runs a registered subclass\'s run() in the child', { skip: loadNative() ? false : 'no native addon' }, async () => {
   assert.equal(await example('process-subclass.ts'), 'hello world from Worker-1\nexit code 0\n');
 });
+
+test('examples/ipc/pipe.ts reads what a child wrote into a pipe, to its end', { skip: loadNative() ? false : 'no native addon' }, async () => {
+  assert.equal(await example('ipc/pipe.ts'), "[ 'one', 'two', 'three' ]\nchild exited with code 0\n");
+});
+
+test('examples/ipc/fifo.ts passes lines through a FIFO from a second program', { skip: loadNative() ? false : 'no native addon' }, async () => {
+  assert.equal(await example('ipc/fifo.ts'), 'job 1\njob 2\njob 3\nwriter exited with code 0\n');
+});
+
+test('examples/ipc/socket-pair.ts squares numbers in a child over a socket pair', { skip: loadNative() ? false : 'no native addon' }, async () => {
+  assert.equal(await example('ipc/socket-pair.ts'), '[ 1, 4, 9, 16 ]\nchild exited with code 0\n');
+});

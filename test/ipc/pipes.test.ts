@@ -10,7 +10,7 @@ import { InvalidStateError, Pool, Process } from 'multiproc';
 import { pipe } from 'multiproc/ipc';
 import { encodeValue, decodeValue } from '../../dist/tasks/codec.js';
 import { loadNative } from '../../src/native/loader.ts';
-import { readText, writeText } from '../fixtures/stream-tasks.ts';
+import { readText, writeText, writeThenHang } from '../fixtures/stream-tasks.ts';
 
 const skip = loadNative() ? false : 'the native addon is not built here';
 const hasPython = spawnSync('python3', ['-c', 'pass']).status === 0;
@@ -106,6 +106,37 @@ test('an end given to a multiproc Process as an argument is written there, and t
   assert.equal((await readAll(readable)).toString(), 'written by a Process');
   await child.join();
   assert.equal(child.exitCode, 0);
+});
+
+test('an end given to a Process of the thread context is written there', { skip }, async (t) => {
+  const [readable, writable] = pipe();
+  const child = new Process({ target: writeText, args: [writable, 'written by a thread'], context: 'thread' });
+  t.after(async () => {
+    readable.destroy();
+    writable.destroy();
+    await child.join();
+  });
+  child.start();
+  writable.destroy();
+  assert.equal((await readAll(readable)).toString(), 'written by a thread');
+});
+
+test('the reader sees the end of the stream when the Process holding the writer is SIGKILLed', { skip }, async (t) => {
+  const [readable, writable] = pipe();
+  const child = new Process({ target: writeThenHang, args: [writable, 'last words'] });
+  t.after(async () => {
+    readable.destroy();
+    writable.destroy();
+    if (child.exitCode === null) child.kill();
+    await child.join();
+  });
+  child.start();
+  writable.destroy();
+  const received = readAll(readable);
+  readable.once('data', () => child.kill()); // SIGKILL, once the child has written
+  assert.equal((await received).toString(), 'last words');
+  await child.join();
+  assert.equal(child.exitCode, -9);
 });
 
 test('an end given to a pool task is read there while the parent writes', { skip }, async (t) => {

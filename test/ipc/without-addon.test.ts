@@ -10,6 +10,10 @@ const withoutAddon = process.env.MULTIPROC_NO_NATIVE === '1';
 const firstCalls: Record<string, () => unknown> = {
   PosixMessageQueue: () => new ipc.PosixMessageQueue('/x', { create: true }),
   PosixSemaphore: () => new ipc.PosixSemaphore('/x', { create: true }),
+  pipe: () => ipc.pipe(),
+  mkfifo: () => ipc.mkfifo('/tmp/never-made.fifo'),
+  openFifo: () => ipc.openFifo('/tmp/never-opened.fifo', 'r'),
+  socketPair: () => ipc.socketPair(),
 };
 
 test('multiproc/ipc loads, and re-exports SharedMemory, Listener and Client', () => {

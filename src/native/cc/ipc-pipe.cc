@@ -45,33 +45,56 @@ v8::Local<v8::Array> PairOf(v8::Isolate* isolate, const int fds[2]) {
   return pair;
 }
 
-// The outcome of opening a FIFO: a descriptor, or the errno of `syscall`, or "not a FIFO".
+// The outcome of opening a FIFO: a descriptor (and for openFifoAsync, a second, non-blocking
+// one), or the errno of `syscall`, or "not a FIFO".
 struct FifoOpening {
   int fd = -1;
   int error = 0;
   const char* syscall = "open";
   bool isFifo = true;
+  int nonBlockingFd = -1;
 };
 
 // Opens `path` with `flags` only if it is a FIFO (or a pipe, through /proc/<pid>/fd). While the
 // open itself waits (a blocking FIFO open), EINTR is retried until `stop()` says otherwise.
+//
+// With `alsoNonBlocking`, a second, non-blocking descriptor of the same FIFO is opened too (for
+// the event loop to watch), and in an order that matters for a reader: before the blocking open.
+// A FIFO reader opened while no writer is there is told of no hang-up until a writer has come
+// and gone after it opened, so one opened after a quick writer already left would wait forever
+// for the end of the stream. A writer's second descriptor can only follow (it needs a reader).
 template <typename Stop>
-FifoOpening OpenFifoOnly(const std::string& path, int flags, Stop stop) {
+FifoOpening OpenFifoOnly(const std::string& path, int flags, bool alsoNonBlocking, Stop stop) {
   FifoOpening outcome;
   int located = open(path.c_str(), O_PATH | O_CLOEXEC);
-  if (located < 0) return FifoOpening{-1, errno, "open", true};
+  if (located < 0) return FifoOpening{-1, errno, "open", true, -1};
   struct stat info;
+  std::string reopen = "/proc/self/fd/" + std::to_string(located);
+  bool isReader = (flags & O_ACCMODE) == O_RDONLY;
+  auto openSecond = [&]() {
+    outcome.nonBlockingFd = open(reopen.c_str(), (flags & O_ACCMODE) | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+    if (outcome.nonBlockingFd < 0) outcome.error = errno;
+    return outcome.nonBlockingFd >= 0;
+  };
   if (fstat(located, &info) != 0) {
-    outcome = FifoOpening{-1, errno, "fstat", true};
+    outcome = FifoOpening{-1, errno, "fstat", true, -1};
   } else if (!S_ISFIFO(info.st_mode)) {
     outcome.isFifo = false;
-  } else {
-    std::string reopen = "/proc/self/fd/" + std::to_string(located);
+  } else if (!alsoNonBlocking || !isReader || openSecond()) {
     int fd;
     do {
       fd = open(reopen.c_str(), flags | O_CLOEXEC | O_NOCTTY);
     } while (fd < 0 && errno == EINTR && !stop());
-    outcome = fd >= 0 ? FifoOpening{fd, 0, "open", true} : FifoOpening{-1, errno, "open", true};
+    if (fd < 0) outcome.error = errno;
+    outcome.fd = fd;
+    if (fd >= 0 && alsoNonBlocking && !isReader && !openSecond()) {
+      close(fd);
+      outcome.fd = -1;
+    }
+    if (outcome.fd < 0 && outcome.nonBlockingFd >= 0) {
+      close(outcome.nonBlockingFd);
+      outcome.nonBlockingFd = -1;
+    }
   }
   close(located);
   return outcome;
@@ -109,8 +132,9 @@ void MakeFifo(const FunctionCallbackInfo<Value>& info) {
 }
 
 // openFifoAsync(path, writable, callback): opens a FIFO on a waiting thread (the open blocks
-// until the other side opens); callback(fd) with a blocking, close-on-exec descriptor, callback(-1)
-// when the path is not a FIFO, or callback(error). Returns the call's id.
+// until the other side opens); callback([fd, nonBlockingFd]): a blocking descriptor and a
+// non-blocking one of the same end, both close-on-exec; callback(-1) when the path is not a
+// FIFO (nothing was opened); or callback(error). Returns the call's id.
 void OpenFifoAsync(const FunctionCallbackInfo<Value>& info) {
   v8::Isolate* isolate = info.GetIsolate();
   std::string path = PathOf(isolate, info[0]);
@@ -120,13 +144,18 @@ void OpenFifoAsync(const FunctionCallbackInfo<Value>& info) {
   int flags = info[1]->BooleanValue(isolate) ? O_WRONLY : O_RDONLY;
   uint32_t id = StartBlockingCall(isolate, info[2].As<v8::Function>(), Quoted(path),
                                   [path, flags](const Interruption& interruption) -> BlockingResult {
-                                    FifoOpening opened = OpenFifoOnly(path, flags, [&interruption] {
+                                    FifoOpening opened = OpenFifoOnly(path, flags, true, [&interruption] {
                                       return interruption.Requested();
                                     });
                                     if (opened.error != 0) return BlockingResult{opened.error, opened.syscall, {}};
-                                    int fd = opened.isFifo ? opened.fd : -1;
-                                    return BlockingResult{0, "open", [fd](v8::Isolate* isolate) {
-                                                            return v8::Integer::New(isolate, fd).As<Value>();
+                                    if (!opened.isFifo) {
+                                      return BlockingResult{0, "open", [](v8::Isolate* isolate) {
+                                                              return v8::Integer::New(isolate, -1).As<Value>();
+                                                            }};
+                                    }
+                                    int fds[2] = {opened.fd, opened.nonBlockingFd};
+                                    return BlockingResult{0, "open", [fds](v8::Isolate* isolate) {
+                                                            return PairOf(isolate, fds).As<Value>();
                                                           }};
                                   });
   info.GetReturnValue().Set(id);
@@ -143,7 +172,7 @@ void OpenPipeEnd(const FunctionCallbackInfo<Value>& info) {
     return ThrowType(isolate, "openPipeEnd(path, writable, blocking): a non-empty path without NUL");
   }
   int flags = (info[1]->BooleanValue(isolate) ? O_WRONLY : O_RDONLY) | O_NONBLOCK;
-  FifoOpening opened = OpenFifoOnly(path, flags, [] { return false; });
+  FifoOpening opened = OpenFifoOnly(path, flags, false, [] { return false; });
   if (opened.error != 0) return ThrowErrno(isolate, opened.syscall, opened.error, Quoted(path));
   if (!opened.isFifo) return info.GetReturnValue().Set(-1);
   if (info[2]->BooleanValue(isolate)) {
