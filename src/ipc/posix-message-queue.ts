@@ -85,6 +85,22 @@ function toBytes(data: unknown): ArrayBufferView {
   throw invalidType('PosixMessageQueue.send: "data"', 'a Buffer, a Uint8Array (any ArrayBufferView) or a string', data);
 }
 
+/** What closing a queue needs, without the queue itself (so a forgotten queue can be collected). */
+interface OpenQueue {
+  readonly native: NativeBinding;
+  readonly fd: number;
+  readonly waits: DescriptorWaits;
+}
+
+function closeQueue(open: OpenQueue, name: string): void {
+  open.waits.close(() => new InvalidStateError(`PosixMessageQueue(${name}): the queue was closed while this call waited.`));
+  open.native.mqClose(open.fd);
+}
+
+// A queue dropped without close() gives its descriptor back when collected, as Python's
+// posix_ipc does on deallocation. A pending send or receive keeps its queue reachable.
+const forgotten = new FinalizationRegistry<OpenQueue & { name: string }>((open) => closeQueue(open, open.name));
+
 /**
  * A POSIX message queue, by name, between any processes (other programs, Python's ctypes or
  * posix_ipc, the shell's own tools).
@@ -123,6 +139,7 @@ export class PosixMessageQueue {
     this.#messageSize = this.#native.mqGetAttributes(this.#fd).messageSize;
     this.#priorityMax = this.#native.mqPriorityMax();
     this.#waits = new DescriptorWaits(this.#native, this.#fd);
+    forgotten.register(this, { native: this.#native, fd: this.#fd, waits: this.#waits, name: this.#name }, this);
   }
 
   /** The sizes of a queue created here: both given, the other one filled with the system's default, or none (0, 0). */
@@ -183,6 +200,7 @@ export class PosixMessageQueue {
       throw outOfRange('PosixMessageQueue.send: "data"', `at most ${this.#messageSize} bytes (the queue's messageSize)`, `${bytes.byteLength} bytes`, 'Split it, or create the queue with a larger messageSize.');
     }
     const priority = options.priority ?? 0;
+    if (typeof priority !== 'number') throw invalidType('PosixMessageQueue.send: "priority"', 'an integer', priority);
     if (!Number.isInteger(priority) || priority < 0 || priority >= this.#priorityMax) {
       throw outOfRange('PosixMessageQueue.send: "priority"', `an integer from 0 to ${this.#priorityMax - 1}`, priority);
     }
@@ -220,8 +238,8 @@ export class PosixMessageQueue {
     if (this.#fd === null) return;
     const fd = this.#fd;
     this.#fd = null;
-    this.#waits.close(() => new InvalidStateError(`PosixMessageQueue(${this.#name}): the queue was closed while this call waited.`));
-    this.#native.mqClose(fd);
+    forgotten.unregister(this);
+    closeQueue({ native: this.#native, fd, waits: this.#waits }, this.#name);
   }
 
   [Symbol.dispose](): void {

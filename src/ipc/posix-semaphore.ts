@@ -27,6 +27,10 @@ export interface PosixSemaphoreOptions {
   mode?: number;
 }
 
+// A semaphore dropped without close() is closed when collected, as Python's posix_ipc does on
+// deallocation. A pending wait keeps its semaphore reachable.
+const forgotten = new FinalizationRegistry<{ native: NativeBinding; id: SemaphoreId }>(({ native, id }) => native.semClose(id));
+
 export interface PosixSemaphoreWaitOptions {
   /** Milliseconds to wait while the value is 0; then TimeoutError, and nothing was taken. */
   timeout?: number | null;
@@ -66,6 +70,7 @@ export class PosixSemaphore {
     } catch (error) {
       throw this.#explainOpen(error);
     }
+    forgotten.register(this, { native: this.#native, id: this.#id }, this);
   }
 
   #explainOpen(error: unknown): Error {
@@ -151,6 +156,7 @@ export class PosixSemaphore {
     if (this.#id === null) return;
     const id = this.#id;
     this.#id = null;
+    forgotten.unregister(this);
     for (const ending of this.#waits) ending.abort(new InvalidStateError(`PosixSemaphore.wait(${this.#name}): the semaphore was closed while this call waited.`));
     this.#native.semClose(id); // a wait still ending holds it open until its thread lets go
   }

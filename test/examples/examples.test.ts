@@ -107,3 +107,11 @@ test('examples/ipc/fifo.ts passes lines through a FIFO from a second program', {
 test('examples/ipc/socket-pair.ts squares numbers in a child over a socket pair', { skip: loadNative() ? false : 'no native addon' }, async () => {
   assert.equal(await example('ipc/socket-pair.ts'), '[ 1, 4, 9, 16 ]\nchild exited with code 0\n');
 });
+
+test('examples/ipc/posix-message-queue.ts hands jobs to a worker, highest priority first', { skip: loadNative() ? false : 'no native addon' }, async () => {
+  assert.equal(await example('ipc/posix-message-queue.ts'), 'URGENT (priority 9)\nWASH (priority 1)\nDRY (priority 1)\n');
+});
+
+test('examples/ipc/posix-semaphore.ts waits for three workers to post', { skip: loadNative() ? false : 'no native addon' }, async () => {
+  assert.equal(await example('ipc/posix-semaphore.ts'), '3 workers are ready\nvalue now 0; tryWait() -> false\n');
+});
