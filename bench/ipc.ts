@@ -174,8 +174,7 @@ async function measureSocketPair(test: IpcTest, warmUp: number, count: number, s
   const child = spawn(process.execPath, [...process.execArgv, script, test, String(warmUp), String(count), String(size)], {
     stdio: ['ignore', 'inherit', 'inherit', theirs.fd],
   });
-  // The child's end is closed here only once the child has exited: close() ends the socket
-  // (shutdown), which the child's copy would see as the end of the stream.
+  theirs.close(); // the child holds its own copy now
   const port = connectionPort(mine, size);
   const exited = new Promise<void>((resolve, reject) => {
     child.once('error', reject);
@@ -192,7 +191,6 @@ async function measureSocketPair(test: IpcTest, warmUp: number, count: number, s
   } finally {
     if (child.exitCode === null && child.signalCode === null) child.kill();
     await port.close();
-    theirs.close();
   }
 }
 
