@@ -7,11 +7,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type IpcMode, type IpcTest, ipcModes, ipcValue, medianMs } from './ipc-modes.ts';
+import type { IpcMeasurer, IpcMode, IpcTest } from './ipc-modes.ts';
 import { connectionPort, type Port, posixPort, StreamPort, sysvPort } from './ipc-ports.ts';
 import { ipcPeer, type PeerSetup, TO_CHILD, TO_PARENT } from './ipc-tasks.ts';
 import { loadIpc, loadMultiproc, type MultiprocProcess } from './library.ts';
-import { attempt, compiled, type Figure, type Settings, timeMs, within } from './measure.ts';
+import { compiled, timeMs, within } from './measure.ts';
 import { withChild } from './multiproc.ts';
 
 export const who = 'multiproc process';
@@ -194,33 +194,18 @@ async function measureSocketPair(test: IpcTest, warmUp: number, count: number, s
   }
 }
 
-/** Whether multiproc/ipc has System V message queues (a row without them is not available, not failed). */
-async function hasSysV(): Promise<boolean> {
-  try {
-    return (await loadIpc()).SysVMessageQueue !== undefined;
-  } catch {
-    return true; // multiproc/ipc does not load: let the measurement fail with the reason
-  }
-}
-
-/** W12: every mode's one-way stream (msg/s) and ping-pong (µs per round trip). */
-export async function w12(s: Settings): Promise<Figure[]> {
-  const figures: Figure[] = [];
-  for (const test of ['stream', 'pingpong'] as const) {
-    const unit = test === 'stream' ? 'msg/s' : 'µs';
-    const [warmUp, count] = test === 'stream' ? [s.w12WarmUp, s.w12Messages] : [s.w12RoundTripWarmUp, s.w12RoundTrips];
-    for (const mode of ipcModes) {
-      if (mode.id === 'sysv-mq' && !(await hasSysV())) {
-        figures.push({ who, what: mode.label, value: Number.NaN, unit, detail: 'not available: this build of multiproc/ipc has no SysVMessageQueue' });
-        continue;
-      }
-      figures.push(
-        await attempt(who, mode.label, unit, async () => {
-          const { ms, detail } = await medianMs(s.w12Reps, () => measure(mode.id, test, warmUp, count, s.w12Bytes));
-          return { who, what: mode.label, value: ipcValue(test, count, ms), unit, detail };
-        }),
-      );
+/** W12's multiproc participant. */
+export const measurer: IpcMeasurer = {
+  who,
+  covers: () => true,
+  async unavailable(mode) {
+    if (mode.id !== 'sysv-mq') return null;
+    try {
+      return (await loadIpc()).SysVMessageQueue ? null : 'not available: this build of multiproc/ipc has no SysVMessageQueue';
+    } catch {
+      return null; // multiproc/ipc does not load: the measurement fails with the reason
     }
-  }
-  return figures;
-}
+  },
+  means: () => '',
+  measure: (mode, test, warmUp, count, size) => measure(mode.id, test, warmUp, count, size),
+};

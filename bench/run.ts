@@ -23,6 +23,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { compiled, errorMessage, type Figure, installedVersion, mib, rootDir, type Settings, timeMs, type Unit } from './measure.ts';
+import { type IpcMeasurer, interleaved } from './ipc-modes.ts';
 import * as cLoop from './peers/c-loop.ts';
 import * as piscina from './peers/piscina.ts';
 import * as python from './peers/python.ts';
@@ -86,10 +87,12 @@ console.log(
 
 // ---- participants: multiproc if it loads, then the peers ----
 const participants: Participant[] = [];
+/** W12's participants, whose runs are interleaved mode by mode (ipc-modes.ts): multiproc (between processes only), Python, C. */
+const ipcMeasurers: IpcMeasurer[] = [];
 let multiprocUnavailable: string | null = null;
 try {
   const multiproc = await import('./multiproc.ts');
-  const ipc = await import('./ipc.ts');
+  ipcMeasurers.push((await import('./ipc.ts')).measurer);
   const version = (JSON.parse(readFileSync(join(rootDir, 'package.json'), 'utf8')) as { version: string }).version;
   machine.multiproc = `${version}, from ${multiproc.source}`;
   for (const context of multiproc.contexts) {
@@ -106,8 +109,6 @@ try {
       W9: (s) => multiproc.w9(context, s),
       W10: (s) => multiproc.w10(context, s),
       W11: (s) => multiproc.w11(context, s),
-      // Between two processes only: the IPC modes have nothing to say between threads.
-      ...(context === 'process' ? { W12: ipc.w12 } : {}),
     });
   }
   console.log(`multiproc: ${machine.multiproc}`);
@@ -133,12 +134,13 @@ if (pythonVersion) {
     W9: python.w9,
     W10: python.w10,
     W11: python.w11,
-    W12: python.w12,
   });
+  ipcMeasurers.push(python.ipcMeasurer);
 }
 else console.log('python: skipped (python3 not found)');
 const compiler = cLoop.compilerVersion();
-if (compiler) participants.push({ name: cLoop.name, W12: cLoop.w12 });
+if (compiler) ipcMeasurers.push(cLoop.measurer);
+participants.push({ name: `${ipcMeasurers.map((measurer) => measurer.who).join(', ')} (interleaved)`, W12: (s) => interleaved(ipcMeasurers, s) });
 
 // ---- settings ----
 const W1_ITEMS = 100_000;
@@ -257,7 +259,7 @@ function w12Method(): Method {
         unit: 'msg/s',
         title: `W12a: ${count(settings.w12Messages)} messages of ${b} bytes one way, through each mode (msg/s)`,
         method:
-          `A child sends ${count(settings.w12WarmUp)} messages of ${b} bytes untimed, waits for a go signal, then sends ${count(settings.w12Messages)} more; this process receives them all, timed from the go to the last byte: msg/s = ${count(settings.w12Messages)} / that time${settings.w12Reps > 1 ? `, the median of ${settings.w12Reps} runs (each with a new child)` : ''}. ` +
+          `A child sends ${count(settings.w12WarmUp)} messages of ${b} bytes untimed, waits for a go signal, then sends ${count(settings.w12Messages)} more; this process receives them all, timed from the go to the last byte: msg/s = ${count(settings.w12Messages)} / that time${settings.w12Reps > 1 ? `, the median of ${settings.w12Reps} runs, each with a new child. The participants' runs are interleaved mode by mode (run 1 of each, then run 2 of each...), so that a change in the machine's load weighs on all alike` : ''}. ` +
           'A message is one send: `mq_send`, `msgsnd`, one `write` on a pipe, FIFO or socket, one `sendBytes` on a Connection. Queues and Connections are received one message at a time; the byte streams (pipe, FIFO, socket pair) as they come, up to 64 KiB a read, as a stream reader does. ' +
           'POSIX queues hold 10 messages of 64 bytes (the default limit for a user); System V queues the default 16 KiB; one System V queue carries both directions, the message type telling which. ' +
           'multiproc: `multiproc/ipc`\'s `PosixMessageQueue` (`send`/`receive`), `SysVMessageQueue` (`send`/`receive({ type })`), `mkfifo`/`openFifo` and `pipe()` (a Writable\'s `write`, a Readable\'s data events), `socketPair()` (`sendBytes`/`recvBytes`), and the root\'s `Pipe()` (`sendBytes`/`recvBytes`); the child is a multiproc `Process`, given the names, key and paths of the named modes (it opens them as any program would) and the unnamed ends as handles; go is an `Event`. ' +
@@ -269,7 +271,7 @@ function w12Method(): Method {
         unit: 'µs',
         title: `W12b: ping-pong of ${b} bytes through each mode (µs per round trip, ${count(settings.w12RoundTrips)} round trips)`,
         method:
-          `This process sends ${b} bytes, the child receives them and sends them back; ${count(settings.w12RoundTripWarmUp)} round trips untimed, then ${count(settings.w12RoundTrips)} timed${settings.w12Reps > 1 ? `; the median of ${settings.w12Reps} runs` : ''}. ` +
+          `This process sends ${b} bytes, the child receives them and sends them back; ${count(settings.w12RoundTripWarmUp)} round trips untimed, then ${count(settings.w12RoundTrips)} timed${settings.w12Reps > 1 ? `; the median of ${settings.w12Reps} interleaved runs` : ''}. ` +
           'One-way modes use two objects, one each way (two pipes, two FIFOs, two POSIX queues); the System V queue one, with a message type per direction; the socket pair and Pipe() are two-way. Same participants and calls as W12a.',
         targets: [sameMode('each mode\'s round trip at most Python\'s on the same mode')],
       },

@@ -6,8 +6,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { ipcModes, type IpcTest, ipcValue, medianMs } from '../ipc-modes.ts';
-import { benchDir, failedFigure, type Figure, type Settings } from '../measure.ts';
+import type { IpcMeasurer, IpcTest } from '../ipc-modes.ts';
+import { benchDir } from '../measure.ts';
 
 export const name = 'C';
 const source = join(benchDir, 'c', 'ipc-loop.c');
@@ -47,21 +47,11 @@ async function loop(mode: string, test: IpcTest, warmUp: number, count: number, 
   }
 }
 
-/** W12: each mode's stream and ping-pong, in C; multiproc's Pipe() has no C counterpart. */
-export async function w12(s: Settings): Promise<Figure[]> {
-  const figures: Figure[] = [];
-  for (const test of ['stream', 'pingpong'] as const) {
-    const unit = test === 'stream' ? 'msg/s' : 'µs';
-    const [warmUp, count] = test === 'stream' ? [s.w12WarmUp, s.w12Messages] : [s.w12RoundTripWarmUp, s.w12RoundTrips];
-    for (const mode of ipcModes) {
-      if (mode.id === 'mp-pipe') continue;
-      try {
-        const { ms, detail } = await medianMs(s.w12Reps, () => loop(mode.id, test, warmUp, count, s.w12Bytes));
-        figures.push({ who: name, what: mode.label, value: ipcValue(test, count, ms), unit, detail });
-      } catch (error) {
-        figures.push(failedFigure(name, mode.label, unit, error));
-      }
-    }
-  }
-  return figures;
-}
+/** W12's physical limit: the same loops in C; multiproc's Pipe() has no C counterpart. */
+export const measurer: IpcMeasurer = {
+  who: name,
+  covers: (mode) => mode.id !== 'mp-pipe',
+  unavailable: async () => null,
+  means: () => '',
+  measure: (mode, test, warmUp, count, size) => loop(mode.id, test, warmUp, count, size),
+};

@@ -4,7 +4,7 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { ipcModes, type IpcMode, type IpcTest, ipcValue, medianMs } from '../ipc-modes.ts';
+import type { IpcMeasurer, IpcMode } from '../ipc-modes.ts';
 import {
   benchDir,
   failedFigure,
@@ -163,28 +163,20 @@ const ipcMeans: Record<IpcMode['id'], string> = {
   'mp-pipe': 'multiprocessing.Pipe, send_bytes/recv_bytes',
 };
 
-/** W12: each mode driven from Python (bench/python/ipc.py) with a forked child; stream (msg/s) and ping-pong (µs). */
-export async function w12(s: Settings): Promise<Figure[]> {
-  const sysv = sysvPython();
-  const figures: Figure[] = [];
-  for (const test of ['stream', 'pingpong'] as const satisfies readonly IpcTest[]) {
-    const unit = test === 'stream' ? 'msg/s' : 'µs';
-    const [warmUp, count] = test === 'stream' ? [s.w12WarmUp, s.w12Messages] : [s.w12RoundTripWarmUp, s.w12RoundTrips];
-    for (const mode of ipcModes) {
-      const detail = mode.id === 'sysv-mq' && sysv ? sysv.about : ipcMeans[mode.id];
-      if (mode.id === 'sysv-mq' && !sysv) {
-        figures.push({ who: name, what: mode.label, value: Number.NaN, unit, detail: 'skipped: sysv_ipc imports neither under python3 nor /usr/bin/python3 (Debian: apt-get install python3-sysv-ipc)' });
-        continue;
-      }
-      try {
-        const interpreter = mode.id === 'sysv-mq' && sysv ? sysv.interpreter : 'python3';
-        const run = () => runScript<{ ms: number }>(interpreter, ipcScript, mode.id, [test, warmUp, count, s.w12Bytes]).then((out) => out.ms);
-        const { ms, detail: times } = await medianMs(s.w12Reps, run);
-        figures.push({ who: name, what: mode.label, value: ipcValue(test, count, ms), unit, detail: `${detail}, ${times}` });
-      } catch (error) {
-        figures.push(failedFigure(name, mode.label, unit, error));
-      }
-    }
-  }
-  return figures;
-}
+let sysv: ReturnType<typeof sysvPython> | undefined;
+
+/** W12: each mode driven from Python (bench/python/ipc.py) with a forked child. */
+export const ipcMeasurer: IpcMeasurer = {
+  who: name,
+  covers: () => true,
+  async unavailable(mode) {
+    if (mode.id !== 'sysv-mq') return null;
+    sysv ??= sysvPython();
+    return sysv ? null : 'skipped: sysv_ipc imports neither under python3 nor /usr/bin/python3 (Debian: apt-get install python3-sysv-ipc)';
+  },
+  means: (mode) => (mode.id === 'sysv-mq' && sysv ? sysv.about : ipcMeans[mode.id]),
+  async measure(mode, test, warmUp, count, size) {
+    const interpreter = mode.id === 'sysv-mq' && sysv ? sysv.interpreter : 'python3';
+    return (await runScript<{ ms: number }>(interpreter, ipcScript, mode.id, [test, warmUp, count, size])).ms;
+  },
+};
