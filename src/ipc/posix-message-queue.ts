@@ -15,6 +15,7 @@ import { refusedRecord } from '../memory/arena.js';
 import { DescriptorWaits } from './descriptor-waits.js';
 import { checkPosixName, posixNameProblem, QUEUE_NAME_MAX_BYTES } from './posix-names.js';
 import { checkAccess, checkCreation, type Creation } from './posix-open-options.js';
+import { explainOpenError } from './posix-open-errors.js';
 import { errnoCode, withHint } from './system-error.js';
 
 export type { PosixQueueAttributes } from '../native/binding.js';
@@ -136,7 +137,12 @@ export class PosixMessageQueue {
     } catch (error) {
       throw this.#explainOpen(error, maxMessages, messageSize);
     }
-    this.#messageSize = this.#native.mqGetAttributes(this.#fd).messageSize;
+    try {
+      this.#messageSize = this.#native.mqGetAttributes(this.#fd).messageSize;
+    } catch (error) {
+      this.#native.mqClose(this.#fd);
+      throw error;
+    }
     this.#priorityMax = this.#native.mqPriorityMax();
     this.#waits = new DescriptorWaits(this.#native, this.#fd);
     forgotten.register(this, { native: this.#native, fd: this.#fd, waits: this.#waits, name: this.#name }, this);
@@ -151,24 +157,14 @@ export class PosixMessageQueue {
   }
 
   #explainOpen(error: unknown, maxMessages: number, messageSize: number): Error {
-    const where = 'PosixMessageQueue';
-    switch (errnoCode(error)) {
-      case 'ENOENT':
-        return withHint(where, error, `No queue named "${this.#name}" exists; pass { create: true } to create it.`);
-      case 'EEXIST':
-        return withHint(where, error, `A queue named "${this.#name}" exists already; open it without { exclusive: true }, or unlink it first.`);
-      case 'EACCES':
-        return withHint(where, error, 'The queue belongs to another user, or its mode does not allow this access (read/write options).');
-      case 'EINVAL':
-        return maxMessages === 0
-          ? withHint(where, error, 'The name was refused.')
-          : withHint(where, error, `maxMessages ${maxMessages} or messageSize ${messageSize} is beyond the system's limits (/proc/sys/fs/mqueue/msg_max, msgsize_max).`);
-      case 'EMFILE':
-      case 'ENOSPC':
-        return withHint(where, error, 'Too many queues or queue bytes for this user (RLIMIT_MSGQUEUE, /proc/sys/fs/mqueue/queues_max); unlink queues no longer needed.');
-      default:
-        return withHint(where, error, 'The queue was not opened.');
-    }
+    const tooMany = 'Too many queues or queue bytes for this user (RLIMIT_MSGQUEUE, /proc/sys/fs/mqueue/queues_max); unlink queues no longer needed.';
+    return explainOpenError('PosixMessageQueue', 'queue', this.#name, error, {
+      EINVAL: maxMessages === 0
+        ? 'The name was refused.'
+        : `maxMessages ${maxMessages} or messageSize ${messageSize} is beyond the system's limits (/proc/sys/fs/mqueue/msg_max, msgsize_max).`,
+      EMFILE: tooMany,
+      ENOSPC: tooMany,
+    });
   }
 
   /** The queue's name ("/jobs"). */

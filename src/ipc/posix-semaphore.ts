@@ -14,6 +14,7 @@ import { refusedRecord } from '../memory/arena.js';
 import { registerHandleType } from '../tasks/codec.js';
 import { checkPosixName, posixNameProblem, SEMAPHORE_NAME_MAX_BYTES } from './posix-names.js';
 import { checkCreation } from './posix-open-options.js';
+import { explainOpenError } from './posix-open-errors.js';
 import { errnoCode, withHint } from './system-error.js';
 
 export interface PosixSemaphoreOptions {
@@ -68,23 +69,9 @@ export class PosixSemaphore {
     try {
       this.#id = this.#native.semOpen(this.#name, creation.create, creation.exclusive, creation.mode, value);
     } catch (error) {
-      throw this.#explainOpen(error);
+      throw explainOpenError('PosixSemaphore', 'semaphore', this.#name, error);
     }
     forgotten.register(this, { native: this.#native, id: this.#id }, this);
-  }
-
-  #explainOpen(error: unknown): Error {
-    const where = 'PosixSemaphore';
-    switch (errnoCode(error)) {
-      case 'ENOENT':
-        return withHint(where, error, `No semaphore named "${this.#name}" exists; pass { create: true } to create it.`);
-      case 'EEXIST':
-        return withHint(where, error, `A semaphore named "${this.#name}" exists already; open it without { exclusive: true }, or unlink it first.`);
-      case 'EACCES':
-        return withHint(where, error, 'The semaphore belongs to another user, or its mode does not allow this user to use it.');
-      default:
-        return withHint(where, error, 'The semaphore was not opened.');
-    }
   }
 
   /** The semaphore's name ("/slots"). */

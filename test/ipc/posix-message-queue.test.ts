@@ -297,7 +297,7 @@ test('a new queue is owner-only: another user cannot open it, unless a mode allo
      console.log((await open.receive()).data.toString());`,
     t,
   );
-  assert.equal(await peer.nextLine(), `EACCES PosixMessageQueue: mq_open("${queue.name}") failed: EACCES (permission denied). The queue belongs to another user, or its mode does not allow this access (read/write options).`);
+  assert.equal(await peer.nextLine(), `EACCES PosixMessageQueue: mq_open("${queue.name}") failed: EACCES (permission denied). The queue belongs to another user, or its mode does not allow this access.`);
   assert.equal(await peer.nextLine(), 'public');
   await peer.succeeded();
 });
