@@ -20,7 +20,7 @@
 // W12 the Unix IPC modes (POSIX and System V queues, FIFO, pipe, socket pair; Pipe() for comparison)
 //     between two processes: 64-byte messages one way (msg/s) and ping-pong (µs), beside Python and C
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { availableParallelism, cpus } from 'node:os';
+import { availableParallelism, cpus, loadavg } from 'node:os';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { compiled, errorMessage, type Figure, installedVersion, mib, rootDir, type Settings, timeMs, type Unit } from './measure.ts';
 import { type IpcMeasurer, interleaved } from './ipc-modes.ts';
@@ -253,7 +253,11 @@ function w12Method(): Method {
   return {
     title: 'W12: the Unix IPC modes between two processes',
     method: '',
-    notes: [compiler ? `C: ${compiler}, bench/c/ipc-loop.c compiled with -O2 into a temporary directory.` : 'C: skipped (no C compiler: cc not found).'],
+    notes: [
+      compiler ? `C: ${compiler}, bench/c/ipc-loop.c compiled with -O2 into a temporary directory.` : 'C: skipped (no C compiler: cc not found).',
+      // Round trips between two processes depend on both getting a core at once: the load says how likely that was.
+      `Load average when W12 started: ${loadavg()[0].toFixed(1)} (1 min) on ${cores} cores.`,
+    ],
     tables: [
       {
         unit: 'msg/s',
