@@ -75,6 +75,28 @@ function handles(lib: typeof mp): [string, () => object, () => void][] {
       },
       cleanupAll,
     ],
+    [
+      'PosixMessageQueue',
+      () => {
+        const queue = new lib.PosixMessageQueue(`/mp-test-socket-${process.pid}`, { create: true });
+        return keep(queue, () => {
+          queue.close();
+          queue.unlink();
+        });
+      },
+      cleanupAll,
+    ],
+    [
+      'PosixSemaphore',
+      () => {
+        const semaphore = new lib.PosixSemaphore(`/mp-test-socket-${process.pid}`, { create: true });
+        return keep(semaphore, () => {
+          semaphore.close();
+          semaphore.unlink();
+        });
+      },
+      cleanupAll,
+    ],
     ['Value', () => new lib.Value('i', 7), cleanupAll],
     ['RawValue', () => new lib.RawValue('d', 1.5), cleanupAll],
     ['SharedArray', () => new lib.SharedArray('i', 4), cleanupAll],
