@@ -5,6 +5,7 @@
 //   plain JavaScript cannot import src/*.ts and tsc cannot compile src/ into .bench-tmp/.
 // The specifier is computed, so tsc does not pull src/ into the bench build; the API is typed
 // below, and bench/api-check.ts (type-checked by the root tsconfig only) keeps it in line with src.
+import type { Readable, Writable } from 'node:stream';
 import { compiled } from './measure.ts';
 
 export type ContextName = 'process' | 'thread';
@@ -89,16 +90,56 @@ export interface MultiprocApi {
   register(moduleUrl: string, functions: Record<string, TaskFunction>): void;
   Value: new (typecode: 'i', init: number) => MultiprocValue;
   Event: new () => MultiprocEvent;
-  Pipe(duplex?: boolean): [MultiprocConnection, MultiprocConnection];
+  Pipe(duplex?: boolean): [MultiprocBytesConnection, MultiprocBytesConnection];
   Queue: new <T>(maxsize?: number) => MultiprocQueue<T>;
   ProcessPoolExecutor: new (options: { maxWorkers: number }) => MultiprocExecutor;
   ThreadPoolExecutor: new (options: { maxWorkers: number }) => MultiprocExecutor;
   Manager(): Promise<MultiprocManager>;
 }
 
+/** A Connection with byte messages (W12: a `Pipe()` end or a `socketPair()` end). */
+export interface MultiprocBytesConnection extends MultiprocConnection {
+  sendBytes(buf: Uint8Array): void;
+  recvBytes(): Promise<Uint8Array>;
+}
+
+/** A socketPair() end: a Connection and its descriptor, for a plain child's stdio. */
+export interface MultiprocSocketPairEnd extends MultiprocBytesConnection {
+  readonly fd: number;
+}
+
+/** A POSIX message queue (W12); what send and close return is not used. */
+export interface MultiprocPosixMessageQueue {
+  send(data: Uint8Array): unknown;
+  receive(): Promise<{ data: Uint8Array }>;
+  close(): unknown;
+  unlink(): unknown;
+}
+
+/** A System V message queue (W12). */
+export interface MultiprocSysVMessageQueue {
+  send(type: number, data: Uint8Array): unknown;
+  receive(options?: { type?: number }): Promise<{ data: Uint8Array }>;
+  remove(): unknown;
+}
+
+/** The part of `multiproc/ipc` W12 uses. */
+export interface MultiprocIpcApi {
+  pipe(): [Readable, Writable];
+  mkfifo(path: string, options?: { mode?: number }): Promise<void>;
+  openFifo(path: string, mode: 'r'): Promise<Readable>;
+  openFifo(path: string, mode: 'w'): Promise<Writable>;
+  PosixMessageQueue: new (name: string, options?: { create?: boolean; mode?: number; maxMessages?: number; messageSize?: number }) => MultiprocPosixMessageQueue;
+  /** Absent from a build without System V IPC: W12 then shows its row as not available. */
+  SysVMessageQueue?: new (key: number, options?: { create?: boolean; mode?: number }) => MultiprocSysVMessageQueue;
+  socketPair(): [MultiprocSocketPairEnd, MultiprocSocketPairEnd];
+  connectionFromFd(fd: number): MultiprocBytesConnection;
+}
+
 /** Where the library is loaded from, for the report. */
 export const librarySource = compiled ? 'dist/index.js (compiled harness: run `npm run build` first)' : 'src/index.ts (under tsx)';
 const libraryUrl = new URL(compiled ? '../dist/index.js' : '../src/index.ts', import.meta.url).href;
+const ipcUrl = new URL(compiled ? '../dist/ipc/index.js' : '../src/ipc/index.ts', import.meta.url).href;
 
 let loading: Promise<MultiprocApi> | undefined;
 
@@ -106,4 +147,12 @@ let loading: Promise<MultiprocApi> | undefined;
 export function loadMultiproc(): Promise<MultiprocApi> {
   loading ??= import(libraryUrl) as Promise<MultiprocApi>;
   return loading;
+}
+
+let loadingIpc: Promise<MultiprocIpcApi> | undefined;
+
+/** `multiproc/ipc` (W12), imported once per process; rejects when it cannot load. */
+export function loadIpc(): Promise<MultiprocIpcApi> {
+  loadingIpc ??= import(ipcUrl) as Promise<MultiprocIpcApi>;
+  return loadingIpc;
 }

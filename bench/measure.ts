@@ -38,6 +38,14 @@ export interface Settings {
   /** W6: bytes sent to a child and back, and timed round trips (median) after one untimed. */
   w6Bytes: number;
   w6Rounds: number;
+  /** W12: messages of `w12Bytes` bytes streamed one way after `w12WarmUp` untimed; round trips after `w12RoundTripWarmUp` untimed. */
+  w12Messages: number;
+  w12WarmUp: number;
+  w12RoundTrips: number;
+  w12RoundTripWarmUp: number;
+  w12Bytes: number;
+  /** W12: runs of each measurement (the median is the figure). */
+  w12Reps: number;
   quick: boolean;
   /** Usable cores (os.availableParallelism()). */
   cores: number;

@@ -48,7 +48,7 @@ const CHILD_LIMIT_MS = 120_000;
  * the child exits with a non-zero code, or after CHILD_LIMIT_MS; the child is terminated and
  * joined whatever happens, then `release` closes what the parent holds.
  */
-async function withChild<T>(child: MultiprocProcess, use: () => Promise<T>, release: () => void): Promise<T> {
+export async function withChild<T>(child: MultiprocProcess, use: () => Promise<T>, release: () => void): Promise<T> {
   try {
     child.start();
     const failed = child.join().then(() => {

@@ -12,6 +12,11 @@ export interface Section {
   figures: Figure[];
   /** Skipped, unavailable and failed participants, calibration... */
   notes: string[];
+  /**
+   * A row per `what` (W12's modes) and a column per participant, multiproc compared only with the
+   * peers' figures of the same row, instead of a row per figure compared with every peer figure.
+   */
+  byWhat?: boolean;
 }
 
 /** What the figures were measured on. */
@@ -60,6 +65,7 @@ export function formatValue(figure: Figure): string {
 
 /** The header and rows of a section's table. */
 function table(section: Section): string[][] {
+  if (section.byWhat) return tableByWhat(section);
   const mine = section.figures.filter(isMultiproc);
   const peers = section.figures.filter((figure) => !isMultiproc(figure));
   const ratioColumns = mine.length ? peers : [];
@@ -73,6 +79,38 @@ function table(section: Section): string[][] {
     ...ratioColumns.map((peer) => (isMultiproc(figure) ? formatRatio(ratio(figure, peer)) : '')),
     figure.detail ?? '',
   ]);
+  return [header, ...rows];
+}
+
+const distinct = (values: readonly string[]) => [...new Set(values)];
+
+/** A row per `what`: each participant's figure, then each multiproc figure's ratio to each peer's of that row. */
+function tableByWhat(section: Section): string[][] {
+  const unit = section.figures[0]?.unit ?? '';
+  const whos = distinct(section.figures.map((figure) => figure.who));
+  const mine = whos.filter((who) => who.startsWith('multiproc'));
+  const peers = whos.filter((who) => !who.startsWith('multiproc'));
+  const pairs = mine.flatMap((me) => peers.map((peer) => [me, peer] as const));
+  const header = ['', ...whos.map((who) => `${who}, ${unit}`), ...pairs.map(([me, peer]) => (mine.length > 1 ? `${me} vs ${peer}` : `vs ${peer}`)), 'details'];
+  const rows = distinct(section.figures.map((figure) => figure.what ?? '')).map((what) => {
+    const of = (who: string) => section.figures.find((figure) => figure.who === who && (figure.what ?? '') === what);
+    const details = whos.flatMap((who) => {
+      const detail = of(who)?.detail;
+      return detail ? [`${who}: ${detail}`] : [];
+    });
+    return [
+      what,
+      ...whos.map((who) => {
+        const figure = of(who);
+        return figure ? formatValue(figure) : '';
+      }),
+      ...pairs.map(([me, peer]) => {
+        const [a, b] = [of(me), of(peer)];
+        return a && b ? formatRatio(ratio(a, b)) : '';
+      }),
+      details.join('; '),
+    ];
+  });
   return [header, ...rows];
 }
 

@@ -17,10 +17,14 @@
 // W9  Event ping-pong between two processes (µs per round trip)
 // W10 executor.submit of 10,000 trivial calls, then awaiting them all (futures/s)
 // W11 a manager dict: set and get from two processes (ops/s)
+// W12 the Unix IPC modes (POSIX and System V queues, FIFO, pipe, socket pair; Pipe() for comparison)
+//     between two processes: 64-byte messages one way (msg/s) and ping-pong (µs), beside Python and C
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { availableParallelism, cpus } from 'node:os';
+import { availableParallelism, cpus, loadavg } from 'node:os';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { compiled, errorMessage, type Figure, installedVersion, mib, rootDir, type Settings, timeMs, type Unit } from './measure.ts';
+import { type IpcMeasurer, interleaved } from './ipc-modes.ts';
+import * as cLoop from './peers/c-loop.ts';
 import * as piscina from './peers/piscina.ts';
 import * as python from './peers/python.ts';
 import * as rawNode from './peers/raw-node.ts';
@@ -29,13 +33,13 @@ import * as workerpool from './peers/workerpool.ts';
 import { formatRatio, isMultiproc, label, type Machine, markdown, printSection, ratio, type Section } from './report.ts';
 import { burn } from './tasks.ts';
 
-const WORKLOADS = ['W1', 'W2', 'W3', 'W4', 'W5', 'W6', 'W7', 'W8', 'W9', 'W10', 'W11'] as const;
+const WORKLOADS = ['W1', 'W2', 'W3', 'W4', 'W5', 'W6', 'W7', 'W8', 'W9', 'W10', 'W11', 'W12'] as const;
 type WorkloadId = (typeof WORKLOADS)[number];
 type Job = (s: Settings) => Promise<Figure[]>;
 type Participant = { name: string } & Partial<Record<WorkloadId, Job>>;
 
 // ---- command line ----
-const usage = 'usage: npm run bench -- [--only W1,W2,W3,W4,W5,W6,W7,W8,W9,W10,W11] [--quick] [--out FILE]';
+const usage = 'usage: npm run bench -- [--only W1,W2,W3,W4,W5,W6,W7,W8,W9,W10,W11,W12] [--quick] [--out FILE]';
 let only: WorkloadId[] | null = null;
 let quick = false;
 let out: string | null = null;
@@ -83,9 +87,12 @@ console.log(
 
 // ---- participants: multiproc if it loads, then the peers ----
 const participants: Participant[] = [];
+/** W12's participants, whose runs are interleaved mode by mode (ipc-modes.ts): multiproc (between processes only), Python, C. */
+const ipcMeasurers: IpcMeasurer[] = [];
 let multiprocUnavailable: string | null = null;
 try {
   const multiproc = await import('./multiproc.ts');
+  ipcMeasurers.push((await import('./ipc.ts')).measurer);
   const version = (JSON.parse(readFileSync(join(rootDir, 'package.json'), 'utf8')) as { version: string }).version;
   machine.multiproc = `${version}, from ${multiproc.source}`;
   for (const context of multiproc.contexts) {
@@ -128,8 +135,12 @@ if (pythonVersion) {
     W10: python.w10,
     W11: python.w11,
   });
+  ipcMeasurers.push(python.ipcMeasurer);
 }
 else console.log('python: skipped (python3 not found)');
+const compiler = cLoop.compilerVersion();
+if (compiler) ipcMeasurers.push(cLoop.measurer);
+participants.push({ name: `${ipcMeasurers.map((measurer) => measurer.who).join(', ')} (interleaved)`, W12: (s) => interleaved(ipcMeasurers, s) });
 
 // ---- settings ----
 const W1_ITEMS = 100_000;
@@ -156,6 +167,12 @@ const settings: Settings = {
   w5WarmUp: 3_000, // fewer leave multiproc's round trip far above its steady state (~400 µs cold, ~30 µs after 1,000)
   w6Bytes: quick ? 16 * 2 ** 20 : 64 * 2 ** 20,
   w6Rounds: quick ? 1 : 3,
+  w12Messages: quick ? 20_000 : 100_000,
+  w12WarmUp: 2_000,
+  w12RoundTrips: quick ? 2_000 : 10_000,
+  w12RoundTripWarmUp: 2_000,
+  w12Bytes: 64,
+  w12Reps: quick ? 1 : 3,
 };
 
 function timeBurn(limit: number): number {
@@ -187,6 +204,8 @@ interface Target {
   text: string;
   peer: (figure: Figure) => boolean;
   atLeast: number;
+  /** Each multiproc figure against the peer's figure of the same `what` only (W12's modes). */
+  sameWhat?: boolean;
 }
 
 /** How a workload is described; one that measures in two units prints one table per unit. */
@@ -203,6 +222,7 @@ const pythonPeer = (what: string) => (figure: Figure) => figure.who === `${pytho
 
 /** "target: ...: multiproc process 2.31x (met), multiproc thread 1.52x (missed)". */
 function targetNote(target: Target, figures: readonly Figure[]): string {
+  if (target.sameWhat) return sameWhatTargetNote(target, figures);
   const peer = figures.find((figure) => target.peer(figure) && Number.isFinite(figure.value));
   const mine = figures.filter((figure) => isMultiproc(figure) && Number.isFinite(figure.value));
   if (!peer || !mine.length) return `target: ${target.text}: not measured (${peer ? 'no multiproc figure' : 'no peer figure'}).`;
@@ -211,6 +231,56 @@ function targetNote(target: Target, figures: readonly Figure[]): string {
     return `${label(figure)} ${formatRatio(value)} (${value >= target.atLeast ? 'met' : 'missed'})`;
   });
   return `target: ${target.text}, i.e. at least ${formatRatio(target.atLeast)} vs ${label(peer)}: ${verdicts.join(', ')}.`;
+}
+
+/** "target: ...: POSIX message queue 1.31x (met), FIFO 0.82x (missed), ...", each row against the peer's figure of that row. */
+function sameWhatTargetNote(target: Target, figures: readonly Figure[]): string {
+  const verdicts = figures
+    .filter((figure) => isMultiproc(figure) && Number.isFinite(figure.value))
+    .map((mine) => {
+      const peer = figures.find((figure) => target.peer(figure) && figure.what === mine.what && Number.isFinite(figure.value));
+      if (!peer) return `${mine.what}: not compared (no peer figure)`;
+      const value = ratio(mine, peer);
+      return `${mine.what} ${formatRatio(value)} (${value >= target.atLeast ? 'met' : 'missed'})`;
+    });
+  return `target: ${target.text}: ${verdicts.length ? verdicts.join(', ') : 'not measured (no multiproc figure)'}.`;
+}
+
+/** W12: a row per mode in each table, each compared with Python and C on the same mode. */
+function w12Method(): Method {
+  const b = settings.w12Bytes;
+  const sameMode = (text: string): Target => ({ text, peer: (figure) => figure.who === python.name, atLeast: 1, sameWhat: true });
+  return {
+    title: 'W12: the Unix IPC modes between two processes',
+    method: '',
+    notes: [
+      compiler ? `C: ${compiler}, bench/c/ipc-loop.c compiled with -O2 into a temporary directory.` : 'C: skipped (no C compiler: cc not found).',
+      // Round trips between two processes depend on both getting a core at once: the load says how likely that was.
+      `Load average when W12 started: ${loadavg()[0].toFixed(1)} (1 min) on ${cores} cores.`,
+    ],
+    tables: [
+      {
+        unit: 'msg/s',
+        title: `W12a: ${count(settings.w12Messages)} messages of ${b} bytes one way, through each mode (msg/s)`,
+        method:
+          `A child sends ${count(settings.w12WarmUp)} messages of ${b} bytes untimed, waits for a go signal, then sends ${count(settings.w12Messages)} more; this process receives them all, timed from the go to the last byte: msg/s = ${count(settings.w12Messages)} / that time${settings.w12Reps > 1 ? `, the median of ${settings.w12Reps} runs, each with a new child. The participants' runs are interleaved mode by mode (run 1 of each, then run 2 of each...), so that a change in the machine's load weighs on all alike` : ''}. ` +
+          'A message is one send: `mq_send`, `msgsnd`, one `write` on a pipe, FIFO or socket, one `sendBytes` on a Connection. Queues and Connections are received one message at a time; the byte streams (pipe, FIFO, socket pair) as they come, up to 64 KiB a read, as a stream reader does. ' +
+          'POSIX queues hold 10 messages of 64 bytes (the default limit for a user); System V queues the default 16 KiB; one System V queue carries both directions, the message type telling which. ' +
+          'multiproc: `multiproc/ipc`\'s `PosixMessageQueue` (`send`/`receive`), `SysVMessageQueue` (`send`/`receive({ type })`), `mkfifo`/`openFifo` and `pipe()` (a Writable\'s `write`, a Readable\'s data events), `socketPair()` (`sendBytes`/`recvBytes`), and the root\'s `Pipe()` (`sendBytes`/`recvBytes`); the child is a multiproc `Process`, given the names, key and paths of the named modes (it opens them as any program would) and the unnamed ends as handles; go is an `Event`. ' +
+          "Python (a forked child): `os.pipe`, `os.mkfifo` (`os.write`/`os.read`), `socket.socketpair` (`sendall`/`recv`), `mq_open`/`mq_send`/`mq_receive` from libc through ctypes, `sysv_ipc`, and `multiprocessing.Pipe()` (`send_bytes`/`recv_bytes`). " +
+          'C: the same loops on the system calls (bench/c/ipc-loop.c, a forked child); no C row for Pipe(), which is multiproc\'s own.',
+        targets: [sameMode('each mode at least as fast as Python driving the same mode')],
+      },
+      {
+        unit: 'µs',
+        title: `W12b: ping-pong of ${b} bytes through each mode (µs per round trip, ${count(settings.w12RoundTrips)} round trips)`,
+        method:
+          `This process sends ${b} bytes, the child receives them and sends them back; ${count(settings.w12RoundTripWarmUp)} round trips untimed, then ${count(settings.w12RoundTrips)} timed${settings.w12Reps > 1 ? `; the median of ${settings.w12Reps} interleaved runs` : ''}. ` +
+          'One-way modes use two objects, one each way (two pipes, two FIFOs, two POSIX queues); the System V queue one, with a message type per direction; the socket pair and Pipe() are two-way. Same participants and calls as W12a.',
+        targets: [sameMode('each mode\'s round trip at most Python\'s on the same mode')],
+      },
+    ],
+  };
 }
 
 const methods: Record<WorkloadId, () => Method> = {
@@ -319,6 +389,7 @@ const methods: Record<WorkloadId, () => Method> = {
       "multiproc: `await Manager()` and `manager.dict()`, children in the given context. Python: `get_context('spawn').Manager().dict()` and two spawn Processes.",
     targets: [{ text: "multiproc >= Python's", peer: pythonPeer('Manager().dict()'), atLeast: 1 }],
   }),
+  W12: w12Method,
 };
 
 // ---- run ----
@@ -329,7 +400,7 @@ for (const id of WORKLOADS) {
   if (only && !only.includes(id)) continue;
   console.log(`\n${id}: running...`);
   const { title, method, notes = [], targets = [], tables } = methods[id]();
-  const section: Section = { id, title, method, figures: [], notes: [...notes] };
+  const section: Section = { id, title, method, figures: [], notes: [...notes], byWhat: id === 'W12' };
   if (multiprocUnavailable) section.notes.unshift(`multiproc: unavailable (${multiprocUnavailable}).`);
   if (!pythonVersion) section.notes.push('python: skipped (python3 not found).');
   if (!compiled && participants.some((participant) => participant.name.startsWith('multiproc')))

@@ -4,6 +4,7 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import type { IpcMeasurer, IpcMode } from '../ipc-modes.ts';
 import {
   benchDir,
   failedFigure,
@@ -18,6 +19,7 @@ import {
 
 export const name = 'python';
 const script = join(benchDir, 'python', 'bench.py');
+const ipcScript = join(benchDir, 'python', 'ipc.py');
 const run = promisify(execFile);
 
 /** python3's version ('3.11.7'), or null when there is no python3. */
@@ -29,16 +31,21 @@ export function pythonVersion(): string | null {
   }
 }
 
-async function python<T>(workload: string, ...args: number[]): Promise<T> {
+/** Runs `interpreter script workload ...args` and parses the last line it prints as JSON. */
+async function runScript<T>(interpreter: string, path: string, workload: string, args: readonly (string | number)[]): Promise<T> {
   try {
-    // The timeout sends SIGTERM, which bench.py turns into an exit that terminates its pools.
-    const { stdout } = await run('python3', [script, workload, ...args.map(String)], { encoding: 'utf8', timeout: 150_000, maxBuffer: 1 << 24 });
+    // The timeout sends SIGTERM, which the scripts turn into an exit that ends their children and removes what they created.
+    const { stdout } = await run(interpreter, [path, workload, ...args.map(String)], { encoding: 'utf8', timeout: 150_000, maxBuffer: 1 << 24 });
     return JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as T;
   } catch (error) {
     const { stderr } = error as { stderr?: string };
     const last = stderr?.trim().split('\n').at(-1);
-    throw last ? new Error(`python3 ${workload}: ${last}`) : error;
+    throw last ? new Error(`${interpreter} ${workload}: ${last}`) : error;
   }
+}
+
+function python<T>(workload: string, ...args: number[]): Promise<T> {
+  return runScript('python3', script, workload, args);
 }
 
 /** W1: spawn Pool(2).map, default chunks and chunksize=1, the pool started and warmed. */
@@ -124,3 +131,52 @@ export async function w11(s: Settings): Promise<Figure[]> {
   const out = await python<{ ops_per_s: number }>('W11', s.w11Pairs);
   return [{ who: `${name} spawn`, what: 'Manager().dict()', value: out.ops_per_s, unit: 'ops/s' }];
 }
+
+/**
+ * The interpreter that imports sysv_ipc, with its version: python3 first, then Debian's
+ * /usr/bin/python3 (python3-sysv-ipc installs there only, not under another python3 first on
+ * PATH); null when neither does.
+ */
+function sysvPython(): { interpreter: string; about: string } | null {
+  for (const interpreter of ['python3', '/usr/bin/python3']) {
+    try {
+      const about = execFileSync(interpreter, ['-c', 'import sys, sysv_ipc; print(f"sysv_ipc {sysv_ipc.VERSION}, Python {sys.version.split()[0]}")'], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+        timeout: 10_000,
+      }).trim();
+      return { interpreter, about: `${about} (${interpreter})` };
+    } catch {
+      // not importable there
+    }
+  }
+  return null;
+}
+
+/** How each mode is driven from Python, for the details column. */
+const ipcMeans: Record<IpcMode['id'], string> = {
+  'posix-mq': 'ctypes mq_open/mq_send/mq_receive',
+  'sysv-mq': 'sysv_ipc',
+  fifo: 'os.mkfifo, os.write/os.read',
+  pipe: 'os.pipe, os.write/os.read',
+  socketpair: 'socket.socketpair, sendall/recv',
+  'mp-pipe': 'multiprocessing.Pipe, send_bytes/recv_bytes',
+};
+
+let sysv: ReturnType<typeof sysvPython> | undefined;
+
+/** W12: each mode driven from Python (bench/python/ipc.py) with a forked child. */
+export const ipcMeasurer: IpcMeasurer = {
+  who: name,
+  covers: () => true,
+  async unavailable(mode) {
+    if (mode.id !== 'sysv-mq') return null;
+    sysv ??= sysvPython();
+    return sysv ? null : 'skipped: sysv_ipc imports neither under python3 nor /usr/bin/python3 (Debian: apt-get install python3-sysv-ipc)';
+  },
+  means: (mode) => (mode.id === 'sysv-mq' && sysv ? sysv.about : ipcMeans[mode.id]),
+  async measure(mode, test, warmUp, count, size) {
+    const interpreter = mode.id === 'sysv-mq' && sysv ? sysv.interpreter : 'python3';
+    return (await runScript<{ ms: number }>(interpreter, ipcScript, mode.id, [test, warmUp, count, size])).ms;
+  },
+};
