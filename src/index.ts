@@ -86,15 +86,6 @@ export { activeChildren, Process, type ProcessOptions } from './process/process.
 export { type ShareableItem, ShareableList, type ShareableListOptions } from './shared/shareable-list.js';
 export { RawArray, RawValue, SharedArray, Value } from './shared/public-classes.js';
 export { SharedMemory, type SharedMemoryOptions } from './shared/shared-memory.js';
-export {
-  PosixMessageQueue,
-  type PosixMessageQueueOptions,
-  type PosixQueueAttributes,
-  type PosixQueueMessage,
-  type PosixQueueReceiveOptions,
-  type PosixQueueSendOptions,
-} from './ipc/posix-message-queue.js';
-export { PosixSemaphore, type PosixSemaphoreOptions, type PosixSemaphoreWaitOptions } from './ipc/posix-semaphore.js';
 export type { BigIntTypecode, ElementKind, ElementOf, NumberTypecode, Typecode, TypecodeOf } from './shared/typecodes.js';
 export type { ValueOptions } from './shared/value.js';
 export { Barrier, type BarrierOptions } from './sync/barrier.js';

@@ -14,15 +14,17 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { serialize } from 'node:v8';
 import * as mp from 'multiproc';
+import * as mpIpc from 'multiproc/ipc';
 import * as tree from '../../src/index.ts';
+import * as treeIpc from '../../src/ipc/index.ts';
 import { encodeValue } from '../../src/tasks/codec.ts';
 import { createRandom, forgedRecordData, frameOf, HANDLE_TAGS, handleFrame, handleRecord, Kind, rawClientHandshake } from '../helpers/fuzz-frames.ts';
 import { startReceiver } from '../helpers/receiver.ts';
 
 const AUTHKEY = 'the shared secret';
 
-/** Each handle kind multiproc has, made by `lib` (the package, or the same classes from source). */
-function handles(lib: typeof mp): [string, () => object, () => void][] {
+/** Each handle kind multiproc has, made by `lib` and `ipc` (the package, or the same classes from source). */
+function handles(lib: typeof mp, ipc: typeof mpIpc): [string, () => object, () => void][] {
   const made: { close?: () => void; unlink?: () => void; shm?: { unlink(): void; close(): void } }[] = [];
   const keep = <T extends object>(value: T, cleanup: () => void): T => {
     made.push({ close: cleanup });
@@ -78,7 +80,7 @@ function handles(lib: typeof mp): [string, () => object, () => void][] {
     [
       'PosixMessageQueue',
       () => {
-        const queue = new lib.PosixMessageQueue(`/mp-test-socket-${process.pid}`, { create: true });
+        const queue = new ipc.PosixMessageQueue(`/mp-test-socket-${process.pid}`, { create: true });
         return keep(queue, () => {
           queue.close();
           queue.unlink();
@@ -89,7 +91,7 @@ function handles(lib: typeof mp): [string, () => object, () => void][] {
     [
       'PosixSemaphore',
       () => {
-        const semaphore = new lib.PosixSemaphore(`/mp-test-socket-${process.pid}`, { create: true });
+        const semaphore = new ipc.PosixSemaphore(`/mp-test-socket-${process.pid}`, { create: true });
         return keep(semaphore, () => {
           semaphore.close();
           semaphore.unlink();
@@ -127,7 +129,7 @@ describe('a socket Connection refuses to send handles', () => {
       client.close();
       server.close();
     });
-    for (const [name, make, cleanup] of handles(mp)) {
+    for (const [name, make, cleanup] of handles(mp, mpIpc)) {
       t.after(cleanup);
       const handle = make();
       assert.throws(() => client.send({ lock: handle }), {
@@ -171,7 +173,7 @@ for (const authkey of [undefined, AUTHKEY]) {
 
       const frames: Buffer[] = [];
       // Genuine records, as the codec writes them within the tree (real blocks of this process).
-      for (const [, make, cleanup] of handles(tree as unknown as typeof mp)) {
+      for (const [, make, cleanup] of handles(tree as unknown as typeof mp, treeIpc as unknown as typeof mpIpc)) {
         t.after(cleanup);
         const value = make();
         frames.push(genuineFrame({ nested: [value] }), genuineFrame(value, Kind.Value));

@@ -1,6 +1,6 @@
 // Compile-only: POSIX message queues and semaphores as a program that depends on multiproc sees
-// them, from multiproc/ipc and from the root.
-import * as multiproc from 'multiproc';
+// them, from multiproc/ipc.
+import * as multiproc from 'multiproc/ipc';
 import { PosixMessageQueue, type PosixQueueAttributes, type PosixQueueMessage, type PosixSemaphore } from 'multiproc/ipc';
 
 export async function queues(queue: PosixMessageQueue): Promise<void> {
