@@ -20,6 +20,7 @@ import {
   keyText,
   openError,
   removedError,
+  removeOnce,
   SPIN_MICROSECONDS,
   type SysVOpenOptions,
   withinKernelLimit,
@@ -201,12 +202,7 @@ export class SysVMessageQueue {
    */
   remove(): void {
     if (this.#isRemoved) return;
-    try {
-      this.#native.msgRemove(this.#id);
-    } catch (error) {
-      const code = (error as { code?: string }).code;
-      if (code !== 'EINVAL' && code !== 'EIDRM') throw error; // already gone
-    }
+    removeOnce(() => this.#native.msgRemove(this.#id));
     this.#isRemoved = true;
   }
 

@@ -160,3 +160,16 @@ export function checkSysVRecord(data: unknown, what: string): SysVRecord {
   }
   return { key, id };
 }
+
+/**
+ * Runs an IPC_RMID; an object already removed (by another process, EINVAL or EIDRM) is no error,
+ * so that remove() can be called twice and from every process that used the object.
+ */
+export function removeOnce(removeFromKernel: () => void): void {
+  try {
+    removeFromKernel();
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code !== 'EINVAL' && code !== 'EIDRM') throw error;
+  }
+}

@@ -20,6 +20,7 @@ import {
   keyText,
   openError,
   removedError,
+  removeOnce,
   SPIN_MICROSECONDS,
   type SysVOpenOptions,
   withinKernelLimit,
@@ -237,12 +238,7 @@ export class SysVSemaphoreSet {
   /** Removes the set from the kernel (IPC_RMID): waiting ops, in any process, fail (here: code 'EIDRM'). Idempotent. */
   remove(): void {
     if (this.#isRemoved) return;
-    try {
-      this.#native.semRemove(this.#id);
-    } catch (error) {
-      const code = (error as { code?: string }).code;
-      if (code !== 'EINVAL' && code !== 'EIDRM') throw error; // already gone
-    }
+    removeOnce(() => this.#native.semRemove(this.#id));
     this.#isRemoved = true;
   }
 

@@ -17,6 +17,7 @@ import {
   kernelLimit,
   keyText,
   openError,
+  removeOnce,
   type SysVOpenOptions,
 } from './sysv-object.js';
 
@@ -159,12 +160,7 @@ export class SysVSharedMemory {
    */
   remove(): void {
     if (this.#isRemoved) return;
-    try {
-      this.#native.shmRemove(this.#id);
-    } catch (error) {
-      const code = (error as { code?: string }).code;
-      if (code !== 'EINVAL' && code !== 'EIDRM') throw error; // already gone
-    }
+    removeOnce(() => this.#native.shmRemove(this.#id));
     this.#isRemoved = true;
   }
 
