@@ -8,6 +8,7 @@ import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import type { TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { canRunAsNobody } from './foreign-user.ts';
 
 /** The package's root: a program started there imports 'multiproc' as a user's would. */
 export const packageRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -57,7 +58,19 @@ export function startNode(program: string, t: TestContext): Peer {
   return start(process.execPath, ['--input-type=module', '-e', program], t);
 }
 
-/** `program` run by `node` as user nobody (only root can do this: see canRunAsNobody). */
+/**
+ * Null when user nobody can run node and import this checkout's multiproc (the checkout may sit
+ * in a directory only its owner can read, as a fresh temporary clone does); otherwise why not.
+ */
+export function cannotImportAsNobody(): string | null {
+  const reason = canRunAsNobody();
+  if (reason) return reason;
+  const probe = spawnSync('setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', process.execPath, '--input-type=module', '-e', "await import('multiproc/ipc')"], { encoding: 'utf8' });
+  if (probe.status === 0) return null;
+  return `user nobody cannot import multiproc from this checkout (a directory above it is not readable by others): ${(probe.stderr.split('\n').find((line) => /Error/.test(line)) ?? probe.stderr).trim().slice(0, 160)}`;
+}
+
+/** `program` run by `node` as user nobody (only root can do this: see cannotImportAsNobody). */
 export function startNodeAsNobody(program: string, t: TestContext): Peer {
   return start('setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', process.execPath, '--input-type=module', '-e', program], t);
 }

@@ -9,12 +9,11 @@ import { PosixMessageQueue } from 'multiproc/ipc';
 import { loadNative } from '../../src/native/loader.ts';
 import { sendThrough } from '../fixtures/posix-ipc-tasks.ts';
 import { forEachContext } from '../helpers/contexts.ts';
-import { canRunAsNobody } from '../helpers/foreign-user.ts';
-import { pythonMissing, startNode, startNodeAsNobody, startPython, uniquePosixName } from '../helpers/peers.ts';
+import { cannotImportAsNobody, pythonMissing, startNode, startNodeAsNobody, startPython, uniquePosixName } from '../helpers/peers.ts';
 
 const skip = loadNative() ? false : 'the native addon is not built here';
 const skipPython = skip || pythonMissing() || false;
-const skipNobody = skip || canRunAsNobody() || false;
+const skipNobody = skip || cannotImportAsNobody() || false;
 
 /** A fresh name, whose queue (if any) is unlinked when the test ends, whatever happened. */
 function queueName(t: TestContext, tag = 'mq'): string {
