@@ -63,3 +63,17 @@ export function killAfter<T extends ChildProcess>(t: { after(fn: () => unknown):
   });
   return child;
 }
+
+/** The child's exit code once it exits; the test kills it (killAfter) if it still runs at the end. */
+export function exitCodeOf(t: { after(fn: () => unknown): void }, child: ChildProcess): Promise<number | null> {
+  const exit = once(child, 'exit');
+  killAfter(t, child);
+  return exit.then(([code]) => code as number | null);
+}
+
+/** Every byte a stream gives until it ends. */
+export async function readAll(readable: AsyncIterable<unknown>): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of readable) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}

@@ -2,41 +2,21 @@
 // Python program), opens that wait off the event loop, with timeouts and aborts that leave
 // nothing open.
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { once } from 'node:events';
-import { mkdtempSync, readdirSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawn, spawnSync } from 'node:child_process';
+import { readdirSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { test } from 'node:test';
 import { Process, TimeoutError } from 'multiproc';
 import { mkfifo, openFifo, type PipeWritable } from 'multiproc/ipc';
 import { loadNative } from '../../src/native/loader.ts';
+import { exitCodeOf, readAll } from '../helpers/processes.ts';
+import { scratchDir } from '../helpers/scratch-dir.ts';
 import { writeText } from '../fixtures/stream-tasks.ts';
 
 const skip = loadNative() ? false : 'the native addon is not built here';
 const hasPython = spawnSync('python3', ['-c', 'pass']).status === 0;
 const skipPython = skip || (hasPython ? false : 'python3 is not installed');
-
-/** A fresh directory for this test's FIFOs, removed after it. */
-function scratch(t: { after(fn: () => unknown): void }): string {
-  const directory = mkdtempSync(join(tmpdir(), `mp-fifo-${process.pid}-`));
-  t.after(() => rmSync(directory, { recursive: true, force: true }));
-  return directory;
-}
-
-async function readAll(readable: Readable): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of readable) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
-}
-
-function exited(child: ChildProcess, t: { after(fn: () => unknown): void }): Promise<number | null> {
-  t.after(() => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  });
-  return once(child, 'exit').then(([code]) => code as number | null);
-}
 
 /** How many descriptors of this process lead to `path`. */
 function descriptorsTo(path: string): number {
@@ -56,7 +36,7 @@ function patternBytes(length: number): Buffer {
 }
 
 test('mkfifo creates an owner-only FIFO by default, or with the mode given', { skip }, async (t) => {
-  const directory = scratch(t);
+  const directory = scratchDir(t);
   await mkfifo(join(directory, 'default'));
   const stat = statSync(join(directory, 'default'));
   assert.equal(stat.isFIFO(), true);
@@ -66,7 +46,7 @@ test('mkfifo creates an owner-only FIFO by default, or with the mode given', { s
 });
 
 test('a plain node process writes through openFifo and this one reads exactly its bytes, then EOF', { skip }, async (t) => {
-  const path = join(scratch(t), 'jobs');
+  const path = join(scratchDir(t), 'jobs');
   await mkfifo(path);
   const program = `
     import { openFifo } from 'multiproc/ipc';
@@ -75,7 +55,7 @@ test('a plain node process writes through openFifo and this one reads exactly it
     const writer = await openFifo(${JSON.stringify(path)}, 'w');
     writer.end(bytes);`;
   const child = spawn(process.execPath, ['--input-type=module', '-e', program], { stdio: 'inherit' });
-  const exit = exited(child, t);
+  const exit = exitCodeOf(t, child);
   const reader = await openFifo(path, 'r');
   t.after(() => reader.destroy());
   const received = await readAll(reader);
@@ -84,7 +64,7 @@ test('a plain node process writes through openFifo and this one reads exactly it
 });
 
 test('a Python program reads a FIFO with open() and answers through another made with os.mkfifo', { skip: skipPython }, async (t) => {
-  const directory = scratch(t);
+  const directory = scratchDir(t);
   const request = join(directory, 'request');
   const reply = join(directory, 'reply');
   await mkfifo(request);
@@ -98,7 +78,7 @@ test('a Python program reads a FIFO with open() and answers through another made
     '    w.write(data.upper())',
   ].join('\n');
   const child = spawn('python3', ['-c', program, request, reply], { stdio: 'inherit' });
-  const exit = exited(child, t);
+  const exit = exitCodeOf(t, child);
   const writer = await openFifo(request, 'w');
   writer.end('bytes through a fifo \u00e9');
   // The reply FIFO exists once Python made it; opening it waits for Python to open its side.
@@ -118,7 +98,7 @@ test('a Python program reads a FIFO with open() and answers through another made
 });
 
 test('openFifo rejects with TimeoutError when nobody opens the other side, and leaves nothing open', { skip }, async (t) => {
-  const path = join(scratch(t), 'lonely');
+  const path = join(scratchDir(t), 'lonely');
   await mkfifo(path);
   await assert.rejects(openFifo(path, 'r', { timeout: 30 }), (error: Error) => error instanceof TimeoutError && error.message.includes(JSON.stringify(path)));
   await assert.rejects(openFifo(path, 'w', { timeout: 0 }), TimeoutError);
@@ -126,7 +106,7 @@ test('openFifo rejects with TimeoutError when nobody opens the other side, and l
 });
 
 test('an aborted openFifo rejects with the signal\'s reason, and leaves nothing open', { skip }, async (t) => {
-  const path = join(scratch(t), 'aborted');
+  const path = join(scratchDir(t), 'aborted');
   await mkfifo(path);
   const controller = new AbortController();
   const opening = openFifo(path, 'w', { signal: controller.signal });
@@ -137,7 +117,7 @@ test('an aborted openFifo rejects with the signal\'s reason, and leaves nothing 
 });
 
 test('a timer fires while openFifo waits, and its callback opens the other side', { skip }, async (t) => {
-  const path = join(scratch(t), 'timer');
+  const path = join(scratchDir(t), 'timer');
   await mkfifo(path);
   const reading = openFifo(path, 'r');
   // Could not run if the open blocked the event loop.
@@ -154,7 +134,7 @@ test('a timer fires while openFifo waits, and its callback opens the other side'
 });
 
 test('a FIFO end given to a multiproc Process is written there', { skip }, async (t) => {
-  const path = join(scratch(t), 'to-process');
+  const path = join(scratchDir(t), 'to-process');
   await mkfifo(path);
   const [reader, writer] = await Promise.all([openFifo(path, 'r'), openFifo(path, 'w')]);
   const child = new Process({ target: writeText, args: [writer, 'from a Process, through a FIFO'] });
@@ -172,7 +152,7 @@ test('a FIFO end given to a multiproc Process is written there', { skip }, async
 });
 
 test('bad arguments and paths: types, modes, an existing path, a regular file, a missing directory', { skip }, async (t) => {
-  const directory = scratch(t);
+  const directory = scratchDir(t);
   const file = join(directory, 'regular');
   writeFileSync(file, 'not a fifo');
   await assert.rejects(mkfifo(42 as never), { code: 'ERR_INVALID_ARG_TYPE', message: /mkfifo: "path"/ });

@@ -1,7 +1,7 @@
 // pipe(): an unnamed pipe as two node:streams, between this process and a plain child (node or
 // Python, given an end in its stdio), and with multiproc children (an end as an argument).
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, openSync, readdirSync, readlinkSync } from 'node:fs';
 import { once } from 'node:events';
 import type { Readable } from 'node:stream';
@@ -10,25 +10,12 @@ import { InvalidStateError, Pool, Process } from 'multiproc';
 import { pipe } from 'multiproc/ipc';
 import { encodeValue, decodeValue } from '../../dist/tasks/codec.js';
 import { loadNative } from '../../src/native/loader.ts';
+import { exitCodeOf, readAll } from '../helpers/processes.ts';
 import { readText, writeText, writeThenHang } from '../fixtures/stream-tasks.ts';
 
 const skip = loadNative() ? false : 'the native addon is not built here';
 const hasPython = spawnSync('python3', ['-c', 'pass']).status === 0;
 const skipPython = skip || (hasPython ? false : 'python3 is not installed');
-
-async function readAll(readable: Readable): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of readable) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
-}
-
-/** Resolves with the child's exit code; the test kills it if it is still running at the end. */
-function exited(child: ChildProcess, t: { after(fn: () => unknown): void }): Promise<number | null> {
-  t.after(() => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  });
-  return once(child, 'exit').then(([code]) => code as number | null);
-}
 
 function patternBytes(length: number): Buffer {
   const bytes = Buffer.alloc(length);
@@ -66,7 +53,7 @@ test('a plain node child writes into the end given in its stdio, and the parent 
   t.after(() => readable.destroy());
   const program = "import { writeSync } from 'node:fs'; const bytes = Buffer.alloc(70000); for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 31 + 7) & 0xff; let at = 0; while (at < bytes.length) at += writeSync(3, bytes, at);";
   const child = spawn(process.execPath, ['--input-type=module', '-e', program], { stdio: ['ignore', 'inherit', 'inherit', writable] });
-  const exit = exited(child, t);
+  const exit = exitCodeOf(t, child);
   writable.destroy(); // the child holds the writing end now: its exit ends the stream
   const received = await readAll(readable);
   assert.equal(await exit, 0);
@@ -82,7 +69,7 @@ test('a Python child reads a pipe with os.fdopen(3) and writes back through anot
   // Python's blocking reads work: the child's descriptors are blocking, whatever the parent's stream does.
   const program = 'import os\nwith os.fdopen(3, "rb") as r, os.fdopen(4, "wb") as w:\n    data = r.read()\n    w.write(bytes(reversed(data)))\n';
   const child = spawn('python3', ['-c', program], { stdio: ['ignore', 'inherit', 'inherit', fromParent, toParent] });
-  const exit = exited(child, t);
+  const exit = exitCodeOf(t, child);
   fromParent.destroy();
   toParent.destroy();
   const data = patternBytes(200_000);

@@ -2,25 +2,18 @@
 // limits), an end given to a plain child in its stdio and rebuilt there with connectionFromFd,
 // and a Python program speaking the frames over its end.
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { once } from 'node:events';
+import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { test } from 'node:test';
 import { EOFError, InvalidStateError, Lock, Process } from 'multiproc';
 import { connectionFromFd, pipe, socketPair } from 'multiproc/ipc';
 import { loadNative } from '../../src/native/loader.ts';
+import { exitCodeOf } from '../helpers/processes.ts';
 import { writeText } from '../fixtures/stream-tasks.ts';
 
 const skip = loadNative() ? false : 'the native addon is not built here';
 const hasPython = spawnSync('python3', ['-c', 'pass']).status === 0;
 const skipPython = skip || (hasPython ? false : 'python3 is not installed');
-
-function exited(child: ChildProcess, t: { after(fn: () => unknown): void }): Promise<number | null> {
-  t.after(() => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  });
-  return once(child, 'exit').then(([code]) => code as number | null);
-}
 
 test('the two ends exchange values and bytes both ways, and a closed end gives EOFError', { skip }, async () => {
   const [a, b] = socketPair<unknown>();
@@ -87,7 +80,7 @@ test('a plain node child rebuilds its inherited end with connectionFromFd and an
     }
     conn.close();`;
   const child = spawn(process.execPath, ['--input-type=module', '-e', program], { stdio: ['ignore', 'inherit', 'inherit', childEnd.fd] });
-  const exit = exited(child, t);
+  const exit = exitCodeOf(t, child);
   childEnd.close(); // the child holds that end now
   parentEnd.send({ job: 1, data: [1, 2, 3] });
   assert.deepEqual(await parentEnd.recv(), { echo: { job: 1, data: [1, 2, 3] }, pid: child.pid });
@@ -119,7 +112,7 @@ test('a Python program speaks the frames over its end: 4-byte big-endian length,
     'sock.close()',
   ].join('\n');
   const child = spawn('python3', ['-c', program], { stdio: ['ignore', 'inherit', 'inherit', childEnd.fd] });
-  const exit = exited(child, t);
+  const exit = exitCodeOf(t, child);
   childEnd.close();
   const messages = [Buffer.from('hello python'), Buffer.alloc(0), Buffer.from(Array.from({ length: 100_000 }, (_, i) => i & 0xff))];
   for (const message of messages) parentEnd.sendBytes(message);
