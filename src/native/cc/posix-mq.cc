@@ -17,6 +17,7 @@
 
 #include "errors.h"
 #include "functions.h"
+#include "posix-names.h"
 
 namespace multiproc {
 
@@ -25,22 +26,6 @@ namespace {
 // The kernel's hard ceiling on a message's size (HARD_MSGSIZEMAX, 16 MiB): a receive buffer larger
 // than this is never needed, whatever the caller says.
 constexpr double kLargestMessageBytes = 16 * 1024 * 1024;
-
-// A queue's name as the kernel wants it ("/name", checked in TypeScript); false after throwing.
-bool NameOf(v8::Isolate* isolate, v8::Local<v8::Value> value, const char* call, std::string* name) {
-  if (!value->IsString()) {
-    ThrowType(isolate, (std::string(call) + ": the name must be a string").c_str());
-    return false;
-  }
-  v8::String::Utf8Value text(isolate, value);
-  name->assign(*text, text.length());
-  if (name->size() < 2 || name->size() > NAME_MAX + 1 || (*name)[0] != '/' || name->find('\0') != std::string::npos ||
-      name->find('/', 1) != std::string::npos) {
-    ThrowType(isolate, (std::string(call) + ": the name must be \"/\" and 1 to 255 bytes without \"/\" or NUL").c_str());
-    return false;
-  }
-  return true;
-}
 
 std::string Quoted(const std::string& name) {
   return "\"" + name + "\"";
@@ -53,15 +38,6 @@ std::string FdSubject(int fd) {
 bool FdOf(v8::Local<v8::Value> value, int* fd) {
   if (!value->IsInt32() || value.As<v8::Int32>()->Value() < 0) return false;
   *fd = value.As<v8::Int32>()->Value();
-  return true;
-}
-
-// A non-negative whole number below `limit` from a JS number; false when it is not one.
-bool CountOf(v8::Local<v8::Value> value, double limit, long* count) {
-  if (!value->IsNumber()) return false;
-  double number = value.As<v8::Number>()->Value();
-  if (!(number >= 0 && number <= limit) || number != static_cast<double>(static_cast<long>(number))) return false;
-  *count = static_cast<long>(number);
   return true;
 }
 
@@ -78,10 +54,10 @@ void SetNumber(v8::Isolate* isolate, v8::Local<v8::Object> object, const char* k
 void MqOpen(const v8::FunctionCallbackInfo<v8::Value>& info) {
   v8::Isolate* isolate = info.GetIsolate();
   std::string name;
-  if (!NameOf(isolate, info[0], "mqOpen", &name)) return;
+  if (!PosixNameOf(isolate, info[0], "mqOpen", NAME_MAX, &name)) return;
   long access, mode, maxMessages, messageSize;
-  if (!info[1]->IsBoolean() || !info[2]->IsBoolean() || !CountOf(info[3], 2, &access) || !CountOf(info[4], 07777, &mode) ||
-      !CountOf(info[5], INT_MAX, &maxMessages) || !CountOf(info[6], INT_MAX, &messageSize)) {
+  if (!info[1]->IsBoolean() || !info[2]->IsBoolean() || !WholeNumberOf(info[3], 2, &access) || !WholeNumberOf(info[4], 07777, &mode) ||
+      !WholeNumberOf(info[5], INT_MAX, &maxMessages) || !WholeNumberOf(info[6], INT_MAX, &messageSize)) {
     return ThrowType(isolate, "mqOpen(name, create, exclusive, access 0-2, mode, maxMessages, messageSize)");
   }
   int flags = (access == 0 ? O_RDONLY : access == 1 ? O_WRONLY : O_RDWR) | O_NONBLOCK | O_CLOEXEC;
@@ -111,7 +87,7 @@ void MqClose(const v8::FunctionCallbackInfo<v8::Value>& info) {
 void MqUnlink(const v8::FunctionCallbackInfo<v8::Value>& info) {
   v8::Isolate* isolate = info.GetIsolate();
   std::string name;
-  if (!NameOf(isolate, info[0], "mqUnlink", &name)) return;
+  if (!PosixNameOf(isolate, info[0], "mqUnlink", NAME_MAX, &name)) return;
   if (mq_unlink(name.c_str()) != 0) return ThrowErrno(isolate, "mq_unlink", errno, Quoted(name));
 }
 
@@ -135,7 +111,7 @@ void MqSend(const v8::FunctionCallbackInfo<v8::Value>& info) {
   v8::Isolate* isolate = info.GetIsolate();
   int fd;
   long priority;
-  if (!FdOf(info[0], &fd) || !info[1]->IsArrayBufferView() || !CountOf(info[2], UINT_MAX, &priority)) {
+  if (!FdOf(info[0], &fd) || !info[1]->IsArrayBufferView() || !WholeNumberOf(info[2], UINT_MAX, &priority)) {
     return ThrowType(isolate, "mqSend(fd, bytes, priority)");
   }
   v8::Local<v8::ArrayBufferView> view = info[1].As<v8::ArrayBufferView>();
@@ -166,7 +142,7 @@ void MqReceive(const v8::FunctionCallbackInfo<v8::Value>& info) {
   v8::Isolate* isolate = info.GetIsolate();
   int fd;
   long messageSize;
-  if (!FdOf(info[0], &fd) || !CountOf(info[1], kLargestMessageBytes, &messageSize) || messageSize == 0) {
+  if (!FdOf(info[0], &fd) || !WholeNumberOf(info[1], kLargestMessageBytes, &messageSize) || messageSize == 0) {
     return ThrowType(isolate, "mqReceive(fd, messageSize): messageSize 1 to 16 MiB");
   }
   // One buffer per thread, grown to the largest queue received from, then copied out exactly.

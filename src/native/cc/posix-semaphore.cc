@@ -19,6 +19,7 @@
 #include "blocking-call.h"
 #include "errors.h"
 #include "functions.h"
+#include "posix-names.h"
 
 namespace multiproc {
 
@@ -61,30 +62,9 @@ std::shared_ptr<OpenSemaphore> Argument(const v8::FunctionCallbackInfo<v8::Value
   return semaphore;
 }
 
-// A semaphore's name as sem_open wants it ("/name", checked in TypeScript; glibc adds "sem."
-// in front, so the name may have at most NAME_MAX - 4 bytes); false after throwing.
-bool NameOf(v8::Isolate* isolate, v8::Local<v8::Value> value, const char* call, std::string* name) {
-  if (!value->IsString()) {
-    ThrowType(isolate, (std::string(call) + ": the name must be a string").c_str());
-    return false;
-  }
-  v8::String::Utf8Value text(isolate, value);
-  name->assign(*text, text.length());
-  if (name->size() < 2 || name->size() > NAME_MAX - 4 + 1 || (*name)[0] != '/' || name->find('\0') != std::string::npos ||
-      name->find('/', 1) != std::string::npos) {
-    ThrowType(isolate, (std::string(call) + ": the name must be \"/\" and 1 to 251 bytes without \"/\" or NUL").c_str());
-    return false;
-  }
-  return true;
-}
-
-bool WholeNumber(v8::Local<v8::Value> value, double limit, unsigned* number) {
-  if (!value->IsNumber()) return false;
-  double given = value.As<v8::Number>()->Value();
-  if (!(given >= 0 && given <= limit) || given != static_cast<double>(static_cast<unsigned>(given))) return false;
-  *number = static_cast<unsigned>(given);
-  return true;
-}
+// glibc adds "sem." in front of a semaphore's name (/dev/shm/sem.<name>), so the name may have
+// at most NAME_MAX - 4 bytes.
+constexpr size_t kLongestName = NAME_MAX - 4;
 
 BlockingResult WaitFor(const std::shared_ptr<OpenSemaphore>& semaphore, const Interruption& interruption) {
   for (;;) {
@@ -103,10 +83,10 @@ BlockingResult WaitFor(const std::shared_ptr<OpenSemaphore>& semaphore, const In
 void SemOpen(const v8::FunctionCallbackInfo<v8::Value>& info) {
   v8::Isolate* isolate = info.GetIsolate();
   std::string name;
-  if (!NameOf(isolate, info[0], "semOpen", &name)) return;
+  if (!PosixNameOf(isolate, info[0], "semOpen", kLongestName, &name)) return;
   unsigned mode, value;
-  if (!info[1]->IsBoolean() || !info[2]->IsBoolean() || !WholeNumber(info[3], 07777, &mode) ||
-      !WholeNumber(info[4], SEM_VALUE_MAX, &value)) {
+  if (!info[1]->IsBoolean() || !info[2]->IsBoolean() || !WholeNumberOf(info[3], 07777, &mode) ||
+      !WholeNumberOf(info[4], SEM_VALUE_MAX, &value)) {
     return ThrowType(isolate, "semOpen(name, create, exclusive, mode, value 0 to SEM_VALUE_MAX)");
   }
   int flags = (info[1].As<v8::Boolean>()->Value() ? O_CREAT : 0) | (info[2].As<v8::Boolean>()->Value() ? O_EXCL : 0);
@@ -138,7 +118,7 @@ void SemClose(const v8::FunctionCallbackInfo<v8::Value>& info) {
 void SemUnlink(const v8::FunctionCallbackInfo<v8::Value>& info) {
   v8::Isolate* isolate = info.GetIsolate();
   std::string name;
-  if (!NameOf(isolate, info[0], "semUnlink", &name)) return;
+  if (!PosixNameOf(isolate, info[0], "semUnlink", kLongestName, &name)) return;
   if (sem_unlink(name.c_str()) != 0) return ThrowErrno(isolate, "sem_unlink", errno, "\"" + name + "\"");
 }
 
