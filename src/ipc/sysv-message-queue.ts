@@ -21,7 +21,6 @@ import {
   openError,
   removedError,
   removeOnce,
-  SPIN_MICROSECONDS,
   type SysVOpenOptions,
   withinKernelLimit,
 } from './sysv-object.js';
@@ -150,7 +149,7 @@ export class SysVMessageQueue {
     const { timeoutMs, signal } = checkWait(where, options);
     this.#checkSize(where, bytes.byteLength);
     try {
-      if (this.#native.msgSendNow(this.#id, type, bytes, timeoutMs === 0 ? 0 : SPIN_MICROSECONDS)) return;
+      if (this.#native.msgSendNow(this.#id, type, bytes)) return;
       // Full: a message longer than the queue can ever hold would wait forever.
       const { maxBytes } = this.#native.msgStat(this.#id);
       if (bytes.byteLength > maxBytes) {
@@ -180,7 +179,7 @@ export class SysVMessageQueue {
     const { timeoutMs, signal } = checkWait(where, options);
     const type = options?.type === undefined ? 0 : checkType(`${where}: "type"`, options.type, -LARGEST_TYPE);
     try {
-      const ready = this.#native.msgReceiveNow(this.#id, type, timeoutMs === 0 ? 0 : SPIN_MICROSECONDS);
+      const ready = this.#native.msgReceiveNow(this.#id, type);
       if (ready) return ready;
       if (timeoutMs === 0) throw new TimeoutError(`${where}: not done within 0 ms.`);
       return await blockingCall<SysVMessageRecord>(where, { timeoutMs, signal }, (callback) => this.#native.msgReceiveAsync(this.#id, type, callback));

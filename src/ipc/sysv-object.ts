@@ -81,15 +81,6 @@ export function openError(error: unknown, what: string, kind: string): unknown {
 }
 
 /**
- * How long a wait retries its non-blocking form before handing the system call to a waiting
- * thread. One try only: W12 measured that a 50 µs spin on the event-loop thread cost each side of
- * a round trip its whole budget (82 CPU µs per round trip against Python's 9) and, on two shared
- * cores, took the CPU the peer needed to answer. The first non-blocking try is kept: it is what
- * lets a consumer that keeps up go without hand-offs.
- */
-export const SPIN_MICROSECONDS = 0;
-
-/**
  * A call that failed because the object is gone (removed here, by another process or by ipcrm):
  * EIDRM when it went during the wait, EINVAL when it was gone before. Both read as one error,
  * code 'EIDRM', once `exists()` confirms it; any other error is returned as it is.

@@ -21,7 +21,6 @@ import {
   openError,
   removedError,
   removeOnce,
-  SPIN_MICROSECONDS,
   type SysVOpenOptions,
   withinKernelLimit,
 } from './sysv-object.js';
@@ -205,7 +204,7 @@ export class SysVSemaphoreSet {
     const signal = checkSignal(`${where}: "signal"`, options?.signal);
     const undo = checkUndo(where, options?.undo);
     try {
-      if (this.#native.semOpNow(this.#id, pairs, undo, timeoutMs === 0 ? 0 : SPIN_MICROSECONDS)) return;
+      if (this.#native.semOpNow(this.#id, pairs, undo)) return;
       if (timeoutMs === 0) throw new TimeoutError(`${where}: not done within 0 ms.`);
       await blockingCall<undefined>(where, { timeoutMs, signal }, (callback) => this.#native.semOpAsync(this.#id, pairs, undo, callback));
     } catch (error) {

@@ -190,18 +190,12 @@ export interface NativeBinding {
   ftok(path: string, projectId: number): number;
   /** msgget(key, IPC_CREAT? | IPC_EXCL? | mode): the queue's id. */
   msgGet(key: number, create: boolean, exclusive: boolean, mode: number): number;
-  /**
-   * msgsnd with IPC_NOWAIT, retried for up to spinMicroseconds (0..1000; default 0): true when
-   * sent, false when the queue stayed full. `type` 1..2**53-1.
-   */
-  msgSendNow(id: number, type: number, data: ArrayBufferView, spinMicroseconds?: number): boolean;
+  /** msgsnd with IPC_NOWAIT: true when sent, false when the queue is full. `type` 1..2**53-1. */
+  msgSendNow(id: number, type: number, data: ArrayBufferView): boolean;
   /** msgsnd waiting for room on a waiting thread; interrupting it sends nothing. */
   msgSendAsync(id: number, type: number, data: ArrayBufferView, callback: (outcome: undefined | Error) => void): BlockingCallId;
-  /**
-   * msgrcv with IPC_NOWAIT (type as msgrcv's msgtyp), retried for up to spinMicroseconds
-   * (0..1000; default 0): the message, or null when none matched.
-   */
-  msgReceiveNow(id: number, type: number, spinMicroseconds?: number): SysVMessageRecord | null;
+  /** msgrcv with IPC_NOWAIT (type as msgrcv's msgtyp): the message, or null when none matched. */
+  msgReceiveNow(id: number, type: number): SysVMessageRecord | null;
   /** msgrcv waiting on a waiting thread; interrupting it takes no message. */
   msgReceiveAsync(id: number, type: number, callback: (outcome: SysVMessageRecord | Error) => void): BlockingCallId;
   /** msgctl(IPC_STAT). */
@@ -212,11 +206,8 @@ export interface NativeBinding {
   semGet(key: number, count: number, create: boolean, exclusive: boolean, mode: number): number;
   /** The number of semaphores in a set (IPC_STAT's sem_nsems). */
   semCount(id: number): number;
-  /**
-   * semop with IPC_NOWAIT over (index, delta) pairs, retried for up to spinMicroseconds (0..1000;
-   * default 0): true when applied, false when it would still wait (nothing applied).
-   */
-  semOpNow(id: number, pairs: Int32Array, undo: boolean, spinMicroseconds?: number): boolean;
+  /** semop with IPC_NOWAIT over (index, delta) pairs: true when applied, false when it would wait (nothing applied). */
+  semOpNow(id: number, pairs: Int32Array, undo: boolean): boolean;
   /** semop waiting on a waiting thread; interrupting it applies nothing. */
   semOpAsync(id: number, pairs: Int32Array, undo: boolean, callback: (outcome: undefined | Error) => void): BlockingCallId;
   /** semctl(GETVAL) of one semaphore of a System V set. */

@@ -114,8 +114,7 @@ void MsgGet(const v8::FunctionCallbackInfo<v8::Value>& info) {
   info.GetReturnValue().Set(id);
 }
 
-// msgSendNow(id, type, data, spinMicroseconds): true when sent, false when the queue stayed full
-// (IPC_NOWAIT, retried for up to spinMicroseconds).
+// msgSendNow(id, type, data): true when sent, false when the queue is full (IPC_NOWAIT).
 void MsgSendNow(const v8::FunctionCallbackInfo<v8::Value>& info) {
   v8::Isolate* isolate = info.GetIsolate();
   int id;
@@ -125,13 +124,13 @@ void MsgSendNow(const v8::FunctionCallbackInfo<v8::Value>& info) {
     return ThrowType(isolate, "msgSendNow(id, type, data)");
   }
   int error = 0;
-  bool sent = SpinFor(SpinArgument(info[3]), [&]() {
+  bool sent = [&]() {
     int result;
     do result = msgsnd(id, message->storage.data(), length, IPC_NOWAIT);
     while (result < 0 && errno == EINTR);
     error = result == 0 ? 0 : errno;
     return error != EAGAIN;  // done, or failed for good
-  });
+  }();
   if (sent && error == 0) return info.GetReturnValue().Set(true);
   if (!sent) return info.GetReturnValue().Set(false);
   ThrowErrno(isolate, "msgsnd", error, IdSubject("msqid", id));
@@ -158,8 +157,7 @@ void MsgSendAsync(const v8::FunctionCallbackInfo<v8::Value>& info) {
   info.GetReturnValue().Set(call);
 }
 
-// msgReceiveNow(id, type, spinMicroseconds): { type, data }, or null when no message matched
-// (IPC_NOWAIT, retried for up to spinMicroseconds).
+// msgReceiveNow(id, type): { type, data }, or null when no message matched (IPC_NOWAIT).
 void MsgReceiveNow(const v8::FunctionCallbackInfo<v8::Value>& info) {
   v8::Isolate* isolate = info.GetIsolate();
   int id;
@@ -169,11 +167,11 @@ void MsgReceiveNow(const v8::FunctionCallbackInfo<v8::Value>& info) {
   }
   Received received;
   int error = 0;
-  bool done = SpinFor(SpinArgument(info[2]), [&]() {
+  bool done = [&]() {
     do error = ReceiveOnce(id, static_cast<long>(type), IPC_NOWAIT, &received);
     while (error == EINTR);
     return error != ENOMSG;  // received, or failed for good
-  });
+  }();
   if (!done) return info.GetReturnValue().SetNull();
   if (error == 0) return info.GetReturnValue().Set(MessageValue(isolate, received));
   ThrowErrno(isolate, "msgrcv", error, IdSubject("msqid", id));

@@ -81,8 +81,8 @@ void SemCount(const v8::FunctionCallbackInfo<v8::Value>& info) {
   info.GetReturnValue().Set(static_cast<double>(status.sem_nsems));
 }
 
-// semOpNow(id, pairs, undo, spinMicroseconds): true when the operations were applied, false when
-// they would still have had to wait after spinMicroseconds of retries (IPC_NOWAIT; nothing applied).
+// semOpNow(id, pairs, undo): true when the operations were applied, false when they would have
+// had to wait (IPC_NOWAIT; nothing applied).
 void SemOpNow(const v8::FunctionCallbackInfo<v8::Value>& info) {
   v8::Isolate* isolate = info.GetIsolate();
   int id;
@@ -92,13 +92,13 @@ void SemOpNow(const v8::FunctionCallbackInfo<v8::Value>& info) {
   }
   WithNoWait(&operations);
   int error = 0;
-  bool done = SpinFor(SpinArgument(info[3]), [&]() {
+  bool done = [&]() {
     int result;
     do result = semop(id, operations.data(), operations.size());
     while (result < 0 && errno == EINTR);
     error = result == 0 ? 0 : errno;
     return error != EAGAIN;  // applied, or failed for good
-  });
+  }();
   if (!done) return info.GetReturnValue().Set(false);
   if (error == 0) return info.GetReturnValue().Set(true);
   ThrowErrno(isolate, "semop", error, IdSubject("semid", id));

@@ -39,31 +39,6 @@ inline bool IdArgument(v8::Isolate* isolate, v8::Local<v8::Value> value, int* id
   return true;
 }
 
-// Retries a non-blocking attempt (true: done, false: would block) for up to `spinMicroseconds`: a
-// peer that answers within that time is caught here, without the hand-off to a waiting thread and
-// back (tens of microseconds against hundreds). The caller checks the spin's length (<= 1000 µs).
-template <typename Attempt>
-bool SpinFor(double spinMicroseconds, Attempt attempt) {
-  if (attempt()) return true;
-  if (spinMicroseconds <= 0) return false;
-  timespec start;
-  clock_gettime(CLOCK_MONOTONIC, &start);
-  for (;;) {
-    if (attempt()) return true;
-    timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    double elapsed = (now.tv_sec - start.tv_sec) * 1e6 + (now.tv_nsec - start.tv_nsec) / 1e3;
-    if (elapsed >= spinMicroseconds) return false;
-  }
-}
-
-// The spin argument of the *Now calls: 0 to 1000 microseconds.
-inline double SpinArgument(v8::Local<v8::Value> value) {
-  if (!value->IsNumber()) return 0;
-  double micros = value.As<v8::Number>()->Value();
-  return micros > 0 && micros <= 1000 ? micros : 0;
-}
-
 // get-style flags: IPC_CREAT, IPC_EXCL and the permission bits.
 inline int GetFlags(v8::Local<v8::Value> create, v8::Local<v8::Value> exclusive, double mode) {
   int flags = static_cast<int>(mode) & 0777;
