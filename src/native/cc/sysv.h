@@ -5,7 +5,6 @@
 #include <sys/ipc.h>
 #include <v8.h>
 
-#include <time.h>
 
 #include <cmath>
 #include <cstdio>
