@@ -48,7 +48,7 @@ export async function interleaved(measurers: readonly IpcMeasurer[], s: Settings
   for (const test of ['stream', 'pingpong'] as const) {
     const unit = test === 'stream' ? 'msg/s' : 'µs';
     const [warmUp, count] = test === 'stream' ? [s.w12WarmUp, s.w12Messages] : [s.w12RoundTripWarmUp, s.w12RoundTrips];
-    for (const mode of ipcModes) {
+    for (const mode of ipcModes.filter((each) => s.w12Modes.includes(each.id))) {
       const taking = measurers.filter((measurer) => measurer.covers(mode));
       const reasons = new Map<IpcMeasurer, string | null>();
       for (const measurer of taking) reasons.set(measurer, await measurer.unavailable(mode));

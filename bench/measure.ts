@@ -46,6 +46,8 @@ export interface Settings {
   w12Bytes: number;
   /** W12: runs of each measurement (the median is the figure). */
   w12Reps: number;
+  /** W12's modes to measure (`--modes`; all by default). */
+  w12Modes: readonly string[];
   quick: boolean;
   /** Usable cores (os.availableParallelism()). */
   cores: number;

@@ -3,7 +3,7 @@
 // Prints the machine, then a table per workload with each figure and multiproc's ratio to each
 // peer, and writes BENCHMARKS.md (full runs only, or --out FILE).
 //
-//   npm run bench -- [--only W1,W3] [--quick] [--out FILE]
+//   npm run bench -- [--only W1,W3] [--quick] [--out FILE] [--modes fifo,pipe]   (--modes: W12's modes only)
 //   node --import tsx bench/run.ts [same options]
 //
 // W1  100,000 tiny tasks (x => x * 2) on 2 workers, items/s
@@ -23,7 +23,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { compiled, errorMessage, type Figure, installedVersion, mib, rootDir, type Settings, timeMs, type Unit } from './measure.ts';
-import { type IpcMeasurer, interleaved } from './ipc-modes.ts';
+import { type IpcMeasurer, type IpcMode, interleaved, ipcModes } from './ipc-modes.ts';
 import * as cLoop from './peers/c-loop.ts';
 import * as piscina from './peers/piscina.ts';
 import * as python from './peers/python.ts';
@@ -39,10 +39,11 @@ type Job = (s: Settings) => Promise<Figure[]>;
 type Participant = { name: string } & Partial<Record<WorkloadId, Job>>;
 
 // ---- command line ----
-const usage = 'usage: npm run bench -- [--only W1,W2,W3,W4,W5,W6,W7,W8,W9,W10,W11,W12] [--quick] [--out FILE]';
+const usage = 'usage: npm run bench -- [--only W1,W2,W3,W4,W5,W6,W7,W8,W9,W10,W11,W12] [--quick] [--out FILE] [--modes posix-mq,sysv-mq,fifo,pipe,socketpair,mp-pipe]';
 let only: WorkloadId[] | null = null;
 let quick = false;
 let out: string | null = null;
+let w12Modes: IpcMode['id'][] | null = null;
 const argv = process.argv.slice(2);
 for (let index = 0; index < argv.length; index++) {
   const [flag, inline] = argv[index].split(/=(.*)/s, 2);
@@ -57,6 +58,15 @@ for (let index = 0; index < argv.length; index++) {
     }
     only = names as WorkloadId[];
   } else if (flag === '--out') out = value();
+  else if (flag === '--modes') {
+    const ids = value().split(',').filter(Boolean);
+    const unknown = ids.filter((id) => !ipcModes.some((mode) => mode.id === id));
+    if (unknown.length || !ids.length) {
+      console.error(`--modes: unknown W12 mode ${unknown.join(', ') || '(none)'}; choose from ${ipcModes.map((mode) => mode.id).join(', ')}\n${usage}`);
+      process.exit(2);
+    }
+    w12Modes = ids as IpcMode['id'][];
+  }
   else {
     if (flag !== '--help' && flag !== '-h') console.error(`unknown argument ${argv[index]}`);
     console.log(usage);
@@ -173,6 +183,7 @@ const settings: Settings = {
   w12RoundTripWarmUp: 2_000,
   w12Bytes: 64,
   w12Reps: quick ? 1 : 3,
+  w12Modes: w12Modes ?? ipcModes.map((mode) => mode.id),
 };
 
 function timeBurn(limit: number): number {
