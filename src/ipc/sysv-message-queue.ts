@@ -80,15 +80,52 @@ function checkType(where: string, type: unknown, smallest: number): number {
   return type;
 }
 
+const NO_LIMITS: { timeoutMs?: number; signal?: AbortSignal } = Object.freeze({});
+
+// Checks the options of a send or receive. Called for every message: the strings that name a bad
+// option are built only when one is given.
 function checkWait(where: string, options: SysVMessageWaitOptions | undefined): { timeoutMs?: number; signal?: AbortSignal } {
+  if (options === undefined || options === null) return NO_LIMITS;
   checkOptionsObject(`${where}: "options"`, options);
-  return { timeoutMs: checkTimeout(`${where}: "timeout"`, options?.timeout), signal: checkSignal(`${where}: "signal"`, options?.signal) };
+  const { timeout, signal } = options;
+  if ((timeout === undefined || timeout === null) && (signal === undefined || signal === null)) return NO_LIMITS;
+  return { timeoutMs: checkTimeout(`${where}: "timeout"`, timeout), signal: checkSignal(`${where}: "signal"`, signal) };
 }
 
-function bytesOf(where: string, data: unknown): Uint8Array {
+function bytesOf(where: string, data: unknown): ArrayBufferView {
   if (typeof data === 'string') return Buffer.from(data, 'utf8');
-  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  if (ArrayBuffer.isView(data)) return data;
   throw invalidType(`${where}: "data"`, 'a Buffer, a typed array or a string', data);
+}
+
+/** The largest message the kernel takes (msgmax), read once; a longer one asks the kernel again. */
+let largestMessage: number | undefined;
+
+/**
+ * Where msgReceiveNow puts a message (the type at byte 0, the text from byte 8; see binding.ts):
+ * one buffer for every queue of this thread, as large as the largest message, grown when a longer
+ * one comes (msgmax raised since). Each received message is copied out of it into its own Buffer.
+ */
+let scratch: { bytes: Uint8Array; type: Float64Array } | undefined;
+
+function scratchOf(textBytes: number): { bytes: Uint8Array; type: Float64Array } {
+  const buffer = new ArrayBuffer(8 + textBytes);
+  return { bytes: new Uint8Array(buffer), type: new Float64Array(buffer, 0, 1) };
+}
+
+/** One msgrcv with IPC_NOWAIT: the message that `type` selects, or null when none is there. */
+function receiveNow(native: NativeBinding, id: number, type: number): SysVMessage | null {
+  scratch ??= scratchOf(kernelLimit('msgmax') ?? 8192);
+  for (;;) {
+    const length = native.msgReceiveNow(id, type, scratch.bytes);
+    if (length >= 0) {
+      const data = Buffer.allocUnsafe(length);
+      data.set(scratch.bytes.subarray(8, 8 + length));
+      return { type: scratch.type[0] as number, data };
+    }
+    if (length === -1) return null;
+    scratch = scratchOf(Math.min(2 * (scratch.bytes.byteLength - 8), 2 ** 31 - 1));
+  }
 }
 
 /**
@@ -105,6 +142,9 @@ export class SysVMessageQueue {
   readonly #key: number;
   readonly #id: number;
   #isRemoved = false;
+  // The names of the two calls made per message, built once (errors and timeouts quote them).
+  #whereSend: string | undefined;
+  #whereReceive: string | undefined;
 
   constructor(key: number, options: SysVMessageQueueOptions = {}) {
     this.#native = requireNative('SysVMessageQueue');
@@ -130,6 +170,8 @@ export class SysVMessageQueue {
   }
 
   #what(call: string): string {
+    if (call === 'send') return (this.#whereSend ??= `SysVMessageQueue(${keyText(this.#key)}).send`);
+    if (call === 'receive') return (this.#whereReceive ??= `SysVMessageQueue(${keyText(this.#key)}).receive`);
     return `SysVMessageQueue(${keyText(this.#key)}).${call}`;
   }
 
@@ -167,7 +209,12 @@ export class SysVMessageQueue {
   }
 
   #checkSize(where: string, byteLength: number): void {
-    if (withinKernelLimit(byteLength, 'msgmax')) return;
+    largestMessage ??= kernelLimit('msgmax');
+    if (largestMessage === undefined || byteLength <= largestMessage) return;
+    if (withinKernelLimit(byteLength, 'msgmax')) {
+      largestMessage = kernelLimit('msgmax'); // raised since it was read
+      return;
+    }
     const largest = kernelLimit('msgmax');
     throw outOfRange(`${where}: "data"`, `at most ${largest} bytes (the kernel's msgmax, /proc/sys/kernel/msgmax)`, `${byteLength} bytes`);
   }
@@ -179,7 +226,7 @@ export class SysVMessageQueue {
     const { timeoutMs, signal } = checkWait(where, options);
     const type = options?.type === undefined ? 0 : checkType(`${where}: "type"`, options.type, -LARGEST_TYPE);
     try {
-      const ready = this.#native.msgReceiveNow(this.#id, type);
+      const ready = receiveNow(this.#native, this.#id, type);
       if (ready) return ready;
       if (timeoutMs === 0) throw new TimeoutError(`${where}: not done within 0 ms.`);
       return await blockingCall<SysVMessageRecord>(where, { timeoutMs, signal }, (callback) => this.#native.msgReceiveAsync(this.#id, type, callback));

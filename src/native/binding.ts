@@ -194,8 +194,12 @@ export interface NativeBinding {
   msgSendNow(id: number, type: number, data: ArrayBufferView): boolean;
   /** msgsnd waiting for room on a waiting thread; interrupting it sends nothing. */
   msgSendAsync(id: number, type: number, data: ArrayBufferView, callback: (outcome: undefined | Error) => void): BlockingCallId;
-  /** msgrcv with IPC_NOWAIT (type as msgrcv's msgtyp): the message, or null when none matched. */
-  msgReceiveNow(id: number, type: number): SysVMessageRecord | null;
+  /**
+   * msgrcv with IPC_NOWAIT (type as msgrcv's msgtyp) into `buffer` (>= 8 bytes): the text at byte 8,
+   * the type as a float64 in this machine's byte order at byte 0. The text's length; -1 when none
+   * matched; -2 when the message is longer than `buffer.byteLength - 8` (it stays queued).
+   */
+  msgReceiveNow(id: number, type: number, buffer: Uint8Array): number;
   /** msgrcv waiting on a waiting thread; interrupting it takes no message. */
   msgReceiveAsync(id: number, type: number, callback: (outcome: SysVMessageRecord | Error) => void): BlockingCallId;
   /** msgctl(IPC_STAT). */

@@ -114,26 +114,29 @@ void MsgGet(const v8::FunctionCallbackInfo<v8::Value>& info) {
   info.GetReturnValue().Set(id);
 }
 
-// msgSendNow(id, type, data): true when sent, false when the queue is full (IPC_NOWAIT).
+// msgSendNow(id, type, data): true when sent, false when the queue is full (IPC_NOWAIT). The
+// message is laid out in this thread's reused buffer: a send that finds room allocates nothing.
 void MsgSendNow(const v8::FunctionCallbackInfo<v8::Value>& info) {
   v8::Isolate* isolate = info.GetIsolate();
   int id;
-  std::shared_ptr<Message> message;
-  size_t length;
-  if (!IdArgument(isolate, info[0], &id) || !MessageToSend(isolate, info[1], info[2], &message, &length)) {
+  double type;
+  if (!IdArgument(isolate, info[0], &id) || !IntegerArgument(isolate, info[1], 1, kLargestType, &type) ||
+      !info[2]->IsArrayBufferView()) {
     return ThrowType(isolate, "msgSendNow(id, type, data)");
   }
-  int error = 0;
-  bool sent = [&]() {
-    int result;
-    do result = msgsnd(id, message->storage.data(), length, IPC_NOWAIT);
-    while (result < 0 && errno == EINTR);
-    error = result == 0 ? 0 : errno;
-    return error != EAGAIN;  // done, or failed for good
-  }();
-  if (sent && error == 0) return info.GetReturnValue().Set(true);
-  if (!sent) return info.GetReturnValue().Set(false);
-  ThrowErrno(isolate, "msgsnd", error, IdSubject("msqid", id));
+  thread_local std::vector<char> storage;
+  v8::Local<v8::ArrayBufferView> view = info[2].As<v8::ArrayBufferView>();
+  size_t length = view->ByteLength();
+  if (storage.size() < sizeof(long) + length) storage.resize(sizeof(long) + length);
+  long mtype = static_cast<long>(type);
+  std::memcpy(storage.data(), &mtype, sizeof mtype);
+  if (length > 0) view->CopyContents(storage.data() + sizeof(long), length);
+  int result;
+  do result = msgsnd(id, storage.data(), length, IPC_NOWAIT);
+  while (result < 0 && errno == EINTR);
+  if (result == 0) return info.GetReturnValue().Set(true);
+  if (errno == EAGAIN) return info.GetReturnValue().Set(false);
+  ThrowErrno(isolate, "msgsnd", errno, IdSubject("msqid", id));
 }
 
 // msgSendAsync(id, type, data, callback): sends, waiting for room on a waiting thread;
@@ -157,24 +160,39 @@ void MsgSendAsync(const v8::FunctionCallbackInfo<v8::Value>& info) {
   info.GetReturnValue().Set(call);
 }
 
-// msgReceiveNow(id, type): { type, data }, or null when no message matched (IPC_NOWAIT).
+// msgReceiveNow(id, type, buffer): msgrcv with IPC_NOWAIT straight into `buffer`, so that a
+// message that is there costs one system call and no allocation. The text lands at byte 8 and the
+// type, as a double in this machine's byte order, in bytes 0-7 (msgrcv puts the C long just before
+// the text; it is rewritten in place, whatever the size of a long). Returns the text's length; -1
+// when no message matched; -2 when the first that matched is longer than `buffer.byteLength - 8`
+// (it stays queued: the caller grows the buffer and asks again).
 void MsgReceiveNow(const v8::FunctionCallbackInfo<v8::Value>& info) {
   v8::Isolate* isolate = info.GetIsolate();
   int id;
   double type;
-  if (!IdArgument(isolate, info[0], &id) || !IntegerArgument(isolate, info[1], -kLargestType, kLargestType, &type)) {
-    return ThrowType(isolate, "msgReceiveNow(id, type)");
+  constexpr size_t kTextOffset = 8;
+  static_assert(sizeof(long) <= kTextOffset && sizeof(double) == kTextOffset, "the layout of msgReceiveNow's buffer");
+  if (!IdArgument(isolate, info[0], &id) || !IntegerArgument(isolate, info[1], -kLargestType, kLargestType, &type) ||
+      !info[2]->IsArrayBufferView() || info[2].As<v8::ArrayBufferView>()->ByteLength() < kTextOffset) {
+    return ThrowType(isolate, "msgReceiveNow(id, type, buffer)");
   }
-  Received received;
-  int error = 0;
-  bool done = [&]() {
-    do error = ReceiveOnce(id, static_cast<long>(type), IPC_NOWAIT, &received);
-    while (error == EINTR);
-    return error != ENOMSG;  // received, or failed for good
-  }();
-  if (!done) return info.GetReturnValue().SetNull();
-  if (error == 0) return info.GetReturnValue().Set(MessageValue(isolate, received));
-  ThrowErrno(isolate, "msgrcv", error, IdSubject("msqid", id));
+  v8::Local<v8::ArrayBufferView> view = info[2].As<v8::ArrayBufferView>();
+  char* buffer = static_cast<char*>(view->Buffer()->Data()) + view->ByteOffset();
+  char* message = buffer + kTextOffset - sizeof(long);  // struct msgbuf: the long, then the text
+  size_t capacity = view->ByteLength() - kTextOffset;
+  ssize_t length;
+  do length = msgrcv(id, message, capacity, static_cast<long>(type), IPC_NOWAIT);
+  while (length < 0 && errno == EINTR);
+  if (length >= 0) {
+    long received;
+    std::memcpy(&received, message, sizeof received);
+    double typeValue = static_cast<double>(received);
+    std::memcpy(buffer, &typeValue, sizeof typeValue);
+    return info.GetReturnValue().Set(static_cast<double>(length));
+  }
+  if (errno == ENOMSG) return info.GetReturnValue().Set(-1);
+  if (errno == E2BIG) return info.GetReturnValue().Set(-2);
+  ThrowErrno(isolate, "msgrcv", errno, IdSubject("msqid", id));
 }
 
 // msgReceiveAsync(id, type, callback): waits for a message on a waiting thread;
