@@ -69,13 +69,35 @@ export interface SysVMessageQueueAttributes {
 
 const LARGEST_TYPE = Number.MAX_SAFE_INTEGER;
 
+/**
+ * A send or receive that cannot finish at once may wait on the calling thread itself, as Python's
+ * blocking call does, while this queue's waits of that kind have lately ended within
+ * QUICK_WAIT_MICROSECONDS (the peer is answering now): handing the wait to a waiting thread costs
+ * two more context switches (the thread woken, the loop woken back), several times what such a
+ * reply takes. The wait on the calling thread ends after at most LONGEST_WAIT_HERE_MICROSECONDS,
+ * taking nothing, and the wait goes on on a waiting thread; waits go there at once until one ends
+ * quickly again. (That bound is no shorter because a shorter one-shot timer costs the kernel a
+ * reprogramming of the CPU's timer, at each wait, that a bound beyond the scheduler's tick does not.)
+ */
+const QUICK_WAIT_MICROSECONDS = 200;
+const LONGEST_WAIT_HERE_MICROSECONDS = 5000;
+
+/** A wait on the calling thread fits within the caller's timeout, and the caller's signal is not aborted. */
+function mayWaitHere(timeoutMs: number | undefined, signal: AbortSignal | undefined): boolean {
+  return (timeoutMs === undefined || timeoutMs * 1000 >= LONGEST_WAIT_HERE_MICROSECONDS) && !signal?.aborted;
+}
+
+function endedQuickly(startedMs: number): boolean {
+  return (performance.now() - startedMs) * 1000 <= QUICK_WAIT_MICROSECONDS;
+}
+
 /** Opens an existing queue by id (how an IPC_PRIVATE one is reached in a child); never public. */
 const openById = Symbol('openById');
 
 function checkType(where: string, type: unknown, smallest: number): number {
-  if (typeof type !== 'number') throw invalidType(where, 'an integer message type', type);
+  if (typeof type !== 'number') throw invalidType(`${where}: "type"`, 'an integer message type', type);
   if (!Number.isInteger(type) || type < smallest || type > LARGEST_TYPE) {
-    throw outOfRange(where, `an integer from ${smallest} to ${LARGEST_TYPE}`, type);
+    throw outOfRange(`${where}: "type"`, `an integer from ${smallest} to ${LARGEST_TYPE}`, type);
   }
   return type;
 }
@@ -113,11 +135,14 @@ function scratchOf(textBytes: number): { bytes: Uint8Array; type: Float64Array }
   return { bytes: new Uint8Array(buffer), type: new Float64Array(buffer, 0, 1) };
 }
 
-/** One msgrcv with IPC_NOWAIT: the message that `type` selects, or null when none is there. */
-function receiveNow(native: NativeBinding, id: number, type: number): SysVMessage | null {
+/**
+ * One msgrcv: the message that `type` selects, or null when none is there (within `waitMicroseconds`,
+ * waited on this thread; 0: none is there now).
+ */
+function receiveNow(native: NativeBinding, id: number, type: number, waitMicroseconds: number): SysVMessage | null {
   scratch ??= scratchOf(kernelLimit('msgmax') ?? 8192);
   for (;;) {
-    const length = native.msgReceiveNow(id, type, scratch.bytes);
+    const length = native.msgReceiveNow(id, type, scratch.bytes, waitMicroseconds);
     if (length >= 0) {
       const data = Buffer.allocUnsafe(length);
       data.set(scratch.bytes.subarray(8, 8 + length));
@@ -145,6 +170,9 @@ export class SysVMessageQueue {
   // The names of the two calls made per message, built once (errors and timeouts quote them).
   #whereSend: string | undefined;
   #whereReceive: string | undefined;
+  // Whether the last wait of each kind ended within QUICK_WAIT_MICROSECONDS (see there).
+  #quickSends = true;
+  #quickReceives = true;
 
   constructor(key: number, options: SysVMessageQueueOptions = {}) {
     this.#native = requireNative('SysVMessageQueue');
@@ -186,19 +214,28 @@ export class SysVMessageQueue {
   async send(type: number, data: Uint8Array | ArrayBufferView | string, options?: SysVMessageWaitOptions): Promise<void> {
     const where = this.#what('send');
     this.#checkAlive('send');
-    checkType(`${where}: "type"`, type, 1);
+    checkType(where, type, 1);
     const bytes = bytesOf(where, data);
     const { timeoutMs, signal } = checkWait(where, options);
     this.#checkSize(where, bytes.byteLength);
     try {
-      if (this.#native.msgSendNow(this.#id, type, bytes)) return;
+      if (this.#quickSends && mayWaitHere(timeoutMs, signal)) {
+        const startedMs = performance.now();
+        const sent = this.#native.msgSendNow(this.#id, type, bytes, LONGEST_WAIT_HERE_MICROSECONDS);
+        this.#quickSends = sent && endedQuickly(startedMs);
+        if (sent) return;
+      } else if (this.#native.msgSendNow(this.#id, type, bytes, 0)) {
+        return;
+      }
       // Full: a message longer than the queue can ever hold would wait forever.
       const { maxBytes } = this.#native.msgStat(this.#id);
       if (bytes.byteLength > maxBytes) {
         throw outOfRange(`${where}: "data"`, `at most the queue's ${maxBytes} bytes (msg_qbytes)`, `${bytes.byteLength} bytes`);
       }
       if (timeoutMs === 0) throw new TimeoutError(`${where}: not done within 0 ms.`);
+      const startedMs = performance.now();
       await blockingCall<undefined>(where, { timeoutMs, signal }, (callback) => this.#native.msgSendAsync(this.#id, type, bytes, callback));
+      this.#quickSends = endedQuickly(startedMs);
     } catch (error) {
       throw this.#gone(error, where);
     }
@@ -224,15 +261,26 @@ export class SysVMessageQueue {
     const where = this.#what('receive');
     this.#checkAlive('receive');
     const { timeoutMs, signal } = checkWait(where, options);
-    const type = options?.type === undefined ? 0 : checkType(`${where}: "type"`, options.type, -LARGEST_TYPE);
+    const type = options?.type === undefined ? 0 : checkType(where, options.type, -LARGEST_TYPE);
     try {
-      const ready = receiveNow(this.#native, this.#id, type);
+      const ready = this.#quickReceives && mayWaitHere(timeoutMs, signal) ? this.#receiveHere(type) : receiveNow(this.#native, this.#id, type, 0);
       if (ready) return ready;
       if (timeoutMs === 0) throw new TimeoutError(`${where}: not done within 0 ms.`);
-      return await blockingCall<SysVMessageRecord>(where, { timeoutMs, signal }, (callback) => this.#native.msgReceiveAsync(this.#id, type, callback));
+      const startedMs = performance.now();
+      const message = await blockingCall<SysVMessageRecord>(where, { timeoutMs, signal }, (callback) => this.#native.msgReceiveAsync(this.#id, type, callback));
+      this.#quickReceives = endedQuickly(startedMs);
+      return message;
     } catch (error) {
       throw this.#gone(error, where);
     }
+  }
+
+  /** A receive that waits on this thread, for at most LONGEST_WAIT_HERE_MICROSECONDS. */
+  #receiveHere(type: number): SysVMessage | null {
+    const startedMs = performance.now();
+    const ready = receiveNow(this.#native, this.#id, type, LONGEST_WAIT_HERE_MICROSECONDS);
+    this.#quickReceives = ready !== null && endedQuickly(startedMs);
+    return ready;
   }
 
   /** The queue's state now (msgctl IPC_STAT). */

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
 import { type TestContext, test } from 'node:test';
+import { Worker } from 'node:worker_threads';
 import { InvalidStateError, Process, TimeoutError } from 'multiproc';
 import { IPC_PRIVATE, SysVMessageQueue } from 'multiproc/ipc';
 import { answerOne } from '../fixtures/sysv-tasks.ts';
@@ -103,6 +105,61 @@ test('a send waits while the queue is full, times out sending nothing, and compl
   setTimeout(() => void queue.receive(), 20);
   await pending;
   assert.equal(String((await queue.receive({ type: 2, timeout: 0 })).data), 'last');
+});
+
+test('a quick exchange with a node peer, whose waits begin on the calling thread, delivers every message once and in order', { skip }, async (t) => {
+  const queue = newQueue(t);
+  const turns = 300;
+  const program = `const { SysVMessageQueue } = await import('multiproc/ipc');
+    const queue = new SysVMessageQueue(Number(process.argv[1]));
+    for (let turn = 0; turn < ${turns}; turn++) {
+      const { data } = await queue.receive({ type: 1 });
+      await queue.send(2, data);
+    }`;
+  const peer = startNode(program, [String(queue.key)]);
+  t.after(() => killed(peer));
+  for (let turn = 0; turn < turns; turn++) {
+    await queue.send(1, `turn ${turn}`);
+    const { type, data } = await queue.receive({ type: 2, timeout: 10_000 });
+    assert.equal(type, 2);
+    assert.equal(String(data), `turn ${turn}`);
+  }
+  // A stream the other way round: the peer's sends find room or wait for it, this side drains.
+  const streamed = 2000;
+  const streamer = startNode(
+    `const { SysVMessageQueue } = await import('multiproc/ipc');
+    const queue = new SysVMessageQueue(Number(process.argv[1]));
+    for (let index = 0; index < ${streamed}; index++) await queue.send(3, String(index).padStart(64, '.'));`,
+    [String(queue.key)],
+  );
+  t.after(() => killed(streamer));
+  for (let index = 0; index < streamed; index++) {
+    assert.equal(String((await queue.receive({ type: 3, timeout: 10_000 })).data), String(index).padStart(64, '.'));
+  }
+  assert.equal(queue.attributes().messages, 0);
+});
+
+test("a worker thread's receive that begins waiting on its own thread still times out, takes nothing, and then receives", { skip }, async (t) => {
+  const queue = newQueue(t);
+  const worker = new Worker(
+    `const { parentPort, workerData } = require('node:worker_threads');
+    (async () => {
+      const { SysVMessageQueue } = await import('multiproc/ipc');
+      const queue = new SysVMessageQueue(workerData.key);
+      const outcome = await queue.receive({ type: 5, timeout: 50 }).then(() => 'received', (error) => error.name);
+      parentPort.postMessage(outcome);
+      parentPort.postMessage(String((await queue.receive({ type: 5 })).data));
+    })();`,
+    { eval: true, workerData: { key: queue.key } },
+  );
+  t.after(() => worker.terminate());
+  // once() rejects if the worker fails instead.
+  const next = async () => (await once(worker, 'message'))[0];
+  assert.equal(await next(), 'TimeoutError');
+  assert.equal(queue.attributes().messages, 0);
+  const received = next();
+  setTimeout(() => void queue.send(5, 'for the worker'), 20);
+  assert.equal(await received, 'for the worker');
 });
 
 test('a queue travels to a multiproc child by key and is used there', { skip }, async (t) => {
