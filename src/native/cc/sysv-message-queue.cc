@@ -137,13 +137,17 @@ void MsgSendNow(const v8::FunctionCallbackInfo<v8::Value>& info) {
   long mtype = static_cast<long>(type);
   std::memcpy(storage.data(), &mtype, sizeof mtype);
   if (length > 0) view->CopyContents(storage.data() + sizeof(long), length);
-  int result;
-  {
+  // First without waiting: a queue with room costs no timer.
+  int result = msgsnd(id, storage.data(), length, IPC_NOWAIT);
+  int error = result == 0 ? 0 : errno;
+  if ((error == EAGAIN || error == EINTR) && waitMicroseconds > 0) {
     BoundedWait wait(static_cast<long>(waitMicroseconds));
-    result = msgsnd(id, storage.data(), length, wait.Armed() ? 0 : IPC_NOWAIT);
+    if (wait.Armed()) {
+      result = msgsnd(id, storage.data(), length, 0);
+      error = result == 0 ? 0 : errno;
+    }
   }
   if (result == 0) return info.GetReturnValue().Set(true);
-  int error = errno;
   if (error == EAGAIN || error == EINTR) return info.GetReturnValue().Set(false);  // full, or not room within the bound
   ThrowErrno(isolate, "msgsnd", error, IdSubject("msqid", id));
 }
@@ -192,13 +196,18 @@ void MsgReceiveNow(const v8::FunctionCallbackInfo<v8::Value>& info) {
   char* buffer = static_cast<char*>(view->Buffer()->Data()) + view->ByteOffset();
   char* message = buffer + kTextOffset - sizeof(long);  // struct msgbuf: the long, then the text
   size_t capacity = view->ByteLength() - kTextOffset;
-  ssize_t length;
-  {
+  // First without waiting: a message already there costs no timer.
+  ssize_t length = msgrcv(id, message, capacity, static_cast<long>(type), IPC_NOWAIT);
+  int error = length >= 0 ? 0 : errno;
+  if ((error == ENOMSG || error == EINTR) && waitMicroseconds > 0) {
     BoundedWait wait(static_cast<long>(waitMicroseconds));
-    // Interrupted (the bound, or any signal): as if nothing had come; the caller waits elsewhere.
-    length = msgrcv(id, message, capacity, static_cast<long>(type), wait.Armed() ? 0 : IPC_NOWAIT);
+    if (wait.Armed()) {
+      length = msgrcv(id, message, capacity, static_cast<long>(type), 0);
+      error = length >= 0 ? 0 : errno;
+    }
   }
-  if (length < 0 && errno == EINTR) return info.GetReturnValue().Set(-1);
+  // Interrupted (the bound, or any signal): as if nothing had come; the caller waits elsewhere.
+  if (error == EINTR) return info.GetReturnValue().Set(-1);
   if (length >= 0) {
     long received;
     std::memcpy(&received, message, sizeof received);
@@ -206,7 +215,6 @@ void MsgReceiveNow(const v8::FunctionCallbackInfo<v8::Value>& info) {
     std::memcpy(buffer, &typeValue, sizeof typeValue);
     return info.GetReturnValue().Set(static_cast<double>(length));
   }
-  int error = errno;
   if (error == ENOMSG) return info.GetReturnValue().Set(-1);
   if (error == E2BIG) return info.GetReturnValue().Set(-2);
   ThrowErrno(isolate, "msgrcv", error, IdSubject("msqid", id));
