@@ -108,7 +108,7 @@ const NO_LIMITS: { timeoutMs?: number; signal?: AbortSignal } = Object.freeze({}
 // option are built only when one is given.
 function checkWait(where: string, options: SysVMessageWaitOptions | undefined): { timeoutMs?: number; signal?: AbortSignal } {
   if (options === undefined || options === null) return NO_LIMITS;
-  checkOptionsObject(`${where}: "options"`, options);
+  if (typeof options !== 'object' || Array.isArray(options)) checkOptionsObject(`${where}: "options"`, options); // throws
   const { timeout, signal } = options;
   if ((timeout === undefined || timeout === null) && (signal === undefined || signal === null)) return NO_LIMITS;
   return { timeoutMs: checkTimeout(`${where}: "timeout"`, timeout), signal: checkSignal(`${where}: "signal"`, signal) };
