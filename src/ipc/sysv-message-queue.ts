@@ -7,7 +7,7 @@ import { checkSignal } from '../base/abort.js';
 import { blockingCall } from '../base/blocking-call.js';
 import { TimeoutError } from '../base/errors.js';
 import { checkOptionsObject, checkTimeout, invalidType, outOfRange } from '../base/validate.js';
-import type { NativeBinding, SysVMessageRecord } from '../native/binding.js';
+import type { BlockingCallId, NativeBinding, SysVMessageRecord } from '../native/binding.js';
 import { requireNative } from '../native/loader.js';
 import { registerHandleType } from '../tasks/codec.js';
 import {
@@ -100,6 +100,26 @@ function checkType(where: string, type: unknown, smallest: number): number {
     throw outOfRange(`${where}: "type"`, `an integer from ${smallest} to ${LARGEST_TYPE}`, type);
   }
   return type;
+}
+
+/**
+ * A send or receive handed to a waiting thread, for what is left of its timeout since `startedMs`
+ * (a wait on the calling thread may have used some); a TimeoutError quotes the whole timeout.
+ */
+async function waitElsewhere<T>(
+  where: string,
+  { timeoutMs, signal }: { timeoutMs?: number; signal?: AbortSignal },
+  startedMs: number,
+  start: (callback: (outcome: T | Error) => void) => BlockingCallId,
+): Promise<T> {
+  const timedOut = () => new TimeoutError(`${where}: not done within ${timeoutMs} ms.`);
+  const leftMs = timeoutMs === undefined ? undefined : timeoutMs - (performance.now() - startedMs);
+  if (leftMs !== undefined && (timeoutMs === 0 || leftMs <= 0)) throw timedOut();
+  try {
+    return await blockingCall<T>(where, { timeoutMs: leftMs, signal }, start);
+  } catch (error) {
+    throw error instanceof TimeoutError ? timedOut() : error;
+  }
 }
 
 const NO_LIMITS: { timeoutMs?: number; signal?: AbortSignal } = Object.freeze({});
@@ -218,9 +238,9 @@ export class SysVMessageQueue {
     const bytes = bytesOf(where, data);
     const { timeoutMs, signal } = checkWait(where, options);
     this.#checkSize(where, bytes.byteLength);
+    const startedMs = performance.now();
     try {
       if (this.#quickSends && mayWaitHere(timeoutMs, signal)) {
-        const startedMs = performance.now();
         const sent = this.#native.msgSendNow(this.#id, type, bytes, LONGEST_WAIT_HERE_MICROSECONDS);
         this.#quickSends = sent && endedQuickly(startedMs);
         if (sent) return;
@@ -232,10 +252,9 @@ export class SysVMessageQueue {
       if (bytes.byteLength > maxBytes) {
         throw outOfRange(`${where}: "data"`, `at most the queue's ${maxBytes} bytes (msg_qbytes)`, `${bytes.byteLength} bytes`);
       }
-      if (timeoutMs === 0) throw new TimeoutError(`${where}: not done within 0 ms.`);
-      const startedMs = performance.now();
-      await blockingCall<undefined>(where, { timeoutMs, signal }, (callback) => this.#native.msgSendAsync(this.#id, type, bytes, callback));
-      this.#quickSends = endedQuickly(startedMs);
+      const handedOffMs = performance.now();
+      await waitElsewhere<undefined>(where, { timeoutMs, signal }, startedMs, (callback) => this.#native.msgSendAsync(this.#id, type, bytes, callback));
+      this.#quickSends = endedQuickly(handedOffMs);
     } catch (error) {
       throw this.#gone(error, where);
     }
@@ -262,13 +281,15 @@ export class SysVMessageQueue {
     this.#checkAlive('receive');
     const { timeoutMs, signal } = checkWait(where, options);
     const type = options?.type === undefined ? 0 : checkType(where, options.type, -LARGEST_TYPE);
+    const startedMs = performance.now();
     try {
-      const ready = this.#quickReceives && mayWaitHere(timeoutMs, signal) ? this.#receiveHere(type) : receiveNow(this.#native, this.#id, type, 0);
+      const ready = this.#quickReceives && mayWaitHere(timeoutMs, signal) ? this.#receiveHere(type, startedMs) : receiveNow(this.#native, this.#id, type, 0);
       if (ready) return ready;
-      if (timeoutMs === 0) throw new TimeoutError(`${where}: not done within 0 ms.`);
-      const startedMs = performance.now();
-      const message = await blockingCall<SysVMessageRecord>(where, { timeoutMs, signal }, (callback) => this.#native.msgReceiveAsync(this.#id, type, callback));
-      this.#quickReceives = endedQuickly(startedMs);
+      const handedOffMs = performance.now();
+      const message = await waitElsewhere<SysVMessageRecord>(where, { timeoutMs, signal }, startedMs, (callback) =>
+        this.#native.msgReceiveAsync(this.#id, type, callback),
+      );
+      this.#quickReceives = endedQuickly(handedOffMs);
       return message;
     } catch (error) {
       throw this.#gone(error, where);
@@ -276,8 +297,7 @@ export class SysVMessageQueue {
   }
 
   /** A receive that waits on this thread, for at most LONGEST_WAIT_HERE_MICROSECONDS. */
-  #receiveHere(type: number): SysVMessage | null {
-    const startedMs = performance.now();
+  #receiveHere(type: number, startedMs: number): SysVMessage | null {
     const ready = receiveNow(this.#native, this.#id, type, LONGEST_WAIT_HERE_MICROSECONDS);
     this.#quickReceives = ready !== null && endedQuickly(startedMs);
     return ready;
