@@ -1,7 +1,9 @@
 // SysVMessageQueue: a System V message queue (msgget, msgsnd, msgrcv), Python's
 // sysv_ipc.MessageQueue. Messages carry a type (a positive integer) that receivers select on.
-// A send or receive that must wait does so on a waiting thread of the addon, never the event loop;
-// a timeout or abort interrupts it, and an interrupted receive has taken no message.
+// A send or receive that must wait does so on a waiting thread of the addon, off the event loop;
+// a timeout or abort interrupts it, and an interrupted receive has taken no message. While the
+// peer answers quickly, the wait begins on the calling thread for at most 5 ms (see
+// QUICK_WAIT_MICROSECONDS), as Python's blocking call would, which is several times cheaper.
 
 import { checkSignal } from '../base/abort.js';
 import { blockingCall } from '../base/blocking-call.js';

@@ -1,7 +1,8 @@
 // System V message queues (msgget, msgsnd, msgrcv, msgctl). msgsnd and msgrcv have no timed form:
 // a wait runs on a waiting thread (blocking-call.h) and a timeout interrupts it, which leaves the
-// queue untouched. Each also has an IPC_NOWAIT form run on the calling thread, which JavaScript
-// tries first, so a queue that is ready costs no thread hand-off.
+// queue untouched. Each also has a form run on the calling thread, which JavaScript tries first:
+// IPC_NOWAIT, or a wait bounded by BoundedWait while the peer answers quickly, so a queue that is
+// ready, or soon ready, costs no thread hand-off.
 
 #include <node.h>
 #include <node_buffer.h>
