@@ -1,15 +1,13 @@
 // SysVMessageQueue: a System V message queue (msgget, msgsnd, msgrcv), Python's
 // sysv_ipc.MessageQueue. Messages carry a type (a positive integer) that receivers select on.
-// A send or receive that must wait does so on a waiting thread of the addon, off the event loop;
-// a timeout or abort interrupts it, and an interrupted receive has taken no message. While the
-// peer answers quickly, the wait begins on the calling thread for at most 5 ms (see
-// QUICK_WAIT_MICROSECONDS), as Python's blocking call would, which is several times cheaper.
+// A send or receive that must wait does so on a waiting thread of the addon, never the event loop;
+// a timeout or abort interrupts it, and an interrupted receive has taken no message.
 
 import { checkSignal } from '../base/abort.js';
 import { blockingCall } from '../base/blocking-call.js';
 import { TimeoutError } from '../base/errors.js';
 import { checkOptionsObject, checkTimeout, invalidType, outOfRange } from '../base/validate.js';
-import type { BlockingCallId, NativeBinding, SysVMessageRecord } from '../native/binding.js';
+import type { NativeBinding, SysVMessageRecord } from '../native/binding.js';
 import { requireNative } from '../native/loader.js';
 import { registerHandleType } from '../tasks/codec.js';
 import {
@@ -71,28 +69,6 @@ export interface SysVMessageQueueAttributes {
 
 const LARGEST_TYPE = Number.MAX_SAFE_INTEGER;
 
-/**
- * A send or receive that cannot finish at once may wait on the calling thread itself, as Python's
- * blocking call does, while this queue's waits of that kind have lately ended within
- * QUICK_WAIT_MICROSECONDS (the peer is answering now): handing the wait to a waiting thread costs
- * two more context switches (the thread woken, the loop woken back), several times what such a
- * reply takes. The wait on the calling thread ends after at most LONGEST_WAIT_HERE_MICROSECONDS,
- * taking nothing, and the wait goes on on a waiting thread; waits go there at once until one ends
- * quickly again. (That bound is no shorter because a shorter one-shot timer costs the kernel a
- * reprogramming of the CPU's timer, at each wait, that a bound beyond the scheduler's tick does not.)
- */
-const QUICK_WAIT_MICROSECONDS = 200;
-const LONGEST_WAIT_HERE_MICROSECONDS = 5000;
-
-/** A wait on the calling thread fits within the caller's timeout, and the caller's signal is not aborted. */
-function mayWaitHere(timeoutMs: number | undefined, signal: AbortSignal | undefined): boolean {
-  return (timeoutMs === undefined || timeoutMs * 1000 >= LONGEST_WAIT_HERE_MICROSECONDS) && !signal?.aborted;
-}
-
-function endedQuickly(startedMs: number): boolean {
-  return (performance.now() - startedMs) * 1000 <= QUICK_WAIT_MICROSECONDS;
-}
-
 /** Opens an existing queue by id (how an IPC_PRIVATE one is reached in a child); never public. */
 const openById = Symbol('openById');
 
@@ -102,26 +78,6 @@ function checkType(where: string, type: unknown, smallest: number): number {
     throw outOfRange(`${where}: "type"`, `an integer from ${smallest} to ${LARGEST_TYPE}`, type);
   }
   return type;
-}
-
-/**
- * A send or receive handed to a waiting thread, for what is left of its timeout since `startedMs`
- * (a wait on the calling thread may have used some); a TimeoutError quotes the whole timeout.
- */
-async function waitElsewhere<T>(
-  where: string,
-  { timeoutMs, signal }: { timeoutMs?: number; signal?: AbortSignal },
-  startedMs: number,
-  start: (callback: (outcome: T | Error) => void) => BlockingCallId,
-): Promise<T> {
-  const timedOut = () => new TimeoutError(`${where}: not done within ${timeoutMs} ms.`);
-  const leftMs = timeoutMs === undefined ? undefined : timeoutMs - (performance.now() - startedMs);
-  if (leftMs !== undefined && (timeoutMs === 0 || leftMs <= 0)) throw timedOut();
-  try {
-    return await blockingCall<T>(where, { timeoutMs: leftMs, signal }, start);
-  } catch (error) {
-    throw error instanceof TimeoutError ? timedOut() : error;
-  }
 }
 
 const NO_LIMITS: { timeoutMs?: number; signal?: AbortSignal } = Object.freeze({});
@@ -157,14 +113,11 @@ function scratchOf(textBytes: number): { bytes: Uint8Array; type: Float64Array }
   return { bytes: new Uint8Array(buffer), type: new Float64Array(buffer, 0, 1) };
 }
 
-/**
- * One msgrcv: the message that `type` selects, or null when none is there (within `waitMicroseconds`,
- * waited on this thread; 0: none is there now).
- */
-function receiveNow(native: NativeBinding, id: number, type: number, waitMicroseconds: number): SysVMessage | null {
+/** One msgrcv with IPC_NOWAIT: the message that `type` selects, or null when none is there. */
+function receiveNow(native: NativeBinding, id: number, type: number): SysVMessage | null {
   scratch ??= scratchOf(kernelLimit('msgmax') ?? 8192);
   for (;;) {
-    const length = native.msgReceiveNow(id, type, scratch.bytes, waitMicroseconds);
+    const length = native.msgReceiveNow(id, type, scratch.bytes);
     if (length >= 0) {
       const data = Buffer.allocUnsafe(length);
       data.set(scratch.bytes.subarray(8, 8 + length));
@@ -192,9 +145,6 @@ export class SysVMessageQueue {
   // The names of the two calls made per message, built once (errors and timeouts quote them).
   #whereSend: string | undefined;
   #whereReceive: string | undefined;
-  // Whether the last wait of each kind ended within QUICK_WAIT_MICROSECONDS (see there).
-  #quickSends = true;
-  #quickReceives = true;
 
   constructor(key: number, options: SysVMessageQueueOptions = {}) {
     this.#native = requireNative('SysVMessageQueue');
@@ -240,23 +190,15 @@ export class SysVMessageQueue {
     const bytes = bytesOf(where, data);
     const { timeoutMs, signal } = checkWait(where, options);
     this.#checkSize(where, bytes.byteLength);
-    const startedMs = performance.now();
     try {
-      if (this.#quickSends && mayWaitHere(timeoutMs, signal)) {
-        const sent = this.#native.msgSendNow(this.#id, type, bytes, LONGEST_WAIT_HERE_MICROSECONDS);
-        this.#quickSends = sent && endedQuickly(startedMs);
-        if (sent) return;
-      } else if (this.#native.msgSendNow(this.#id, type, bytes, 0)) {
-        return;
-      }
+      if (this.#native.msgSendNow(this.#id, type, bytes)) return;
       // Full: a message longer than the queue can ever hold would wait forever.
       const { maxBytes } = this.#native.msgStat(this.#id);
       if (bytes.byteLength > maxBytes) {
         throw outOfRange(`${where}: "data"`, `at most the queue's ${maxBytes} bytes (msg_qbytes)`, `${bytes.byteLength} bytes`);
       }
-      const handedOffMs = performance.now();
-      await waitElsewhere<undefined>(where, { timeoutMs, signal }, startedMs, (callback) => this.#native.msgSendAsync(this.#id, type, bytes, callback));
-      this.#quickSends = endedQuickly(handedOffMs);
+      if (timeoutMs === 0) throw new TimeoutError(`${where}: not done within 0 ms.`);
+      await blockingCall<undefined>(where, { timeoutMs, signal }, (callback) => this.#native.msgSendAsync(this.#id, type, bytes, callback));
     } catch (error) {
       throw this.#gone(error, where);
     }
@@ -283,26 +225,14 @@ export class SysVMessageQueue {
     this.#checkAlive('receive');
     const { timeoutMs, signal } = checkWait(where, options);
     const type = options?.type === undefined ? 0 : checkType(where, options.type, -LARGEST_TYPE);
-    const startedMs = performance.now();
     try {
-      const ready = this.#quickReceives && mayWaitHere(timeoutMs, signal) ? this.#receiveHere(type, startedMs) : receiveNow(this.#native, this.#id, type, 0);
+      const ready = receiveNow(this.#native, this.#id, type);
       if (ready) return ready;
-      const handedOffMs = performance.now();
-      const message = await waitElsewhere<SysVMessageRecord>(where, { timeoutMs, signal }, startedMs, (callback) =>
-        this.#native.msgReceiveAsync(this.#id, type, callback),
-      );
-      this.#quickReceives = endedQuickly(handedOffMs);
-      return message;
+      if (timeoutMs === 0) throw new TimeoutError(`${where}: not done within 0 ms.`);
+      return await blockingCall<SysVMessageRecord>(where, { timeoutMs, signal }, (callback) => this.#native.msgReceiveAsync(this.#id, type, callback));
     } catch (error) {
       throw this.#gone(error, where);
     }
-  }
-
-  /** A receive that waits on this thread, for at most LONGEST_WAIT_HERE_MICROSECONDS. */
-  #receiveHere(type: number, startedMs: number): SysVMessage | null {
-    const ready = receiveNow(this.#native, this.#id, type, LONGEST_WAIT_HERE_MICROSECONDS);
-    this.#quickReceives = ready !== null && endedQuickly(startedMs);
-    return ready;
   }
 
   /** The queue's state now (msgctl IPC_STAT). */

@@ -190,20 +190,16 @@ export interface NativeBinding {
   ftok(path: string, projectId: number): number;
   /** msgget(key, IPC_CREAT? | IPC_EXCL? | mode): the queue's id. */
   msgGet(key: number, create: boolean, exclusive: boolean, mode: number): number;
-  /**
-   * msgsnd: true when sent, false when the queue is full (IPC_NOWAIT when `waitMicroseconds` is 0;
-   * else after waiting on this thread for room for at most about that long, 0 to 10000). `type` 1..2**53-1.
-   */
-  msgSendNow(id: number, type: number, data: ArrayBufferView, waitMicroseconds: number): boolean;
+  /** msgsnd with IPC_NOWAIT: true when sent, false when the queue is full. `type` 1..2**53-1. */
+  msgSendNow(id: number, type: number, data: ArrayBufferView): boolean;
   /** msgsnd waiting for room on a waiting thread; interrupting it sends nothing. */
   msgSendAsync(id: number, type: number, data: ArrayBufferView, callback: (outcome: undefined | Error) => void): BlockingCallId;
   /**
    * msgrcv with IPC_NOWAIT (type as msgrcv's msgtyp) into `buffer` (>= 8 bytes): the text at byte 8,
    * the type as a float64 in this machine's byte order at byte 0. The text's length; -1 when none
-   * matched (within `waitMicroseconds`, 0 to 10000, waited on this thread; 0: IPC_NOWAIT); -2 when
-   * the message is longer than `buffer.byteLength - 8` (it stays queued).
+   * matched; -2 when the message is longer than `buffer.byteLength - 8` (it stays queued).
    */
-  msgReceiveNow(id: number, type: number, buffer: Uint8Array, waitMicroseconds: number): number;
+  msgReceiveNow(id: number, type: number, buffer: Uint8Array): number;
   /** msgrcv waiting on a waiting thread; interrupting it takes no message. */
   msgReceiveAsync(id: number, type: number, callback: (outcome: SysVMessageRecord | Error) => void): BlockingCallId;
   /** msgctl(IPC_STAT). */

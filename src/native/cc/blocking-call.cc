@@ -7,8 +7,6 @@
 
 #include <node.h>
 #include <pthread.h>
-#include <sys/syscall.h>
-#include <time.h>
 #include <unistd.h>
 #include <uv.h>
 
@@ -242,61 +240,6 @@ IsolateCalls* CallsOf(v8::Isolate* isolate) {
 }
 
 }  // namespace
-
-namespace {
-
-// Each thread's timer for BoundedWait, created at its first one: it sends the interrupt signal to
-// this thread only (SIGEV_THREAD_ID), which must not be blocked here (Node's worker threads start
-// with signals blocked; the signal is this addon's own, so unblocking it disturbs nobody).
-class ThreadTimer {
- public:
-  ThreadTimer() {
-    InstallInterruptHandler();
-    sigset_t interrupt;
-    sigemptyset(&interrupt);
-    sigaddset(&interrupt, InterruptSignal());
-    if (pthread_sigmask(SIG_UNBLOCK, &interrupt, nullptr) != 0) return;
-    struct sigevent event = {};
-    event.sigev_notify = SIGEV_THREAD_ID;
-    event.sigev_signo = InterruptSignal();
-    event._sigev_un._tid = static_cast<pid_t>(syscall(SYS_gettid));
-    created_ = timer_create(CLOCK_MONOTONIC, &event, &timer_) == 0;
-  }
-  ~ThreadTimer() {
-    if (created_) timer_delete(timer_);
-  }
-
-  bool Set(long microseconds) {
-    if (!created_) return false;
-    struct itimerspec when = {};
-    when.it_value.tv_sec = microseconds / 1000000;
-    when.it_value.tv_nsec = (microseconds % 1000000) * 1000;
-    when.it_interval = when.it_value;
-    return timer_settime(timer_, 0, &when, nullptr) == 0;
-  }
-
- private:
-  timer_t timer_{};
-  bool created_ = false;
-};
-
-ThreadTimer& TimerOfThisThread() {
-  thread_local ThreadTimer timer;
-  return timer;
-}
-
-}  // namespace
-
-// A signal generated before the timer is stopped is delivered as the stopping timer_settime
-// returns (signals pending for a thread are handled on its way back from every system call), so
-// no interruption outlives the wait.
-BoundedWait::BoundedWait(long microseconds) {
-  if (microseconds > 0) armed_ = TimerOfThisThread().Set(microseconds);
-}
-
-BoundedWait::~BoundedWait() {
-  if (armed_) TimerOfThisThread().Set(0);
-}
 
 uint32_t StartBlockingCall(v8::Isolate* isolate, v8::Local<v8::Function> callback, std::string subject, BlockingWork work) {
   IsolateCalls* state = CallsOf(isolate);

@@ -47,22 +47,4 @@ uint32_t StartBlockingCall(v8::Isolate* isolate, v8::Local<v8::Function> callbac
 // Asks a pending call to stop; false when it already finished (its callback may still be queued).
 bool InterruptBlockingCall(v8::Isolate* isolate, uint32_t id);
 
-// A blocking system call made on the calling thread itself, ended by the interrupt signal after
-// at most about `microseconds` (the signal repeats every `microseconds` until the call has
-// returned, so one landing just before the call starts is not lost). For a wait expected to end
-// within a context switch or two, where handing it to a waiting thread would cost more than it
-// saves; the call then returns EINTR having done nothing. Construct it, check Armed() (false: no
-// timer, the caller must not block), make the call, let it go out of scope.
-class BoundedWait {
- public:
-  explicit BoundedWait(long microseconds);
-  ~BoundedWait();
-  BoundedWait(const BoundedWait&) = delete;
-  BoundedWait& operator=(const BoundedWait&) = delete;
-  bool Armed() const { return armed_; }
-
- private:
-  bool armed_ = false;
-};
-
 }  // namespace multiproc

@@ -1,8 +1,7 @@
 // System V message queues (msgget, msgsnd, msgrcv, msgctl). msgsnd and msgrcv have no timed form:
 // a wait runs on a waiting thread (blocking-call.h) and a timeout interrupts it, which leaves the
-// queue untouched. Each also has a form run on the calling thread, which JavaScript tries first:
-// IPC_NOWAIT, or a wait bounded by BoundedWait while the peer answers quickly, so a queue that is
-// ready, or soon ready, costs no thread hand-off.
+// queue untouched. Each also has an IPC_NOWAIT form run on the calling thread, which JavaScript
+// tries first, so a queue that is ready costs no thread hand-off.
 
 #include <node.h>
 #include <node_buffer.h>
@@ -27,9 +26,6 @@ namespace {
 
 // A type is a C long; JavaScript numbers are exact up to 2**53 (TypeScript checks the same range).
 constexpr double kLargestType = 9007199254740991.0;
-
-// The longest wait on the calling thread (the loop's) that msgSendNow and msgReceiveNow accept.
-constexpr double kLongestBoundedWait = 10000.0;
 
 // The largest message the kernel accepts (msgmax), read once; a receive that finds a longer
 // message (msgmax raised since) grows its buffer and tries again (E2BIG leaves the message queued).
@@ -118,18 +114,15 @@ void MsgGet(const v8::FunctionCallbackInfo<v8::Value>& info) {
   info.GetReturnValue().Set(id);
 }
 
-// msgSendNow(id, type, data, waitMicroseconds): true when sent, false when the queue is full:
-// with IPC_NOWAIT when waitMicroseconds is 0, else after waiting on this thread for room for at
-// most about that long (BoundedWait). The message is laid out in this thread's reused buffer: a
-// send that finds room allocates nothing.
+// msgSendNow(id, type, data): true when sent, false when the queue is full (IPC_NOWAIT). The
+// message is laid out in this thread's reused buffer: a send that finds room allocates nothing.
 void MsgSendNow(const v8::FunctionCallbackInfo<v8::Value>& info) {
   v8::Isolate* isolate = info.GetIsolate();
   int id;
   double type;
-  double waitMicroseconds;
   if (!IdArgument(isolate, info[0], &id) || !IntegerArgument(isolate, info[1], 1, kLargestType, &type) ||
-      !info[2]->IsArrayBufferView() || !IntegerArgument(isolate, info[3], 0, kLongestBoundedWait, &waitMicroseconds)) {
-    return ThrowType(isolate, "msgSendNow(id, type, data, waitMicroseconds)");
+      !info[2]->IsArrayBufferView()) {
+    return ThrowType(isolate, "msgSendNow(id, type, data)");
   }
   thread_local std::vector<char> storage;
   v8::Local<v8::ArrayBufferView> view = info[2].As<v8::ArrayBufferView>();
@@ -138,18 +131,12 @@ void MsgSendNow(const v8::FunctionCallbackInfo<v8::Value>& info) {
   long mtype = static_cast<long>(type);
   std::memcpy(storage.data(), &mtype, sizeof mtype);
   if (length > 0) view->CopyContents(storage.data() + sizeof(long), length);
-  // First without waiting: a queue with room costs no timer.
-  int result = msgsnd(id, storage.data(), length, IPC_NOWAIT);
-  int error = result == 0 ? 0 : errno;
-  if ((error == EAGAIN || error == EINTR) && waitMicroseconds > 0) {
-    BoundedWait wait(static_cast<long>(waitMicroseconds));
-    if (wait.Armed()) {
-      result = msgsnd(id, storage.data(), length, 0);
-      error = result == 0 ? 0 : errno;
-    }
-  }
+  int result;
+  do result = msgsnd(id, storage.data(), length, IPC_NOWAIT);
+  while (result < 0 && errno == EINTR);
   if (result == 0) return info.GetReturnValue().Set(true);
-  if (error == EAGAIN || error == EINTR) return info.GetReturnValue().Set(false);  // full, or not room within the bound
+  int error = errno;  // before IdSubject's allocation can change it
+  if (error == EAGAIN) return info.GetReturnValue().Set(false);
   ThrowErrno(isolate, "msgsnd", error, IdSubject("msqid", id));
 }
 
@@ -174,9 +161,8 @@ void MsgSendAsync(const v8::FunctionCallbackInfo<v8::Value>& info) {
   info.GetReturnValue().Set(call);
 }
 
-// msgReceiveNow(id, type, buffer, waitMicroseconds): msgrcv straight into `buffer`, so that a
-// message that is there costs one system call and no allocation: with IPC_NOWAIT when
-// waitMicroseconds is 0, else waiting on this thread for at most about that long (BoundedWait). The text lands at byte 8 and the
+// msgReceiveNow(id, type, buffer): msgrcv with IPC_NOWAIT straight into `buffer`, so that a
+// message that is there costs one system call and no allocation. The text lands at byte 8 and the
 // type, as a double in this machine's byte order, in bytes 0-7 (msgrcv puts the C long just before
 // the text; it is rewritten in place, whatever the size of a long). Returns the text's length; -1
 // when no message matched; -2 when the first that matched is longer than `buffer.byteLength - 8`
@@ -187,28 +173,17 @@ void MsgReceiveNow(const v8::FunctionCallbackInfo<v8::Value>& info) {
   double type;
   constexpr size_t kTextOffset = 8;
   static_assert(sizeof(long) <= kTextOffset && sizeof(double) == kTextOffset, "the layout of msgReceiveNow's buffer");
-  double waitMicroseconds;
   if (!IdArgument(isolate, info[0], &id) || !IntegerArgument(isolate, info[1], -kLargestType, kLargestType, &type) ||
-      !info[2]->IsArrayBufferView() || info[2].As<v8::ArrayBufferView>()->ByteLength() < kTextOffset ||
-      !IntegerArgument(isolate, info[3], 0, kLongestBoundedWait, &waitMicroseconds)) {
-    return ThrowType(isolate, "msgReceiveNow(id, type, buffer, waitMicroseconds)");
+      !info[2]->IsArrayBufferView() || info[2].As<v8::ArrayBufferView>()->ByteLength() < kTextOffset) {
+    return ThrowType(isolate, "msgReceiveNow(id, type, buffer)");
   }
   v8::Local<v8::ArrayBufferView> view = info[2].As<v8::ArrayBufferView>();
   char* buffer = static_cast<char*>(view->Buffer()->Data()) + view->ByteOffset();
   char* message = buffer + kTextOffset - sizeof(long);  // struct msgbuf: the long, then the text
   size_t capacity = view->ByteLength() - kTextOffset;
-  // First without waiting: a message already there costs no timer.
-  ssize_t length = msgrcv(id, message, capacity, static_cast<long>(type), IPC_NOWAIT);
-  int error = length >= 0 ? 0 : errno;
-  if ((error == ENOMSG || error == EINTR) && waitMicroseconds > 0) {
-    BoundedWait wait(static_cast<long>(waitMicroseconds));
-    if (wait.Armed()) {
-      length = msgrcv(id, message, capacity, static_cast<long>(type), 0);
-      error = length >= 0 ? 0 : errno;
-    }
-  }
-  // Interrupted (the bound, or any signal): as if nothing had come; the caller waits elsewhere.
-  if (error == EINTR) return info.GetReturnValue().Set(-1);
+  ssize_t length;
+  do length = msgrcv(id, message, capacity, static_cast<long>(type), IPC_NOWAIT);
+  while (length < 0 && errno == EINTR);
   if (length >= 0) {
     long received;
     std::memcpy(&received, message, sizeof received);
@@ -216,6 +191,7 @@ void MsgReceiveNow(const v8::FunctionCallbackInfo<v8::Value>& info) {
     std::memcpy(buffer, &typeValue, sizeof typeValue);
     return info.GetReturnValue().Set(static_cast<double>(length));
   }
+  int error = errno;  // before IdSubject's allocation can change it
   if (error == ENOMSG) return info.GetReturnValue().Set(-1);
   if (error == E2BIG) return info.GetReturnValue().Set(-2);
   ThrowErrno(isolate, "msgrcv", error, IdSubject("msqid", id));
