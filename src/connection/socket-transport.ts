@@ -17,6 +17,7 @@ import type { Socket } from 'node:net';
 import { EOFError, InvalidStateError } from '../base/errors.js';
 import { outOfRange } from '../base/validate.js';
 import { RecordKind, type Transport, type TransportRecord } from './connection.js';
+import { writeDirectly } from './direct-write.js';
 
 const HEADER_BYTES = 5;
 /** The kinds a Connection writes (message.ts): 0 to this one. */
@@ -89,6 +90,8 @@ export class SocketTransport implements Transport, HandshakeLink {
     this.#name = name;
     this.#maxMessageBytes = maxMessageBytes;
     this.#phase = isHandshaking ? 'handshake' : 'open';
+    const fd = (socket as unknown as { _handle: { fd?: number } | null })._handle?.fd;
+    if (fd !== undefined) writeDirectly(socket, fd);
     socket.on('data', (chunk: Buffer) => this.#receive(chunk));
     socket.on('end', () => this.#end());
     socket.on('close', () => this.#end());

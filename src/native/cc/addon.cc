@@ -98,4 +98,9 @@ NODE_MODULE_INIT(/* exports, module, context */) {
   Export(exports, context, "lockRangeTry", LockRangeTry);
   Export(exports, context, "lockRangeWait", LockRangeWait);
   Export(exports, context, "unlockRange", UnlockRange);
+  Export(exports, context, "fdWrite", FdWrite);
+  Export(exports, context, "fdWritev", FdWritev);
+  Export(exports, context, "fdReaderStart", FdReaderStart);
+  Export(exports, context, "fdReaderSet", FdReaderSet);
+  Export(exports, context, "fdReaderStop", FdReaderStop);
 }
