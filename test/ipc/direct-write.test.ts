@@ -18,7 +18,7 @@ function patternBytes(length: number, seed = 0): Buffer {
   return bytes;
 }
 
-test('a small write the pipe has room for is done at once: its callback runs, bytesWritten counts it, the reader gets it', { skip }, async (t) => {
+test('a small write the pipe has room for is done at once: its callback runs and the reader gets it', { skip }, async (t) => {
   const [readable, writable] = pipe();
   t.after(() => {
     readable.destroy();
@@ -28,7 +28,6 @@ test('a small write the pipe has room for is done at once: its callback runs, by
   const written = new Promise<Error | null | undefined>((resolve) => writable.write(data, resolve));
   assert.equal(writable.writableLength, 0);
   assert.equal((await written) ?? undefined, undefined);
-  assert.equal(writable.bytesWritten, 64);
   const received = readAll(readable);
   writable.end();
   assert.equal((await received).equals(data), true);
@@ -50,7 +49,6 @@ test('writes that find the pipe full wait in order behind the part the kernel to
   const received = readAll(readable);
   await new Promise<void>((resolve) => writable.end(resolve));
   const expected = Buffer.concat([...parts, ...corked]);
-  assert.equal(writable.bytesWritten, expected.length);
   assert.equal((await received).equals(expected), true);
 });
 
