@@ -272,21 +272,7 @@ export interface NativeBinding {
   fdWrite(fd: number, bytes: ArrayBufferView): number;
   /** One writev(2) of the parts (at most IOV_MAX of them are tried): the bytes taken, or -errno. */
   fdWritev(fd: number, parts: readonly ArrayBufferView[]): number;
-  /**
-   * Reads a non-blocking descriptor as it becomes readable, on this thread's event loop: once per
-   * readiness, up to 64 KiB, `callback(Buffer)` with exactly the bytes read, `callback(null)` at
-   * the end of the stream, `callback(-errno)` on an error (the reader pauses after either). Starts
-   * paused. A resumed reader keeps the loop alive. Returns the reader's id.
-   */
-  fdReaderStart(fd: number, callback: (chunk: Buffer | null | number) => void): FdReaderId;
-  /** Resumes (true) or pauses (false) a reader. */
-  fdReaderSet(id: FdReaderId, reading: boolean): void;
-  /** Ends a reader (idempotent); call it before closing the descriptor. */
-  fdReaderStop(id: FdReaderId): void;
 }
-
-/** A reader of fdReaderStart. */
-export type FdReaderId = number;
 
 /** Signal numbers that depend on the C library. */
 export interface SignalNumbers {

@@ -100,7 +100,4 @@ NODE_MODULE_INIT(/* exports, module, context */) {
   Export(exports, context, "unlockRange", UnlockRange);
   Export(exports, context, "fdWrite", FdWrite);
   Export(exports, context, "fdWritev", FdWritev);
-  Export(exports, context, "fdReaderStart", FdReaderStart);
-  Export(exports, context, "fdReaderSet", FdReaderSet);
-  Export(exports, context, "fdReaderStop", FdReaderStop);
 }

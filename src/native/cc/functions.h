@@ -87,8 +87,5 @@ void LockRangeWait(const v8::FunctionCallbackInfo<v8::Value>& info);
 void UnlockRange(const v8::FunctionCallbackInfo<v8::Value>& info);
 void FdWrite(const v8::FunctionCallbackInfo<v8::Value>& info);
 void FdWritev(const v8::FunctionCallbackInfo<v8::Value>& info);
-void FdReaderStart(const v8::FunctionCallbackInfo<v8::Value>& info);
-void FdReaderSet(const v8::FunctionCallbackInfo<v8::Value>& info);
-void FdReaderStop(const v8::FunctionCallbackInfo<v8::Value>& info);
 
 }  // namespace multiproc
