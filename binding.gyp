@@ -23,7 +23,8 @@
         "src/native/cc/sysv-shared-memory.cc",
         "src/native/cc/mapped-buffer.cc",
         "src/native/cc/mapped-file.cc",
-        "src/native/cc/file-lock.cc"
+        "src/native/cc/file-lock.cc",
+        "src/native/cc/fd-stream.cc"
       ],
       "cflags_cc": ["-std=c++17", "-O2", "-Wno-cast-function-type"],
       "cflags_cc!": ["-fno-exceptions"],

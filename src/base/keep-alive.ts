@@ -5,21 +5,22 @@
 // pending waits of a thread.
 
 let pending = 0;
+/** Made once, then ref'd while a wait is pending and unref'd between: a wait that comes and goes per message costs no timer. */
 let timer: NodeJS.Timeout | undefined;
 
 /** Holds the event loop open until the returned release() is called (once; later calls do nothing). */
 export function holdEventLoop(): () => void {
   pending += 1;
-  if (pending === 1) timer = setInterval(() => {}, 2 ** 30);
+  if (pending === 1) {
+    timer ??= setInterval(() => {}, 2 ** 30);
+    timer.ref();
+  }
   let isReleased = false;
   return () => {
     if (isReleased) return;
     isReleased = true;
     pending -= 1;
-    if (pending === 0) {
-      clearInterval(timer);
-      timer = undefined;
-    }
+    if (pending === 0) timer?.unref();
   };
 }
 

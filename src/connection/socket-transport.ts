@@ -17,6 +17,7 @@ import type { Socket } from 'node:net';
 import { EOFError, InvalidStateError } from '../base/errors.js';
 import { outOfRange } from '../base/validate.js';
 import { RecordKind, type Transport, type TransportRecord } from './connection.js';
+import { writeDirectly } from './direct-write.js';
 
 const HEADER_BYTES = 5;
 /** The kinds a Connection writes (message.ts): 0 to this one. */
@@ -77,7 +78,10 @@ export class SocketTransport implements Transport, HandshakeLink {
   #failure: Error | null = null;
   #isEnded = false;
   #isClosed = false;
-  readonly #wakers = new Set<() => void>();
+  /** What waitForRecord()'s callers wait for: settled by the next arrival (or the end); null when nobody waits. */
+  #arrival: { promise: Promise<void>; settle: () => void } | null = null;
+  /** Settles #arrival now and then while someone waits (see waitForRecord); null when nobody has waited yet or after close. */
+  #pulse: NodeJS.Timeout | null = null;
 
   /**
    * @param name For messages: "socket to 127.0.0.1:4000".
@@ -89,6 +93,8 @@ export class SocketTransport implements Transport, HandshakeLink {
     this.#name = name;
     this.#maxMessageBytes = maxMessageBytes;
     this.#phase = isHandshaking ? 'handshake' : 'open';
+    const fd = (socket as unknown as { _handle: { fd?: number } | null })._handle?.fd;
+    if (fd !== undefined) writeDirectly(socket, fd);
     socket.on('data', (chunk: Buffer) => this.#receive(chunk));
     socket.on('end', () => this.#end());
     socket.on('close', () => this.#end());
@@ -141,17 +147,28 @@ export class SocketTransport implements Transport, HandshakeLink {
 
   waitForRecord(timeoutMs: number | undefined, _isFirstWait: boolean): Promise<void> {
     if (this.#isClosed || this.peek() !== null) return Promise.resolve();
+    // Every waiter shares one promise, settled by the next arrival (no timer per wait, no waker
+    // per waiter). Even an endless wait returns now and then (callers loop): wait() races
+    // several connections, and the losers' reactions must not pile up on a quiet one; one timer
+    // per transport settles the shared promise every MAX_WAIT_MS while someone waits.
+    let arrival = this.#arrival;
+    if (arrival === null) {
+      let settle = (): void => {};
+      const promise = new Promise<void>((resolve) => {
+        settle = resolve;
+      });
+      arrival = this.#arrival = { promise, settle };
+    }
+    if (this.#pulse === null && !this.#isEnded && this.#failure === null) this.#pulse = setInterval(() => this.#onPulse(), MAX_WAIT_MS).unref();
+    if (timeoutMs === undefined || timeoutMs >= MAX_WAIT_MS) return arrival.promise;
+    const { promise } = arrival;
     return new Promise((resolve) => {
-      const done = (): void => {
-        clearTimeout(timer);
-        this.#wakers.delete(done);
-        resolve();
-      };
-      // Even an endless wait returns now and then (callers loop): wait() races several
-      // connections, and the losers' wakers must not pile up on a quiet one.
-      const timer = setTimeout(done, Math.min(timeoutMs ?? MAX_WAIT_MS, MAX_WAIT_MS));
+      const timer = setTimeout(resolve, timeoutMs);
       timer.unref();
-      this.#wakers.add(done);
+      promise.then(() => {
+        clearTimeout(timer);
+        resolve();
+      });
     });
   }
 
@@ -226,7 +243,21 @@ export class SocketTransport implements Transport, HandshakeLink {
   }
 
   #wake(): void {
-    for (const wake of [...this.#wakers]) wake();
+    const arrival = this.#arrival;
+    this.#arrival = null;
+    arrival?.settle();
+    if (this.#isClosed || this.#isEnded || this.#failure !== null) this.#stopPulse();
+  }
+
+  /** The periodic settling of waitForRecord(): a whole period with nobody waiting stops it. */
+  #onPulse(): void {
+    if (this.#arrival === null) this.#stopPulse();
+    else this.#wake();
+  }
+
+  #stopPulse(): void {
+    if (this.#pulse !== null) clearInterval(this.#pulse);
+    this.#pulse = null;
   }
 
   /** Reads from the socket while few unparsed bytes wait; stops it (the kernel then holds them) otherwise. */

@@ -15,6 +15,7 @@ import { closeSync, fstatSync } from 'node:fs';
 import { Socket, type SocketConstructorOpts } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
 import { describeValue } from '../base/validate.js';
+import { writeDirectly } from '../connection/direct-write.js';
 import { noteInFlight } from '../connection/holdings.js';
 import { refusedRecord } from '../memory/arena.js';
 import { startTimeOf } from '../memory/foreign-segment.js';
@@ -74,6 +75,7 @@ export function pipeStream(native: NativeBinding, fd: number, isWritable: boolea
   // manualStart: a readable end reads only once its consumer asks (read(), 'data', pipe()), so
   // an end kept here only to be given to a child never takes bytes meant for that child.
   const socket = new Socket({ fd: own, readable: !isWritable, writable: isWritable, manualStart: true } as SocketConstructorOpts);
+  if (isWritable) writeDirectly(socket, own);
   const state: EndState = { fd, isWritable, name };
   ends.set(socket, state);
   Object.defineProperty(socket, 'fd', { get: () => state.fd, enumerable: true });

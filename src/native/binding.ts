@@ -272,6 +272,10 @@ export interface NativeBinding {
   ): BlockingCallId;
   /** Releases fd's description's locks on the range (F_OFD_SETLK with F_UNLCK). */
   unlockRange(fd: number, offset: number, length: number, subject: string): void;
+  /** One write(2) of `bytes` to a non-blocking descriptor: the bytes the kernel took, or -errno (-EAGAIN: no room). */
+  fdWrite(fd: number, bytes: ArrayBufferView): number;
+  /** One writev(2) of the parts (at most IOV_MAX of them are tried): the bytes taken, or -errno. */
+  fdWritev(fd: number, parts: readonly ArrayBufferView[]): number;
 }
 
 /** Signal numbers that depend on the C library. */

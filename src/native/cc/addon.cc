@@ -98,4 +98,6 @@ NODE_MODULE_INIT(/* exports, module, context */) {
   Export(exports, context, "lockRangeTry", LockRangeTry);
   Export(exports, context, "lockRangeWait", LockRangeWait);
   Export(exports, context, "unlockRange", UnlockRange);
+  Export(exports, context, "fdWrite", FdWrite);
+  Export(exports, context, "fdWritev", FdWritev);
 }

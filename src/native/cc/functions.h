@@ -85,5 +85,7 @@ void FlockUnlock(const v8::FunctionCallbackInfo<v8::Value>& info);
 void LockRangeTry(const v8::FunctionCallbackInfo<v8::Value>& info);
 void LockRangeWait(const v8::FunctionCallbackInfo<v8::Value>& info);
 void UnlockRange(const v8::FunctionCallbackInfo<v8::Value>& info);
+void FdWrite(const v8::FunctionCallbackInfo<v8::Value>& info);
+void FdWritev(const v8::FunctionCallbackInfo<v8::Value>& info);
 
 }  // namespace multiproc
