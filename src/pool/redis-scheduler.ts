@@ -48,7 +48,8 @@ export class RedisScheduler implements TaskRunner {
   #isFlushScheduled = false;
   #connection: Promise<Connection> | undefined;
   /** The BullMQ objects once created, ready or not: shutdown closes them either way. */
-  #opened: Connection | undefined;
+  #opened: { readonly queue: Queue; readonly events?: QueueEvents } | undefined;
+  #onFatal: ((error: Error) => void) | undefined;
   #fatalError: Error | undefined;
   #isAccepting = true;
   #shutdown: Promise<void> | undefined;
@@ -185,22 +186,29 @@ export class RedisScheduler implements TaskRunner {
 
   async #openConnection(): Promise<Connection> {
     const { Queue, QueueEvents } = await loadBullmq(WHERE);
-    const name = this.#options.queue;
     if (this.#shutdown) throw new InvalidStateError(`${WHERE}: the pool was closed while BullMQ was loading.`);
+    const name = this.#options.queue;
     const connection = { url: this.#options.url };
-    const events = new QueueEvents(name, { connection, prefix: KEY_PREFIX });
-    const queue = new Queue(name, { connection, prefix: KEY_PREFIX });
-    this.#opened = { queue, events };
     const fatal = new Promise<never>((_, reject) => {
-      const onError = (error: Error) => {
-        if (AUTH_FAILURE.test(error.message)) reject(this.#failAll(this.#authError(error)));
-      };
-      events.on('error', onError);
-      queue.on('error', onError);
+      this.#onFatal = reject;
     });
     fatal.catch(() => {});
+    const onError = (error: Error) => {
+      if (AUTH_FAILURE.test(error.message)) this.#onFatal?.(this.#failAll(this.#authError(error)));
+    };
+    // The queue connects first: a refused password is found on it, which close() can still end
+    // (QueueEvents' close() would wait for a connection that never becomes ready).
+    const queue = new Queue(name, { connection, prefix: KEY_PREFIX });
+    queue.on('error', onError);
+    this.#opened = { queue };
+    await Promise.race([queue.waitUntilReady(), fatal]);
+    if (this.#shutdown) throw new InvalidStateError(`${WHERE}: the pool was closed while connecting.`);
+    const events = new QueueEvents(name, { connection, prefix: KEY_PREFIX });
+    events.on('error', onError);
+    this.#opened = { queue, events };
     this.#listen(events);
-    await Promise.race([Promise.all([events.waitUntilReady(), queue.waitUntilReady()]), fatal]);
+    // Results are read from here on: the events stream must be read before the first job is added.
+    await Promise.race([events.waitUntilReady(), fatal]);
     return { queue, events };
   }
 
@@ -304,7 +312,8 @@ export class RedisScheduler implements TaskRunner {
     this.#disarmStallTimer();
     this.#shutdown = (async () => {
       const opened = this.#opened;
-      if (opened) await Promise.allSettled([opened.events.close(), opened.queue.close()]);
+      if (!opened) return;
+      await Promise.allSettled([opened.events?.close(), opened.queue.close()]);
     })().finally(this.#markExited);
   }
 }

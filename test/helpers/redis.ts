@@ -101,6 +101,8 @@ export interface WorkerProcess {
   output(): string;
   /** Resolves once its output matches `pattern` (the worker prints a line per event). */
   waitFor(pattern: RegExp): Promise<void>;
+  /** Resolves to its exit code once it exits by itself. */
+  exited(): Promise<number | null>;
   /** SIGTERM, then waits for its exit; resolves to its exit code. */
   stop(): Promise<number | null>;
 }
@@ -139,6 +141,10 @@ export function startWorker(url: string, options: WorkerOptions): WorkerProcess 
         waiters.push({ pattern, resolve });
         exited.then(() => reject(new Error(`the worker exited before printing ${pattern}:\n${output}`)), () => {});
       });
+    },
+    async exited() {
+      await exited;
+      return child.exitCode;
     },
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');

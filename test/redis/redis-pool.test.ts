@@ -57,7 +57,7 @@ describe('the redis context', { skip: skipWithoutRedis }, () => {
       error: new RangeError('kept as data'),
       nested: [undefined, null, Number.NaN, -0],
     };
-    const back = await pool.apply(echo, [value]);
+    const back = (await pool.apply(echo, [value])) as typeof value;
     assert.deepEqual(back.map, value.map);
     assert.deepEqual(back.set, value.set);
     assert.deepEqual(back.floats, value.floats);
