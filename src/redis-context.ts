@@ -13,8 +13,11 @@ export type RedisContextPoolOptions = Partial<Omit<RedisPoolOptions, 'context'>>
 /** Options a redis context's ProcessPoolExecutor takes beyond the context's own. */
 export type RedisContextExecutorOptions = Partial<Omit<RedisExecutorOptions, 'context'>>;
 
-/** A member of the local contexts that the redis context cannot offer: calling it throws. */
-export type LocalOnly = (...args: never[]) => never;
+/** A member of the local contexts that the redis context cannot offer: calling or constructing it throws. */
+export interface LocalOnly {
+  (...args: never[]): never;
+  new (...args: never[]): never;
+}
 
 const LOCAL_ONLY_NAMES = [
   'Process', 'Thread', 'ThreadPool', 'ThreadPoolExecutor', 'Queue', 'JoinableQueue', 'SimpleQueue', 'Pipe',
@@ -33,6 +36,8 @@ export type RedisContext = {
 } & { readonly [name in (typeof LOCAL_ONLY_NAMES)[number]]: LocalOnly };
 
 function localOnly(name: string): LocalOnly {
+  // A function expression, not an arrow: `new ctx.Process()` must reach the throw below too.
+  // biome-ignore lint/complexity/useArrowFunction: an arrow cannot be called with new
   const member = function (): never {
     throw new InvalidStateError(
       `getContext('redis').${name}: ${name} is local-only: processes, queues, locks and shared memory live on one machine. ` +
@@ -40,7 +45,7 @@ function localOnly(name: string): LocalOnly {
     );
   };
   Object.defineProperty(member, 'name', { value: name });
-  return member;
+  return member as unknown as LocalOnly;
 }
 
 /** The redis context bound to `options` (checked now, so a bad url fails here, not at the first task). */

@@ -98,7 +98,8 @@ describe('the redis context', { skip: skipWithoutRedis }, () => {
       await ctxPool.terminate();
     }
     assert.throws(() => ctx.Process(), (error: Error) => error instanceof InvalidStateError && /local-only/.test(error.message));
-    assert.throws(() => ctx.Queue(), InvalidStateError);
+    assert.throws(() => new ctx.Queue(), InvalidStateError);
+    assert.throws(() => new ctx.Lock(), /Lock is local-only/);
     assert.equal(ctx.getStartMethod(), 'redis');
   });
 
