@@ -93,6 +93,17 @@ describe('the redis context under faults', { skip: skipWithoutRedis }, () => {
     assert.match(worker.output(), /stop .*finishing/);
   });
 
+  test('--json prints one JSON object per event: ready, start, done, stop', async (t) => {
+    const worker = startWorker(redis.url, { root: ROOT, queue: 'json', extraArgs: ['--json'] });
+    t.after(() => worker.stop());
+    await worker.waitFor(/"ready"/);
+    assert.equal(await poolFor(t, 'json').apply(square, [4]), 16);
+    await worker.waitFor(/"done"/);
+    assert.equal(await worker.stop(), 0);
+    const events = worker.output().trim().split('\n').map((line) => JSON.parse(line).event);
+    assert.deepEqual(events, ['ready', 'start', 'done', 'stop', 'stop']);
+  });
+
   test('a Redis restart mid-run (AOF on) loses no task and no result', async (t) => {
     const worker = workerFor(t, 'restart');
     await worker.waitFor(/ready/);

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Event, getContext, InvalidStateError, Pool, ProcessPoolExecutor } from 'multiproc';
-import { add, echo, failWith, square } from '../fixtures/redis-tasks.ts';
+import { add, echo, failWith, sleepThen, square } from '../fixtures/redis-tasks.ts';
 import { type RedisServer, skipWithoutRedis, startRedis, startWorker, type WorkerProcess } from '../helpers/redis.ts';
 
 const ROOT = fileURLToPath(new URL('../fixtures/', import.meta.url));
@@ -75,6 +75,23 @@ describe('the redis context', { skip: skipWithoutRedis }, () => {
       return true;
     });
     await assert.rejects(pool.map(failWith, ['first']), { name: 'RangeError', message: 'first' });
+  });
+
+  test('taskTimeout fails a task running longer with TimeoutError; the worker keeps serving', async () => {
+    await assert.rejects(pool.apply(sleepThen, [30_000, 'late'], { taskTimeout: 100 }), { name: 'TimeoutError', message: /taskTimeout/ });
+    assert.equal(await pool.apply(square, [5]), 25);
+  });
+
+  test('an aborted call rejects with the signal reason and its queued jobs are dropped', async () => {
+    const idle = new Pool({ context: 'redis', url: redis.url, root: ROOT, queue: 'nobody-serves-this' });
+    try {
+      const controller = new AbortController();
+      const pending = idle.map(square, [1, 2, 3], { signal: controller.signal });
+      controller.abort();
+      await assert.rejects(pending, { name: 'AbortError' });
+    } finally {
+      await idle.terminate();
+    }
   });
 
   test('progress is reported as results arrive', async () => {
