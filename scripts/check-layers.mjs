@@ -24,11 +24,13 @@ export const layers = [
   'ipc', // the Unix IPC modes of multiproc/ipc: pipes, FIFOs, signals, message queues, semaphores...
   'queue', // Queue, JoinableQueue, SimpleQueue
   'backends', // how a child process or thread is started
+  'remote', // the redis context's wire format, options and BullMQ loader, shared by caller and worker
   'process', // Process, isMain
   'pool', // Pool, AsyncResult, workers
   'futures', // executors, Future
   'managers', // BaseManager, SyncManager, proxies, server
   'child', // what runs inside a child: it must decode every handle type, manager proxies included
+  'worker', // `multiproc worker`: runs the redis context's jobs on a local Pool
   '(root)', // context.ts, index.ts, cli.ts
 ];
 

@@ -62,8 +62,15 @@ function runCpuInfo(): number {
   return 0;
 }
 
+/** Loaded only when used: it brings in the pool and BullMQ. */
+async function runWorker(args: string[]): Promise<number> {
+  const { runWorkerCommand } = await import('./worker/worker-command.js');
+  return runWorkerCommand(args);
+}
+
 const COMMANDS: Command[] = [
   { name: 'cpuinfo', summary: 'Show the CPUs (model, processors, cores, sockets, flags) and how many this process may use', run: runCpuInfo },
+  { name: 'worker', summary: "Run the tasks of Pools of the redis context ({ context: 'redis', url }) on this machine", run: runWorker },
 ];
 
 function helpText(): string {

@@ -22,6 +22,8 @@ import { Pool } from './pool/pool.js';
 import { currentProcess, parentProcess } from './base/identity.js';
 import { isMain } from './process/is-main.js';
 import { activeChildren, Process, type ProcessOptions } from './process/process.js';
+import { type RedisContext, redisContext } from './redis-context.js';
+import type { RedisOptions } from './remote/redis-options.js';
 import { register, taskRef } from './tasks/task-ref.js';
 import { Pipe } from './connection/pipe.js';
 import { wait } from './process/wait.js';
@@ -130,8 +132,14 @@ const contexts = new Map<StartMethod, Context>();
  * @example
  * const ctx = getContext('thread');
  * await using pool = new ctx.Pool(4);
+ *
+ * `getContext('redis', { url })` gives the redis context (SPEC §12): its Pool and
+ * ProcessPoolExecutor run tasks on `multiproc worker` processes; the rest is local-only.
  */
-export function getContext(method?: StartMethod | null): Context {
+export function getContext(method: 'redis', options: RedisOptions): RedisContext;
+export function getContext(method?: StartMethod | null): Context;
+export function getContext(method?: StartMethod | 'redis' | null, options?: RedisOptions): Context | RedisContext {
+  if (method === 'redis') return redisContext(options as RedisOptions);
   const name = method == null ? getStartMethod() : checkStartMethod('getContext: "method"', method);
   let context = contexts.get(name);
   if (!context) {

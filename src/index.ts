@@ -59,6 +59,7 @@ export {
   Future,
   ProcessPoolExecutor,
   type ProcessPoolExecutorOptions,
+  type RedisExecutorOptions,
   type ReturnWhen,
   type ShutdownOptions,
   ThreadPoolExecutor,
@@ -77,7 +78,9 @@ export {
 } from './managers/manager.js';
 export { SharedMemoryManager } from './managers/shared-memory-manager.js';
 export type { ArrayProxy, BaseProxy, DictKey, DictProxy, ListProxy, NamespaceProxy, Proxy, SortOptions, ValueProxy } from './managers/proxy-types.js';
-export { Pool } from './pool/pool.js';
+export { Pool, type RedisPoolOptions } from './pool/pool.js';
+export type { RedisOptions } from './remote/redis-options.js';
+export type { LocalOnly, RedisContext, RedisContextExecutorOptions, RedisContextPoolOptions } from './redis-context.js';
 export { JoinableQueue, Queue, type QueueOptions, SimpleQueue } from './queue/queue.js';
 export type { ProgressOption } from './pool/progress.js';
 export { currentProcess, type ProcessInfo, parentProcess } from './base/identity.js';

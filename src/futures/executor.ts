@@ -10,6 +10,7 @@ import { BrokenProcessPool, BrokenThreadPool, InvalidStateError, type ProcessErr
 import type { AsyncResult } from '../pool/async-result.js';
 import type { Input, Returning } from '../pool/options.js';
 import { Pool } from '../pool/pool.js';
+import type { RedisOptions } from '../remote/redis-options.js';
 import { type AnyFunction, describeTask, type Task, type TaskDescriptor } from '../tasks/task-ref.js';
 import { checkInteger, checkOptionsObject, checkTimeout, invalidType } from '../base/validate.js';
 import { Deadline } from '../base/deadline.js';
@@ -28,7 +29,18 @@ export interface ExecutorOptions<I extends unknown[] = unknown[]> {
 export interface ProcessPoolExecutorOptions<I extends unknown[] = unknown[]> extends ExecutorOptions<I> {
   /** Replace a worker after it ran this many calls. @default unlimited */
   maxTasksPerChild?: number;
+  /** Always the local processes here; `{ context: 'redis', url }` runs calls on `multiproc worker` processes. */
+  context?: undefined;
 }
+
+/** A ProcessPoolExecutor whose calls run on `multiproc worker` processes through Redis (SPEC §12). */
+export interface RedisExecutorOptions extends RedisOptions {
+  readonly context: 'redis';
+  /** The parallelism the executor plans for (calls handed to Redis at once). @default 16 */
+  maxWorkers?: number;
+}
+
+const REDIS_PLANNED_WORKERS = 16;
 
 export interface ExecutorMapOptions {
   /** Overall deadline (ms): the iteration rejects with TimeoutError when a result is not there by then. */
@@ -70,16 +82,19 @@ abstract class PoolExecutor {
   #brokenError: ProcessError | null = null;
   #idle: (() => void) | null = null;
 
-  protected constructor(name: string, context: ContextName, workers: number, options: ProcessPoolExecutorOptions) {
+  protected constructor(name: string, context: ContextName | 'redis', workers: number, options: ProcessPoolExecutorOptions | RedisExecutorOptions) {
     this.#name = name;
     this.#broken = context === 'thread' ? BrokenThreadPool : BrokenProcessPool;
-    this.#pool = new Pool({
-      processes: workers,
-      context,
-      initializer: options.initializer,
-      initArgs: options.initArgs,
-      maxTasksPerChild: options.maxTasksPerChild,
-    });
+    this.#pool =
+      options.context === 'redis'
+        ? new Pool({ ...options, processes: workers, context: 'redis' })
+        : new Pool({
+            processes: workers,
+            context: context as ContextName,
+            initializer: options.initializer,
+            initArgs: options.initArgs,
+            maxTasksPerChild: options.maxTasksPerChild,
+          });
     this.#workers = workers;
     this.#smallestWindow = workers + 1;
     this.#window = this.#smallestWindow;
@@ -380,9 +395,11 @@ function checkWorkers(where: string, value: unknown, byDefault: number): number 
  * console.log(await future.result());
  */
 export class ProcessPoolExecutor extends PoolExecutor {
-  constructor(options: ProcessPoolExecutorOptions = {}) {
+  constructor(options: ProcessPoolExecutorOptions | RedisExecutorOptions = {}) {
     checkOptionsObject('ProcessPoolExecutor: "options"', options);
-    super('ProcessPoolExecutor', 'process', checkWorkers('ProcessPoolExecutor', options.maxWorkers, cpuCount()), options);
+    const isRedis = options.context === 'redis';
+    const workers = checkWorkers('ProcessPoolExecutor', options.maxWorkers, isRedis ? REDIS_PLANNED_WORKERS : cpuCount());
+    super('ProcessPoolExecutor', isRedis ? 'redis' : 'process', workers, options);
   }
 }
 

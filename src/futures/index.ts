@@ -5,6 +5,7 @@ export {
   type ExecutorOptions,
   ProcessPoolExecutor,
   type ProcessPoolExecutorOptions,
+  type RedisExecutorOptions,
   type ShutdownOptions,
   ThreadPoolExecutor,
 } from './executor.js';

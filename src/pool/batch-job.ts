@@ -3,12 +3,12 @@
 // The first failure settles it and drops its tasks still queued, as Python's MapResult fails.
 
 import type { ProgressReporter } from './progress.js';
-import type { Scheduler } from './scheduler.js';
+import type { TaskRunner } from './task-runner.js';
 import { type AsyncResult, settleResult } from './async-result.js';
 import { type Job, listenForAbort, type PoolTask, type TaskOutcome } from './worker-slot.js';
 
 export interface BatchJobOptions<R> {
-  readonly scheduler: Scheduler;
+  readonly scheduler: TaskRunner;
   readonly functionId: number;
   readonly result: AsyncResult<R>;
   /** apply: the only task's value is the result; map: the chunks' values are concatenated. */

@@ -8,7 +8,9 @@ import { cpuCount } from '../cpu/cpu-count.js';
 import { CancelledError, InvalidStateError } from '../base/errors.js';
 import { keepAlive } from '../base/keep-alive.js';
 import { assertMayStartChildren } from '../base/identity.js';
-import { type Encoded, encodeItems } from '../tasks/codec.js';
+import { assertBullmqInstalled } from '../remote/bullmq.js';
+import { checkRedisOptions, type RedisOptions } from '../remote/redis-options.js';
+import { type Destination, type Encoded, encodeItems } from '../tasks/codec.js';
 import { describeTask, type Task } from '../tasks/task-ref.js';
 import { checkInteger, checkOptionsObject, invalidType } from '../base/validate.js';
 import { AsyncResult } from './async-result.js';
@@ -31,7 +33,9 @@ import {
   type TaskOptions,
 } from './options.js';
 import { createProgress } from './progress.js';
+import { RedisScheduler } from './redis-scheduler.js';
 import { Scheduler } from './scheduler.js';
+import type { TaskRunner } from './task-runner.js';
 import { StreamJob } from './stream-job.js';
 import type { Job, PoolTask } from './worker-slot.js';
 
@@ -57,20 +61,39 @@ const STARMAP: CallShape = { where: 'Pool.starmap', mode: TaskMode.StarmapChunk 
  * await using pool = new Pool();
  * const squares = await pool.map(square, [1, 2, 3]); // [1, 4, 9]
  */
+/** The options of a Pool whose tasks run on `multiproc worker` processes through Redis (SPEC §12). */
+export interface RedisPoolOptions extends RedisOptions {
+  readonly context: 'redis';
+  /** The parallelism the pool plans for: map's automatic chunks and imap's read-ahead. @default 16 */
+  processes?: number;
+}
+
+/** Map's automatic chunks in the redis context plan for this many workers (they are not known). */
+const REDIS_PLANNED_PROCESSES = 16;
+
 export class Pool {
-  readonly #scheduler: Scheduler;
+  readonly #scheduler: TaskRunner;
   readonly #processes: number;
-  readonly #context: ContextName;
+  readonly #context: ContextName | 'redis';
+  readonly #destination: Destination;
   #state: PoolState = 'run';
   readonly #jobs = new Set<CancellableJob>();
 
-  constructor(processesOrOptions?: number | PoolOptions | null) {
-    const options: PoolOptions =
+  constructor(processesOrOptions?: number | PoolOptions | RedisPoolOptions | null) {
+    const options: PoolOptions | RedisPoolOptions =
       typeof processesOrOptions === 'number' ? { processes: processesOrOptions } : (processesOrOptions ?? {});
     checkOptionsObject('Pool: "options"', options);
+    if (options.context === 'redis') {
+      this.#context = 'redis';
+      this.#destination = 'peer';
+      this.#processes = options.processes == null ? REDIS_PLANNED_PROCESSES : checkProcesses(options.processes);
+      this.#scheduler = Pool.#redisScheduler(options);
+      return;
+    }
     assertMayStartChildren('Pool');
     this.#context = checkContextName('Pool: "context"', options.context ?? getStartMethod());
     const backend = backendFor(this.#context);
+    this.#destination = backend.destination;
     this.#processes = options.processes == null ? cpuCount() : checkProcesses(options.processes);
     const maxTasks = options.maxTasksPerChild;
     this.#scheduler = new Scheduler({
@@ -84,13 +107,19 @@ export class Pool {
     });
   }
 
-  /** The number of workers. */
+  static #redisScheduler(options: RedisPoolOptions): RedisScheduler {
+    const checked = checkRedisOptions('Pool', options);
+    assertBullmqInstalled('Pool (redis context)');
+    return new RedisScheduler(checked);
+  }
+
+  /** The number of workers (in the redis context: the parallelism it plans chunks for). */
   get processes(): number {
     return this.#processes;
   }
 
-  /** 'process' or 'thread'. */
-  get context(): ContextName {
+  /** 'process', 'thread' or 'redis'. */
+  get context(): ContextName | 'redis' {
     return this.#context;
   }
 
@@ -207,7 +236,7 @@ export class Pool {
   ): AsyncResult<R> {
     const { where, mode } = shape;
     this.#assertRunning(where);
-    const functionId = this.#scheduler.functionId(describeTask(`${where}: "fn"`, fn));
+    const functionId = this.#scheduler.functionId(describeTask(`${where}: "fn"`, fn), `${where}: "fn"`);
     if (!isIterable(iterable)) throw invalidType(`${where}: "iterable"`, 'an iterable or async iterable', iterable);
     const checked = checkTaskOptions(where, options);
     checkCallbacks(where, callbacks);
@@ -231,7 +260,7 @@ export class Pool {
     callbacks: ResultCallbacks<R>,
   ): AsyncResult<R> {
     this.#assertRunning(where);
-    const functionId = this.#scheduler.functionId(describeTask(`${where}: "fn"`, fn));
+    const functionId = this.#scheduler.functionId(describeTask(`${where}: "fn"`, fn), `${where}: "fn"`);
     if (args != null && !Array.isArray(args)) throw invalidType(`${where}: "args"`, 'an array of arguments', args);
     const checked = checkTaskOptions(where, options);
     checkCallbacks(where, callbacks);
@@ -252,7 +281,7 @@ export class Pool {
     options: ImapOptions | undefined,
   ): StreamJob<R> {
     this.#assertRunning(where);
-    const functionId = this.#scheduler.functionId(describeTask(`${where}: "fn"`, fn));
+    const functionId = this.#scheduler.functionId(describeTask(`${where}: "fn"`, fn), `${where}: "fn"`);
     if (!isIterable(iterable)) throw invalidType(`${where}: "iterable"`, 'an iterable or async iterable', iterable);
     const checked = checkTaskOptions(where, options);
     const chunkSize = options?.chunkSize == null ? 1 : checkInteger(`${where}: "chunkSize"`, options.chunkSize, 1);
@@ -280,10 +309,6 @@ export class Pool {
       }),
     );
     return job;
-  }
-
-  get #destination() {
-    return backendFor(this.#context).destination;
   }
 
   #track<J extends CancellableJob>(job: J): J {

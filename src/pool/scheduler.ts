@@ -18,6 +18,7 @@ import { type ErrorRecord, remoteTaskError } from '../tasks/error-codec.js';
 import type { TaskDescriptor } from '../tasks/task-ref.js';
 import { type FromWorker, type PoolWorkerInit, RESULT_FIELDS, type ToWorker } from './messages.js';
 import { TaskCatalog } from './task-catalog.js';
+import type { TaskRunner } from './task-runner.js';
 import { parkWorker, takeParkedWorker } from './worker-park.js';
 import { type Job, type PoolTask, WorkerSlot } from './worker-slot.js';
 
@@ -40,7 +41,7 @@ function describeExit(exitCode: number, detail: string | undefined): string {
   return detail ? `${how} (${detail})` : how;
 }
 
-export class Scheduler {
+export class Scheduler implements TaskRunner {
   readonly #options: SchedulerOptions;
   readonly #workers = new Set<WorkerSlot>();
   #queue: PoolTask[] = [];

@@ -10,11 +10,11 @@ import type { Encoded } from '../tasks/codec.js';
 import { checkTimeout } from '../base/validate.js';
 import type { TaskMode } from './messages.js';
 import type { ProgressReporter } from './progress.js';
-import type { Scheduler } from './scheduler.js';
+import type { TaskRunner } from './task-runner.js';
 import { type Job, listenForAbort, type PoolTask, type TaskOutcome } from './worker-slot.js';
 
 export interface StreamJobOptions {
-  readonly scheduler: Scheduler;
+  readonly scheduler: TaskRunner;
   readonly functionId: number;
   readonly mode: TaskMode;
   readonly source: Iterator<unknown> | AsyncIterator<unknown>;
