@@ -12,7 +12,7 @@ import type { NativeBinding, PosixQueueAttributes } from '../native/binding.js';
 import { requireNative } from '../native/loader.js';
 import { registerHandleType } from '../tasks/codec.js';
 import { refusedRecord } from '../memory/arena.js';
-import { DescriptorWaits } from './descriptor-waits.js';
+import { DescriptorWaits, type WaitLimits } from './descriptor-waits.js';
 import { checkPosixName, posixNameProblem, QUEUE_NAME_MAX_BYTES } from './posix-names.js';
 import { checkAccess, checkCreation, type Creation } from './posix-open-options.js';
 import { explainOpenError } from './posix-open-errors.js';
@@ -122,6 +122,8 @@ export class PosixMessageQueue {
   readonly #priorityMax: number;
   readonly #waits: DescriptorWaits;
   #fd: number | null;
+  /** Where mq_receive writes a message (the queue's messageSize, made at the first receive) and its priority. */
+  #received: { bytes: Buffer; priority: Uint32Array } | null = null;
 
   constructor(name: string, options: PosixMessageQueueOptions = {}) {
     this.#native = requireNative('PosixMessageQueue');
@@ -187,8 +189,19 @@ export class PosixMessageQueue {
    * (without blocking the event loop) until there is room, the timeout passes (TimeoutError,
    * nothing sent) or the signal aborts.
    */
-  async send(data: string | ArrayBufferView, options: PosixQueueSendOptions = {}): Promise<void> {
-    const fd = this.#openFd('send');
+  send(data: string | ArrayBufferView, options: PosixQueueSendOptions = {}): Promise<void> {
+    // Not an async function: a send done at once settles one promise, and a wait returns the
+    // wait's own; a bad argument still rejects rather than throws.
+    try {
+      const fd = this.#openFd('send');
+      const { bytes, priority, limits } = this.#checkSend(data, options);
+      return this.#waits.run('writable', `PosixMessageQueue.send(${this.#name})`, limits, () => (this.#native.mqSend(fd, bytes, priority) ? undefined : null));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  #checkSend(data: string | ArrayBufferView, options: PosixQueueSendOptions): { bytes: ArrayBufferView; priority: number; limits: WaitLimits } {
     checkOptionsObject('PosixMessageQueue.send: "options"', options);
     if (!this.#canWrite) throw new InvalidStateError(`PosixMessageQueue.send(${this.#name}): the queue was opened with { write: false }.`);
     const bytes = toBytes(data);
@@ -202,9 +215,7 @@ export class PosixMessageQueue {
     }
     const timeoutMs = checkTimeout('PosixMessageQueue.send: "timeout"', options.timeout);
     const signal = checkSignal('PosixMessageQueue.send: "signal"', options.signal);
-    await this.#waits.run('writable', `PosixMessageQueue.send(${this.#name})`, { timeoutMs, signal }, () =>
-      this.#native.mqSend(fd, bytes, priority) ? true : null,
-    );
+    return { bytes, priority, limits: { timeoutMs, signal } };
   }
 
   /**
@@ -212,13 +223,29 @@ export class PosixMessageQueue {
    * blocking the event loop) until a message comes, the timeout passes (TimeoutError, nothing
    * taken) or the signal aborts.
    */
-  async receive(options: PosixQueueReceiveOptions = {}): Promise<PosixQueueMessage> {
-    const fd = this.#openFd('receive');
-    checkOptionsObject('PosixMessageQueue.receive: "options"', options);
-    if (!this.#canRead) throw new InvalidStateError(`PosixMessageQueue.receive(${this.#name}): the queue was opened with { read: false }.`);
-    const timeoutMs = checkTimeout('PosixMessageQueue.receive: "timeout"', options.timeout);
-    const signal = checkSignal('PosixMessageQueue.receive: "signal"', options.signal);
-    return this.#waits.run('readable', `PosixMessageQueue.receive(${this.#name})`, { timeoutMs, signal }, () => this.#native.mqReceive(fd, this.#messageSize));
+  receive(options: PosixQueueReceiveOptions = {}): Promise<PosixQueueMessage> {
+    try {
+      const fd = this.#openFd('receive');
+      checkOptionsObject('PosixMessageQueue.receive: "options"', options);
+      if (!this.#canRead) throw new InvalidStateError(`PosixMessageQueue.receive(${this.#name}): the queue was opened with { read: false }.`);
+      const timeoutMs = checkTimeout('PosixMessageQueue.receive: "timeout"', options.timeout);
+      const signal = checkSignal('PosixMessageQueue.receive: "signal"', options.signal);
+      return this.#waits.run('readable', `PosixMessageQueue.receive(${this.#name})`, { timeoutMs, signal }, () => this.#tryReceive(fd));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** One message taken now, or null when the queue is empty. */
+  #tryReceive(fd: number): PosixQueueMessage | null {
+    this.#received ??= { bytes: Buffer.allocUnsafeSlow(this.#messageSize), priority: new Uint32Array(1) };
+    const { bytes, priority } = this.#received;
+    const length = this.#native.mqReceive(fd, bytes, priority);
+    if (length < 0) return null;
+    // A buffer of its own for each message (small ones come from Node's pool, as a read's do).
+    const data = Buffer.allocUnsafe(length);
+    bytes.copy(data, 0, 0, length);
+    return { data, priority: priority[0] };
   }
 
   /** The queue's size limits and how many messages it holds now (mq_getattr). */

@@ -4,6 +4,10 @@
 // A watch is level-triggered: while it asks for an event that holds, it keeps calling back, so
 // the caller either acts (reads until EAGAIN) or asks for less (fdWatchSet(id, 0)). A watch
 // asking for something keeps the loop alive, as pending I/O does; one asking for nothing does not.
+// Asking for less while its own callback runs takes effect when the callback (and the promise
+// jobs it started) has returned: a caller whose next wait follows at once keeps the watch as it
+// was, instead of taking the descriptor out of epoll and putting it back (three epoll_ctl calls
+// per wait). Nothing is lost by waiting that long: no event is dispatched in between.
 
 #include <node.h>
 #include <uv.h>
@@ -28,6 +32,11 @@ struct Watch {
   v8::Global<v8::Function> callback;
   uint32_t id;
   int fd;
+  // What the caller asks for, and what uv_poll watches now: they differ only while the
+  // callback runs and the caller asked for less (applied when it returns).
+  int wanted = 0;
+  int armed = 0;
+  bool inCallback = false;
 };
 
 // Per isolate (main thread or worker thread): its watches by id.
@@ -68,6 +77,16 @@ int UvEventsOf(int events) {
   return ((events & kReadable) ? UV_READABLE : 0) | ((events & kWritable) ? UV_WRITABLE : 0);
 }
 
+void OnReady(uv_poll_t* handle, int status, int events);
+
+// Makes uv_poll watch what the caller wants (a libuv error code, 0 when done).
+int Arm(Watch* watch) {
+  if (watch->wanted == watch->armed) return 0;
+  int status = watch->wanted == 0 ? uv_poll_stop(&watch->poll) : uv_poll_start(&watch->poll, UvEventsOf(watch->wanted), OnReady);
+  if (status == 0) watch->armed = watch->wanted;
+  return status;
+}
+
 // Calls back with the events that hold (kReadable | kWritable), or with an Error once (the
 // watch then ends: a descriptor that fails to poll would fail again at once).
 void OnReady(uv_poll_t* handle, int status, int events) {
@@ -88,8 +107,18 @@ void OnReady(uv_poll_t* handle, int status, int events) {
     if (ready == 0) ready = kReadable | kWritable;
     argument = v8::Integer::New(isolate, ready);
   }
-  // The watch may end inside the callback (fdWatchStop): nothing of it is used after this.
+  uint32_t id = watch->id;
+  watch->inCallback = true;
+  // MakeCallback returns once the callback and the promise jobs and ticks it queued have run.
   node::MakeCallback(isolate, context->Global(), callback, 1, &argument, node::async_context{0, 0});
+  // The watch may have ended inside (fdWatchStop): then nothing of it is used.
+  IsolateWatches* state = WatchesOf(isolate);
+  auto found = state->byId.find(id);
+  if (found == state->byId.end() || found->second != watch) return;
+  watch->inCallback = false;
+  // Asking for less applies now. A failure here could not fail anything that asked:
+  // uv_poll_stop does not fail, and a start that could would have failed in fdWatchSet.
+  Arm(watch);
 }
 
 Watch* FindWatch(v8::Isolate* isolate, v8::Local<v8::Value> id) {
@@ -132,19 +161,30 @@ void FdWatchStart(const v8::FunctionCallbackInfo<v8::Value>& info) {
   watch->id = state->nextId++;
   if (watch->id == 0) watch->id = state->nextId++;  // 0 is never an id
   state->byId.emplace(watch->id, watch);
-  if (events != 0) uv_poll_start(&watch->poll, UvEventsOf(events), OnReady);
+  watch->wanted = events;
+  status = Arm(watch);
+  if (status != 0) {
+    EndWatch(state, watch);
+    return ThrowErrno(isolate, "uv_poll_start", -status, "fd " + std::to_string(fd));
+  }
   info.GetReturnValue().Set(watch->id);
 }
 
-// fdWatchSet(id, events): what the watch waits for from now on (0: nothing; the loop may then end).
+// fdWatchSet(id, events): what the watch waits for from now on (0: nothing; the loop may then
+// end). Asking for less inside the watch's own callback applies when that callback returns.
 void FdWatchSet(const v8::FunctionCallbackInfo<v8::Value>& info) {
   v8::Isolate* isolate = info.GetIsolate();
   int events;
   if (!EventsArgument(info[1], &events)) return ThrowType(isolate, "fdWatchSet(id, events): events 0 to 3");
   Watch* watch = FindWatch(isolate, info[0]);
   if (watch == nullptr) return ThrowType(isolate, "fdWatchSet(id, events): no such watch (stopped already?)");
-  int status = events == 0 ? uv_poll_stop(&watch->poll) : uv_poll_start(&watch->poll, UvEventsOf(events), OnReady);
-  if (status != 0) return ThrowErrno(isolate, "uv_poll_start", -status, "fd " + std::to_string(watch->fd));
+  int previous = watch->wanted;
+  watch->wanted = events;
+  if (watch->inCallback && (events & ~watch->armed) == 0) return;
+  int status = Arm(watch);
+  if (status == 0) return;
+  watch->wanted = previous;
+  ThrowErrno(isolate, "uv_poll_start", -status, "fd " + std::to_string(watch->fd));
 }
 
 // fdWatchStop(id): ends the watch (idempotent). Call it before closing the descriptor.
