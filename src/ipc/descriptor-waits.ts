@@ -22,12 +22,28 @@ export interface WaitLimits {
   readonly signal?: AbortSignal | undefined;
 }
 
-interface Pending {
-  attempt(): unknown;
-  resolve(value: unknown): void;
-  reject(reason: unknown): void;
-  /** Clears the timer and the abort listener. */
-  stop(): void;
+/**
+ * One try of an operation on the descriptor with its `input` (what to send, where to receive):
+ * its result, or null when the descriptor is not ready (EAGAIN). A function kept by its caller
+ * and given its input each time, so that a call costs no new closure.
+ */
+export type Attempt<I, T> = (input: I) => T | null;
+
+/** An operation waiting for its turn. */
+class Pending {
+  readonly attempt: Attempt<unknown, unknown>;
+  readonly input: unknown;
+  readonly resolve: (value: unknown) => void;
+  readonly reject: (reason: unknown) => void;
+  /** Clears the timer and the abort listener, if the wait has them. */
+  stop: () => void = () => {};
+
+  constructor(attempt: Attempt<unknown, unknown>, input: unknown, resolve: (value: unknown) => void, reject: (reason: unknown) => void) {
+    this.attempt = attempt;
+    this.input = input;
+    this.resolve = resolve;
+    this.reject = reject;
+  }
 }
 
 export class DescriptorWaits {
@@ -45,26 +61,27 @@ export class DescriptorWaits {
   }
 
   /**
-   * Runs `attempt` now if no earlier operation of the same readiness waits, else (or if it
-   * returns null) when the descriptor is ready and its turn comes. `what` names the operation in
-   * a TimeoutError ("PosixMessageQueue.receive(/jobs)"). An error thrown by `attempt` rejects.
+   * Runs `attempt(input)` now if no earlier operation of the same readiness waits, else (or if
+   * it returns null) when the descriptor is ready and its turn comes. `what` names the operation
+   * in a TimeoutError ("PosixMessageQueue.receive(/jobs)"). An error thrown by `attempt` rejects.
    * An operation done at once costs one call of `attempt` and one settled promise: no watch is
-   * touched, which is what keeps a stream of messages fast.
+   * touched, no closure made, which is what keeps a stream of messages fast.
    */
-  run<T>(readiness: Readiness, what: string, limits: WaitLimits, attempt: () => T | null): Promise<T> {
+  run<I, T>(readiness: Readiness, what: string, limits: WaitLimits, attempt: Attempt<I, T>, input: I): Promise<T> {
     if (this.#closedReason !== null) return Promise.reject(this.#closedReason());
     if (limits.signal?.aborted) return Promise.reject(abortReason(limits.signal));
     if (this.#queueOf(readiness).length === 0) {
       let result: T | null;
       try {
-        result = attempt();
+        result = attempt(input);
       } catch (error) {
         return Promise.reject(error);
       }
       if (result !== null) return Promise.resolve(result);
     }
     return new Promise<T>((resolve, reject) => {
-      this.#enqueue(readiness, what, limits, { attempt, resolve: resolve as (value: unknown) => void, reject, stop: () => {} });
+      const pending = new Pending(attempt as Attempt<unknown, unknown>, input, resolve as (value: unknown) => void, reject);
+      this.#enqueue(readiness, what, limits, pending);
     });
   }
 
@@ -74,23 +91,25 @@ export class DescriptorWaits {
 
   #enqueue(readiness: Readiness, what: string, limits: WaitLimits, pending: Pending): void {
     const { timeoutMs, signal } = limits;
-    const leave = (reason: unknown) => {
-      const queue = this.#queueOf(readiness);
-      const at = queue.indexOf(pending);
-      if (at < 0) return;
-      queue.splice(at, 1);
-      pending.stop();
-      pending.reject(reason);
-      this.#updateWatch();
-    };
-    // The watch holds the event loop while something waits; the timer must not add to that.
-    const timer = timeoutMs === undefined ? undefined : setTimeout(() => leave(new TimeoutError(`${what}: not done within ${timeoutMs} ms.`)), timeoutMs).unref();
-    const onAbort = () => leave(abortReason(signal as AbortSignal));
-    signal?.addEventListener('abort', onAbort, { once: true });
-    pending.stop = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-    };
+    if (timeoutMs !== undefined || signal !== undefined) {
+      const leave = (reason: unknown) => {
+        const queue = this.#queueOf(readiness);
+        const at = queue.indexOf(pending);
+        if (at < 0) return;
+        queue.splice(at, 1);
+        pending.stop();
+        pending.reject(reason);
+        this.#updateWatch();
+      };
+      // The watch holds the event loop while something waits; the timer must not add to that.
+      const timer = timeoutMs === undefined ? undefined : setTimeout(() => leave(new TimeoutError(`${what}: not done within ${timeoutMs} ms.`)), timeoutMs).unref();
+      const onAbort = () => leave(abortReason(signal as AbortSignal));
+      signal?.addEventListener('abort', onAbort, { once: true });
+      pending.stop = () => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+      };
+    }
     this.#queueOf(readiness).push(pending);
     this.#updateWatch();
   }
@@ -121,7 +140,7 @@ export class DescriptorWaits {
       const head = queue[0];
       let result: unknown;
       try {
-        result = head.attempt();
+        result = head.attempt(head.input);
       } catch (error) {
         queue.shift();
         head.stop();

@@ -56,6 +56,16 @@ export interface PosixQueueMessage {
   priority: number;
 }
 
+/** What mqReceive's result is split by: length * PRIORITY_LIMIT + priority. */
+const PRIORITY_LIMIT = 65536;
+
+/** A message on its way out, as one try of mq_send needs it. */
+interface OutgoingMessage {
+  fd: number;
+  bytes: ArrayBufferView;
+  priority: number;
+}
+
 /** What the handle record of a queue holds: enough to open it again, never to create it. */
 interface QueueRecord {
   name: string;
@@ -122,12 +132,19 @@ export class PosixMessageQueue {
   readonly #priorityMax: number;
   readonly #waits: DescriptorWaits;
   #fd: number | null;
-  /** Where mq_receive writes a message (the queue's messageSize, made at the first receive) and its priority. */
-  #received: { bytes: Buffer; priority: Uint32Array } | null = null;
+  /** Where mq_receive writes a message (the queue's messageSize, made at the first receive). */
+  #receiveBuffer: Buffer | null = null;
+  // Made once, not per call: a send or receive done at once then allocates only its result.
+  readonly #sendLabel: string;
+  readonly #receiveLabel: string;
+  readonly #trySend = (message: OutgoingMessage): undefined | null => (this.#native.mqSend(message.fd, message.bytes, message.priority) ? undefined : null);
+  readonly #tryReceive = (fd: number): PosixQueueMessage | null => this.#receiveNow(fd);
 
   constructor(name: string, options: PosixMessageQueueOptions = {}) {
     this.#native = requireNative('PosixMessageQueue');
     this.#name = checkPosixName('PosixMessageQueue', name, QUEUE_NAME_MAX_BYTES);
+    this.#sendLabel = `PosixMessageQueue.send(${this.#name})`;
+    this.#receiveLabel = `PosixMessageQueue.receive(${this.#name})`;
     checkOptionsObject('PosixMessageQueue: "options"', options);
     const creation = checkCreation('PosixMessageQueue', options, ['maxMessages', 'messageSize']);
     const { read, write, access } = checkAccess('PosixMessageQueue', options);
@@ -195,7 +212,7 @@ export class PosixMessageQueue {
     try {
       const fd = this.#openFd('send');
       const { bytes, priority, limits } = this.#checkSend(data, options);
-      return this.#waits.run('writable', `PosixMessageQueue.send(${this.#name})`, limits, () => (this.#native.mqSend(fd, bytes, priority) ? undefined : null));
+      return this.#waits.run('writable', this.#sendLabel, limits, this.#trySend, { fd, bytes, priority });
     } catch (error) {
       return Promise.reject(error);
     }
@@ -230,22 +247,23 @@ export class PosixMessageQueue {
       if (!this.#canRead) throw new InvalidStateError(`PosixMessageQueue.receive(${this.#name}): the queue was opened with { read: false }.`);
       const timeoutMs = checkTimeout('PosixMessageQueue.receive: "timeout"', options.timeout);
       const signal = checkSignal('PosixMessageQueue.receive: "signal"', options.signal);
-      return this.#waits.run('readable', `PosixMessageQueue.receive(${this.#name})`, { timeoutMs, signal }, () => this.#tryReceive(fd));
+      return this.#waits.run('readable', this.#receiveLabel, { timeoutMs, signal }, this.#tryReceive, fd);
     } catch (error) {
       return Promise.reject(error);
     }
   }
 
   /** One message taken now, or null when the queue is empty. */
-  #tryReceive(fd: number): PosixQueueMessage | null {
-    this.#received ??= { bytes: Buffer.allocUnsafeSlow(this.#messageSize), priority: new Uint32Array(1) };
-    const { bytes, priority } = this.#received;
-    const length = this.#native.mqReceive(fd, bytes, priority);
-    if (length < 0) return null;
+  #receiveNow(fd: number): PosixQueueMessage | null {
+    this.#receiveBuffer ??= Buffer.allocUnsafeSlow(this.#messageSize);
+    const received = this.#native.mqReceive(fd, this.#receiveBuffer);
+    if (received < 0) return null;
+    const priority = received % PRIORITY_LIMIT;
+    const length = (received - priority) / PRIORITY_LIMIT;
     // A buffer of its own for each message (small ones come from Node's pool, as a read's do).
     const data = Buffer.allocUnsafe(length);
-    bytes.copy(data, 0, 0, length);
-    return { data, priority: priority[0] };
+    this.#receiveBuffer.copy(data, 0, 0, length);
+    return { data, priority };
   }
 
   /** The queue's size limits and how many messages it holds now (mq_getattr). */

@@ -160,12 +160,12 @@ export interface NativeBinding {
   /** Queues a message; false when the queue is full (EAGAIN: wait until writable, then retry). */
   mqSend(fd: number, bytes: ArrayBufferView, priority: number): boolean;
   /**
-   * Takes the oldest message of the highest priority into `into` and its priority into
-   * `priority[0]`; returns its length, or -1 when the queue is empty (wait until readable, then
-   * retry). `into` must hold the queue's messageSize (mqGetAttributes) or the kernel refuses
-   * (EMSGSIZE).
+   * Takes the oldest message of the highest priority into `into` and returns
+   * `length * 65536 + priority` (Linux's priorities are below 32768), or -1 when the queue is
+   * empty (wait until readable, then retry). `into` must hold the queue's messageSize
+   * (mqGetAttributes) or the kernel refuses (EMSGSIZE).
    */
-  mqReceive(fd: number, into: Uint8Array, priority: Uint32Array): number;
+  mqReceive(fd: number, into: Uint8Array): number;
   /** How many message priorities there are (sysconf(_SC_MQ_PRIO_MAX); 32768 on Linux). */
   mqPriorityMax(): number;
   /** Opens (or creates, with mode and initial value) a POSIX named semaphore ("/name"); returns its id. */

@@ -129,20 +129,22 @@ void MqSend(const v8::FunctionCallbackInfo<v8::Value>& info) {
   ThrowErrno(isolate, "mq_send", errno, FdSubject(fd));
 }
 
-// mqReceive(fd, into, priority): takes the oldest message of the highest priority into `into`
-// (bytes, at least the queue's messageSize long: the kernel refuses a smaller buffer with
-// EMSGSIZE) and its priority into priority[0]; returns its length, or -1 when the queue is empty
-// (EAGAIN: wait until the descriptor is readable). The caller's buffers, kept from one receive to
-// the next, spare a new buffer and a new object per message; JavaScript copies out the bytes.
+// The priorities a message can have on Linux (MQ_PRIO_MAX, 32768) fit below this, which lets
+// mqReceive return a message's length and priority in one number.
+constexpr double kPriorityLimit = 65536;
+
+// mqReceive(fd, into): takes the oldest message of the highest priority into `into` (bytes, at
+// least the queue's messageSize long: the kernel refuses a smaller buffer with EMSGSIZE) and
+// returns length * 65536 + priority, or -1 when the queue is empty (EAGAIN: wait until the
+// descriptor is readable). The caller's buffer, kept from one receive to the next, and one number
+// for both results spare a new buffer and a new object per message; JavaScript copies out the bytes.
 void MqReceive(const v8::FunctionCallbackInfo<v8::Value>& info) {
   v8::Isolate* isolate = info.GetIsolate();
   int fd;
-  if (!FdOf(info[0], &fd) || !info[1]->IsArrayBufferView() || !info[2]->IsUint32Array() ||
-      info[1].As<v8::ArrayBufferView>()->ByteLength() == 0 || info[2].As<v8::Uint32Array>()->Length() == 0) {
-    return ThrowType(isolate, "mqReceive(fd, into: a non-empty buffer, priority: a Uint32Array of 1)");
+  if (!FdOf(info[0], &fd) || !info[1]->IsArrayBufferView() || info[1].As<v8::ArrayBufferView>()->ByteLength() == 0) {
+    return ThrowType(isolate, "mqReceive(fd, into: a non-empty buffer)");
   }
   v8::Local<v8::ArrayBufferView> into = info[1].As<v8::ArrayBufferView>();
-  v8::Local<v8::Uint32Array> priorityOut = info[2].As<v8::Uint32Array>();
   char* bytes = static_cast<char*>(into->Buffer()->Data()) + into->ByteOffset();
   unsigned priority = 0;
   ssize_t received;
@@ -153,9 +155,8 @@ void MqReceive(const v8::FunctionCallbackInfo<v8::Value>& info) {
     if (errno == EAGAIN) return info.GetReturnValue().Set(-1);
     return ThrowErrno(isolate, "mq_receive", errno, FdSubject(fd));
   }
-  uint32_t* priorityWord = reinterpret_cast<uint32_t*>(static_cast<char*>(priorityOut->Buffer()->Data()) + priorityOut->ByteOffset());
-  *priorityWord = priority;
-  info.GetReturnValue().Set(static_cast<double>(received));
+  if (priority >= kPriorityLimit) return ThrowErrno(isolate, "mq_receive", ERANGE, FdSubject(fd));  // never on Linux
+  info.GetReturnValue().Set(static_cast<double>(received) * kPriorityLimit + priority);
 }
 
 // mqPriorityMax(): how many priorities there are (sysconf(_SC_MQ_PRIO_MAX); 32768 on Linux).
