@@ -15,6 +15,11 @@ export type Readiness = 'readable' | 'writable';
 const READABLE = 1;
 const WRITABLE = 2;
 
+// The words of the control array shared with the addon's watch (fdWatchStart).
+const WANTED = 0;
+const ARMED = 1;
+const IN_CALLBACK = 2;
+
 /** How long an operation may wait, and what may end it. */
 export interface WaitLimits {
   /** Milliseconds (undefined: forever). */
@@ -52,7 +57,8 @@ export class DescriptorWaits {
   readonly #readable: Pending[] = [];
   readonly #writable: Pending[] = [];
   #watch: FdWatchId | null = null;
-  #watching: FdEvents = 0;
+  /** Shared with the addon's watch: what is wanted (written here), what is watched, whether its callback runs. */
+  readonly #control = new Int32Array(new ArrayBuffer(3 * Int32Array.BYTES_PER_ELEMENT));
   #closedReason: (() => unknown) | null = null;
 
   constructor(native: NativeBinding, fd: number) {
@@ -126,7 +132,6 @@ export class DescriptorWaits {
   #onReady(ready: FdEvents | Error): void {
     if (ready instanceof Error) {
       this.#watch = null; // the addon ended it
-      this.#watching = 0;
       this.#failAll(() => ready);
       return;
     }
@@ -163,16 +168,22 @@ export class DescriptorWaits {
     }
   }
 
-  /** Asks the watch for the readiness that waiting operations need (nothing: the loop may end). */
+  /**
+   * Asks the watch for the readiness that waiting operations need (nothing: the loop may end).
+   * Asking for less inside the watch's callback is only written down: the addon applies it when
+   * the callback has returned, and by then the caller's next wait has usually asked again.
+   */
   #updateWatch(): void {
     if (this.#closedReason !== null) return;
-    const wanted = ((this.#readable.length > 0 ? READABLE : 0) | (this.#writable.length > 0 ? WRITABLE : 0)) as FdEvents;
-    if (wanted === this.#watching) return;
+    const wanted = (this.#readable.length > 0 ? READABLE : 0) | (this.#writable.length > 0 ? WRITABLE : 0);
+    const control = this.#control;
+    control[WANTED] = wanted;
     if (this.#watch === null) {
-      this.#watch = this.#native.fdWatchStart(this.#fd, wanted, (ready) => this.#onReady(ready));
-    } else {
-      this.#native.fdWatchSet(this.#watch, wanted);
+      if (wanted !== 0) this.#watch = this.#native.fdWatchStart(this.#fd, control, (ready) => this.#onReady(ready));
+      return;
     }
-    this.#watching = wanted;
+    const armed = control[ARMED];
+    if (wanted === armed || (control[IN_CALLBACK] === 1 && (wanted & ~armed) === 0)) return;
+    this.#native.fdWatchSet(this.#watch);
   }
 }
