@@ -5,7 +5,7 @@
 // its attempt runs again, so it has taken nothing (no message consumed, none sent). Used by
 // PosixMessageQueue; any descriptor that poll understands can use it.
 
-import { abortReason, throwIfAborted } from '../base/abort.js';
+import { abortReason } from '../base/abort.js';
 import { TimeoutError } from '../base/errors.js';
 import type { FdEvents, FdWatchId, NativeBinding } from '../native/binding.js';
 
@@ -15,6 +15,11 @@ export type Readiness = 'readable' | 'writable';
 const READABLE = 1;
 const WRITABLE = 2;
 
+// The words of the control array shared with the addon's watch (fdWatchStart).
+const WANTED = 0;
+const ARMED = 1;
+const IN_CALLBACK = 2;
+
 /** How long an operation may wait, and what may end it. */
 export interface WaitLimits {
   /** Milliseconds (undefined: forever). */
@@ -22,20 +27,38 @@ export interface WaitLimits {
   readonly signal?: AbortSignal | undefined;
 }
 
-interface Pending {
-  attempt(): unknown;
-  resolve(value: unknown): void;
-  reject(reason: unknown): void;
-  /** Clears the timer and the abort listener. */
-  stop(): void;
+/**
+ * One try of an operation on the descriptor with its `input` (what to send, where to receive):
+ * its result, or null when the descriptor is not ready (EAGAIN). A function kept by its caller
+ * and given its input each time, so that a call costs no new closure.
+ */
+export type Attempt<I, T> = (input: I) => T | null;
+
+/** An operation waiting for its turn. */
+class Pending {
+  readonly attempt: Attempt<unknown, unknown>;
+  readonly input: unknown;
+  readonly resolve: (value: unknown) => void;
+  readonly reject: (reason: unknown) => void;
+  /** Clears the timer and the abort listener, if the wait has them. */
+  stop: () => void = () => {};
+
+  constructor(attempt: Attempt<unknown, unknown>, input: unknown, resolve: (value: unknown) => void, reject: (reason: unknown) => void) {
+    this.attempt = attempt;
+    this.input = input;
+    this.resolve = resolve;
+    this.reject = reject;
+  }
 }
 
 export class DescriptorWaits {
   readonly #native: NativeBinding;
   readonly #fd: number;
-  readonly #pending: Record<Readiness, Pending[]> = { readable: [], writable: [] };
+  readonly #readable: Pending[] = [];
+  readonly #writable: Pending[] = [];
   #watch: FdWatchId | null = null;
-  #watching: FdEvents = 0;
+  /** Shared with the addon's watch: what is wanted (written here), what is watched, whether its callback runs. */
+  readonly #control = new Int32Array(new ArrayBuffer(3 * Int32Array.BYTES_PER_ELEMENT));
   #closedReason: (() => unknown) | null = null;
 
   constructor(native: NativeBinding, fd: number) {
@@ -44,43 +67,56 @@ export class DescriptorWaits {
   }
 
   /**
-   * Runs `attempt` now if no earlier operation of the same readiness waits, else (or if it
-   * returns null) when the descriptor is ready and its turn comes. `what` names the operation in
-   * a TimeoutError ("PosixMessageQueue.receive(/jobs)"). An error thrown by `attempt` rejects.
+   * Runs `attempt(input)` now if no earlier operation of the same readiness waits, else (or if
+   * it returns null) when the descriptor is ready and its turn comes. `what` names the operation
+   * in a TimeoutError ("PosixMessageQueue.receive(/jobs)"). An error thrown by `attempt` rejects.
+   * An operation done at once costs one call of `attempt` and one settled promise: no watch is
+   * touched, no closure made, which is what keeps a stream of messages fast.
    */
-  run<T>(readiness: Readiness, what: string, limits: WaitLimits, attempt: () => T | null): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      if (this.#closedReason !== null) throw this.#closedReason();
-      throwIfAborted(limits.signal);
-      const queue = this.#pending[readiness];
-      if (queue.length === 0) {
-        const result = attempt();
-        if (result !== null) return resolve(result);
+  run<I, T>(readiness: Readiness, what: string, limits: WaitLimits, attempt: Attempt<I, T>, input: I): Promise<T> {
+    if (this.#closedReason !== null) return Promise.reject(this.#closedReason());
+    if (limits.signal?.aborted) return Promise.reject(abortReason(limits.signal));
+    if (this.#queueOf(readiness).length === 0) {
+      let result: T | null;
+      try {
+        result = attempt(input);
+      } catch (error) {
+        return Promise.reject(error);
       }
-      this.#enqueue(readiness, what, limits, { attempt, resolve: resolve as (value: unknown) => void, reject, stop: () => {} });
+      if (result !== null) return Promise.resolve(result);
+    }
+    return new Promise<T>((resolve, reject) => {
+      const pending = new Pending(attempt as Attempt<unknown, unknown>, input, resolve as (value: unknown) => void, reject);
+      this.#enqueue(readiness, what, limits, pending);
     });
+  }
+
+  #queueOf(readiness: Readiness): Pending[] {
+    return readiness === 'readable' ? this.#readable : this.#writable;
   }
 
   #enqueue(readiness: Readiness, what: string, limits: WaitLimits, pending: Pending): void {
     const { timeoutMs, signal } = limits;
-    const leave = (reason: unknown) => {
-      const queue = this.#pending[readiness];
-      const at = queue.indexOf(pending);
-      if (at < 0) return;
-      queue.splice(at, 1);
-      pending.stop();
-      pending.reject(reason);
-      this.#updateWatch();
-    };
-    // The watch holds the event loop while something waits; the timer must not add to that.
-    const timer = timeoutMs === undefined ? undefined : setTimeout(() => leave(new TimeoutError(`${what}: not done within ${timeoutMs} ms.`)), timeoutMs).unref();
-    const onAbort = () => leave(abortReason(signal as AbortSignal));
-    signal?.addEventListener('abort', onAbort, { once: true });
-    pending.stop = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-    };
-    this.#pending[readiness].push(pending);
+    if (timeoutMs !== undefined || signal !== undefined) {
+      const leave = (reason: unknown) => {
+        const queue = this.#queueOf(readiness);
+        const at = queue.indexOf(pending);
+        if (at < 0) return;
+        queue.splice(at, 1);
+        pending.stop();
+        pending.reject(reason);
+        this.#updateWatch();
+      };
+      // The watch holds the event loop while something waits; the timer must not add to that.
+      const timer = timeoutMs === undefined ? undefined : setTimeout(() => leave(new TimeoutError(`${what}: not done within ${timeoutMs} ms.`)), timeoutMs).unref();
+      const onAbort = () => leave(abortReason(signal as AbortSignal));
+      signal?.addEventListener('abort', onAbort, { once: true });
+      pending.stop = () => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+      };
+    }
+    this.#queueOf(readiness).push(pending);
     this.#updateWatch();
   }
 
@@ -96,12 +132,11 @@ export class DescriptorWaits {
   #onReady(ready: FdEvents | Error): void {
     if (ready instanceof Error) {
       this.#watch = null; // the addon ended it
-      this.#watching = 0;
       this.#failAll(() => ready);
       return;
     }
-    if (ready & READABLE) this.#drain(this.#pending.readable);
-    if (ready & WRITABLE) this.#drain(this.#pending.writable);
+    if (ready & READABLE) this.#drain(this.#readable);
+    if (ready & WRITABLE) this.#drain(this.#writable);
     this.#updateWatch();
   }
 
@@ -110,7 +145,7 @@ export class DescriptorWaits {
       const head = queue[0];
       let result: unknown;
       try {
-        result = head.attempt();
+        result = head.attempt(head.input);
       } catch (error) {
         queue.shift();
         head.stop();
@@ -125,7 +160,7 @@ export class DescriptorWaits {
   }
 
   #failAll(reason: () => unknown): void {
-    for (const queue of Object.values(this.#pending)) {
+    for (const queue of [this.#readable, this.#writable]) {
       for (const pending of queue.splice(0)) {
         pending.stop();
         pending.reject(reason());
@@ -133,16 +168,22 @@ export class DescriptorWaits {
     }
   }
 
-  /** Asks the watch for the readiness that waiting operations need (nothing: the loop may end). */
+  /**
+   * Asks the watch for the readiness that waiting operations need (nothing: the loop may end).
+   * Asking for less inside the watch's callback is only written down: the addon applies it when
+   * the callback has returned, and by then the caller's next wait has usually asked again.
+   */
   #updateWatch(): void {
     if (this.#closedReason !== null) return;
-    const wanted = ((this.#pending.readable.length > 0 ? READABLE : 0) | (this.#pending.writable.length > 0 ? WRITABLE : 0)) as FdEvents;
-    if (wanted === this.#watching) return;
+    const wanted = (this.#readable.length > 0 ? READABLE : 0) | (this.#writable.length > 0 ? WRITABLE : 0);
+    const control = this.#control;
+    control[WANTED] = wanted;
     if (this.#watch === null) {
-      this.#watch = this.#native.fdWatchStart(this.#fd, wanted, (ready) => this.#onReady(ready));
-    } else {
-      this.#native.fdWatchSet(this.#watch, wanted);
+      if (wanted !== 0) this.#watch = this.#native.fdWatchStart(this.#fd, control, (ready) => this.#onReady(ready));
+      return;
     }
-    this.#watching = wanted;
+    const armed = control[ARMED];
+    if (wanted === armed || (control[IN_CALLBACK] === 1 && (wanted & ~armed) === 0)) return;
+    this.#native.fdWatchSet(this.#watch);
   }
 }

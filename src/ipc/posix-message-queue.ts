@@ -12,7 +12,7 @@ import type { NativeBinding, PosixQueueAttributes } from '../native/binding.js';
 import { requireNative } from '../native/loader.js';
 import { registerHandleType } from '../tasks/codec.js';
 import { refusedRecord } from '../memory/arena.js';
-import { DescriptorWaits } from './descriptor-waits.js';
+import { DescriptorWaits, type WaitLimits } from './descriptor-waits.js';
 import { checkPosixName, posixNameProblem, QUEUE_NAME_MAX_BYTES } from './posix-names.js';
 import { checkAccess, checkCreation, type Creation } from './posix-open-options.js';
 import { explainOpenError } from './posix-open-errors.js';
@@ -53,6 +53,16 @@ export interface PosixQueueReceiveOptions {
 
 export interface PosixQueueMessage {
   data: Buffer;
+  priority: number;
+}
+
+/** What mqReceive's result is split by: length * PRIORITY_LIMIT + priority. */
+const PRIORITY_LIMIT = 65536;
+
+/** A message on its way out, as one try of mq_send needs it. */
+interface OutgoingMessage {
+  fd: number;
+  bytes: ArrayBufferView;
   priority: number;
 }
 
@@ -122,10 +132,19 @@ export class PosixMessageQueue {
   readonly #priorityMax: number;
   readonly #waits: DescriptorWaits;
   #fd: number | null;
+  /** Where mq_receive writes a message (the queue's messageSize, made at the first receive). */
+  #receiveBuffer: Buffer | null = null;
+  // Made once, not per call: a send or receive done at once then allocates only its result.
+  readonly #sendLabel: string;
+  readonly #receiveLabel: string;
+  readonly #trySend = (message: OutgoingMessage): undefined | null => (this.#native.mqSend(message.fd, message.bytes, message.priority) ? undefined : null);
+  readonly #tryReceive = (fd: number): PosixQueueMessage | null => this.#receiveNow(fd);
 
   constructor(name: string, options: PosixMessageQueueOptions = {}) {
     this.#native = requireNative('PosixMessageQueue');
     this.#name = checkPosixName('PosixMessageQueue', name, QUEUE_NAME_MAX_BYTES);
+    this.#sendLabel = `PosixMessageQueue.send(${this.#name})`;
+    this.#receiveLabel = `PosixMessageQueue.receive(${this.#name})`;
     checkOptionsObject('PosixMessageQueue: "options"', options);
     const creation = checkCreation('PosixMessageQueue', options, ['maxMessages', 'messageSize']);
     const { read, write, access } = checkAccess('PosixMessageQueue', options);
@@ -187,8 +206,19 @@ export class PosixMessageQueue {
    * (without blocking the event loop) until there is room, the timeout passes (TimeoutError,
    * nothing sent) or the signal aborts.
    */
-  async send(data: string | ArrayBufferView, options: PosixQueueSendOptions = {}): Promise<void> {
-    const fd = this.#openFd('send');
+  send(data: string | ArrayBufferView, options: PosixQueueSendOptions = {}): Promise<void> {
+    // Not an async function: a send done at once settles one promise, and a wait returns the
+    // wait's own; a bad argument still rejects rather than throws.
+    try {
+      const fd = this.#openFd('send');
+      const { bytes, priority, limits } = this.#checkSend(data, options);
+      return this.#waits.run('writable', this.#sendLabel, limits, this.#trySend, { fd, bytes, priority });
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  #checkSend(data: string | ArrayBufferView, options: PosixQueueSendOptions): { bytes: ArrayBufferView; priority: number; limits: WaitLimits } {
     checkOptionsObject('PosixMessageQueue.send: "options"', options);
     if (!this.#canWrite) throw new InvalidStateError(`PosixMessageQueue.send(${this.#name}): the queue was opened with { write: false }.`);
     const bytes = toBytes(data);
@@ -202,9 +232,7 @@ export class PosixMessageQueue {
     }
     const timeoutMs = checkTimeout('PosixMessageQueue.send: "timeout"', options.timeout);
     const signal = checkSignal('PosixMessageQueue.send: "signal"', options.signal);
-    await this.#waits.run('writable', `PosixMessageQueue.send(${this.#name})`, { timeoutMs, signal }, () =>
-      this.#native.mqSend(fd, bytes, priority) ? true : null,
-    );
+    return { bytes, priority, limits: { timeoutMs, signal } };
   }
 
   /**
@@ -212,13 +240,30 @@ export class PosixMessageQueue {
    * blocking the event loop) until a message comes, the timeout passes (TimeoutError, nothing
    * taken) or the signal aborts.
    */
-  async receive(options: PosixQueueReceiveOptions = {}): Promise<PosixQueueMessage> {
-    const fd = this.#openFd('receive');
-    checkOptionsObject('PosixMessageQueue.receive: "options"', options);
-    if (!this.#canRead) throw new InvalidStateError(`PosixMessageQueue.receive(${this.#name}): the queue was opened with { read: false }.`);
-    const timeoutMs = checkTimeout('PosixMessageQueue.receive: "timeout"', options.timeout);
-    const signal = checkSignal('PosixMessageQueue.receive: "signal"', options.signal);
-    return this.#waits.run('readable', `PosixMessageQueue.receive(${this.#name})`, { timeoutMs, signal }, () => this.#native.mqReceive(fd, this.#messageSize));
+  receive(options: PosixQueueReceiveOptions = {}): Promise<PosixQueueMessage> {
+    try {
+      const fd = this.#openFd('receive');
+      checkOptionsObject('PosixMessageQueue.receive: "options"', options);
+      if (!this.#canRead) throw new InvalidStateError(`PosixMessageQueue.receive(${this.#name}): the queue was opened with { read: false }.`);
+      const timeoutMs = checkTimeout('PosixMessageQueue.receive: "timeout"', options.timeout);
+      const signal = checkSignal('PosixMessageQueue.receive: "signal"', options.signal);
+      return this.#waits.run('readable', this.#receiveLabel, { timeoutMs, signal }, this.#tryReceive, fd);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** One message taken now, or null when the queue is empty. */
+  #receiveNow(fd: number): PosixQueueMessage | null {
+    this.#receiveBuffer ??= Buffer.allocUnsafeSlow(this.#messageSize);
+    const received = this.#native.mqReceive(fd, this.#receiveBuffer);
+    if (received < 0) return null;
+    const priority = received % PRIORITY_LIMIT;
+    const length = (received - priority) / PRIORITY_LIMIT;
+    // A buffer of its own for each message (small ones come from Node's pool, as a read's do).
+    const data = Buffer.allocUnsafe(length);
+    this.#receiveBuffer.copy(data, 0, 0, length);
+    return { data, priority };
   }
 
   /** The queue's size limits and how many messages it holds now (mq_getattr). */

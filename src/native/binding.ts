@@ -126,15 +126,21 @@ export interface NativeBinding {
   /** Puts back the disposition signalCatch replaced (unless someone replaced ours since). Idempotent. */
   signalRelease(signo: number): void;
   /**
-   * Watches a descriptor on this thread's event loop (uv_poll) for `events` (1 readable |
-   * 2 writable; 0: nothing yet) and calls back with those that hold, level-triggered, until
-   * fdWatchStop: the caller acts on each call (reads or writes until EAGAIN) or asks for less.
-   * `callback(error)` once, ending the watch, if polling fails. A watch asking for something keeps
-   * the loop alive. One watch per descriptor per thread. Returns the watch's id.
+   * Watches a descriptor on this thread's event loop (uv_poll) for what `control[0]` asks
+   * (1 readable | 2 writable; 0: nothing yet) and calls back with those that hold,
+   * level-triggered, until fdWatchStop: the caller acts on each call (reads or writes until
+   * EAGAIN) or asks for less. `control` (an Int32Array of 3, kept by the caller, who writes only
+   * control[0]) also says what is watched now (control[1]) and whether the callback runs
+   * (control[2] is 1 until it and the promise jobs it queued have returned). `callback(error)`
+   * once, ending the watch, if polling fails. A watch asking for something keeps the loop alive.
+   * One watch per descriptor per thread. Returns the watch's id.
    */
-  fdWatchStart(fd: number, events: FdEvents, callback: (ready: FdEvents | Error) => void): FdWatchId;
-  /** What a watch waits for from now on (0: nothing, and the loop may end). */
-  fdWatchSet(id: FdWatchId, events: FdEvents): void;
+  fdWatchStart(fd: number, control: Int32Array, callback: (ready: FdEvents | Error) => void): FdWatchId;
+  /**
+   * Watches what control[0] asks from now on (0: nothing, and the loop may end). Asking for less
+   * inside the watch's own callback needs no call: it applies when the callback returns.
+   */
+  fdWatchSet(id: FdWatchId): void;
   /** Ends a watch (idempotent); call it before closing the descriptor. */
   fdWatchStop(id: FdWatchId): void;
   /**
@@ -160,10 +166,12 @@ export interface NativeBinding {
   /** Queues a message; false when the queue is full (EAGAIN: wait until writable, then retry). */
   mqSend(fd: number, bytes: ArrayBufferView, priority: number): boolean;
   /**
-   * Takes the oldest message of the highest priority, or returns null when the queue is empty
-   * (wait until readable, then retry). `messageSize` is the queue's own, from mqGetAttributes.
+   * Takes the oldest message of the highest priority into `into` and returns
+   * `length * 65536 + priority` (Linux's priorities are below 32768), or -1 when the queue is
+   * empty (wait until readable, then retry). `into` must hold the queue's messageSize
+   * (mqGetAttributes) or the kernel refuses (EMSGSIZE).
    */
-  mqReceive(fd: number, messageSize: number): { data: Buffer; priority: number } | null;
+  mqReceive(fd: number, into: Uint8Array): number;
   /** How many message priorities there are (sysconf(_SC_MQ_PRIO_MAX); 32768 on Linux). */
   mqPriorityMax(): number;
   /** Opens (or creates, with mode and initial value) a POSIX named semaphore ("/name"); returns its id. */

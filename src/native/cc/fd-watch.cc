@@ -4,11 +4,18 @@
 // A watch is level-triggered: while it asks for an event that holds, it keeps calling back, so
 // the caller either acts (reads until EAGAIN) or asks for less (fdWatchSet(id, 0)). A watch
 // asking for something keeps the loop alive, as pending I/O does; one asking for nothing does not.
+// Asking for less while its own callback runs takes effect when the callback (and the promise
+// jobs it started) has returned: a caller whose next wait follows at once keeps the watch as it
+// was, instead of taking the descriptor out of epoll and putting it back (three epoll_ctl calls
+// per wait). Nothing is lost by waiting that long: no event is dispatched in between. What the
+// caller wants sits in a word of memory it shares with the watch (control, below), so that it
+// can ask for less, and for the same again, without calling in here at all.
 
 #include <node.h>
 #include <uv.h>
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <unordered_map>
 
@@ -22,12 +29,22 @@ namespace {
 constexpr int kReadable = 1;
 constexpr int kWritable = 2;
 
+// The words of a watch's control array (an Int32Array the caller keeps): what the caller wants
+// (written by the caller), what uv_poll watches now, and 1 while the watch's callback runs
+// (both written here, read by the caller to know when it must call fdWatchSet).
+constexpr int kWantedWord = 0;
+constexpr int kArmedWord = 1;
+constexpr int kInCallbackWord = 2;
+constexpr size_t kControlWords = 3;
+
 struct Watch {
   uv_poll_t poll;
   v8::Isolate* isolate;
   v8::Global<v8::Function> callback;
   uint32_t id;
   int fd;
+  std::shared_ptr<v8::BackingStore> controlMemory;  // keeps `control` valid while the watch lives
+  int32_t* control;
 };
 
 // Per isolate (main thread or worker thread): its watches by id.
@@ -68,6 +85,17 @@ int UvEventsOf(int events) {
   return ((events & kReadable) ? UV_READABLE : 0) | ((events & kWritable) ? UV_WRITABLE : 0);
 }
 
+void OnReady(uv_poll_t* handle, int status, int events);
+
+// Makes uv_poll watch what the caller wants (a libuv error code, 0 when done).
+int Arm(Watch* watch) {
+  int wanted = watch->control[kWantedWord] & (kReadable | kWritable);
+  if (wanted == watch->control[kArmedWord]) return 0;
+  int status = wanted == 0 ? uv_poll_stop(&watch->poll) : uv_poll_start(&watch->poll, UvEventsOf(wanted), OnReady);
+  if (status == 0) watch->control[kArmedWord] = wanted;
+  return status;
+}
+
 // Calls back with the events that hold (kReadable | kWritable), or with an Error once (the
 // watch then ends: a descriptor that fails to poll would fail again at once).
 void OnReady(uv_poll_t* handle, int status, int events) {
@@ -88,8 +116,18 @@ void OnReady(uv_poll_t* handle, int status, int events) {
     if (ready == 0) ready = kReadable | kWritable;
     argument = v8::Integer::New(isolate, ready);
   }
-  // The watch may end inside the callback (fdWatchStop): nothing of it is used after this.
+  uint32_t id = watch->id;
+  watch->control[kInCallbackWord] = 1;
+  // MakeCallback returns once the callback and the promise jobs and ticks it queued have run.
   node::MakeCallback(isolate, context->Global(), callback, 1, &argument, node::async_context{0, 0});
+  // The watch may have ended inside (fdWatchStop): then nothing of it is used.
+  IsolateWatches* state = WatchesOf(isolate);
+  auto found = state->byId.find(id);
+  if (found == state->byId.end() || found->second != watch) return;
+  watch->control[kInCallbackWord] = 0;
+  // Asking for less applies now. A failure here could not fail anything that asked:
+  // uv_poll_stop does not fail, and asking for more is never left for later (fdWatchSet).
+  Arm(watch);
 }
 
 Watch* FindWatch(v8::Isolate* isolate, v8::Local<v8::Value> id) {
@@ -99,30 +137,30 @@ Watch* FindWatch(v8::Isolate* isolate, v8::Local<v8::Value> id) {
   return found == state->byId.end() ? nullptr : found->second;
 }
 
-bool EventsArgument(v8::Local<v8::Value> value, int* events) {
-  if (!value->IsUint32() || value.As<v8::Uint32>()->Value() > (kReadable | kWritable)) return false;
-  *events = static_cast<int>(value.As<v8::Uint32>()->Value());
-  return true;
-}
-
 }  // namespace
 
-// fdWatchStart(fd, events, callback): watches fd for `events` (1 readable | 2 writable; 0 for
-// nothing yet) and calls back with those that hold, on this thread's event loop, until
-// fdWatchStop. Returns the watch's id. libuv allows one watch per descriptor per loop.
+// fdWatchStart(fd, control, callback): watches fd for what control[0] asks (1 readable |
+// 2 writable; 0 for nothing yet) and calls back with those that hold, on this thread's event
+// loop, until fdWatchStop. `control` is an Int32Array of 3 that the caller keeps and writes
+// control[0] of: control[1] says what is watched now, control[2] is 1 while the callback runs.
+// Returns the watch's id. libuv allows one watch per descriptor per loop.
 void FdWatchStart(const v8::FunctionCallbackInfo<v8::Value>& info) {
   v8::Isolate* isolate = info.GetIsolate();
-  int events;
-  if (!info[0]->IsInt32() || info[0].As<v8::Int32>()->Value() < 0 || !EventsArgument(info[1], &events) ||
-      !info[2]->IsFunction()) {
-    return ThrowType(isolate, "fdWatchStart(fd, events, callback): fd >= 0, events 0 to 3, a function");
+  if (!info[0]->IsInt32() || info[0].As<v8::Int32>()->Value() < 0 || !info[1]->IsInt32Array() ||
+      info[1].As<v8::Int32Array>()->Length() < kControlWords || !info[2]->IsFunction()) {
+    return ThrowType(isolate, "fdWatchStart(fd, control, callback): fd >= 0, an Int32Array of 3, a function");
   }
   int fd = info[0].As<v8::Int32>()->Value();
+  v8::Local<v8::Int32Array> control = info[1].As<v8::Int32Array>();
   IsolateWatches* state = WatchesOf(isolate);
   Watch* watch = new Watch();
   watch->isolate = isolate;
   watch->fd = fd;
   watch->callback.Reset(isolate, info[2].As<v8::Function>());
+  watch->controlMemory = control->Buffer()->GetBackingStore();
+  watch->control = reinterpret_cast<int32_t*>(static_cast<char*>(watch->controlMemory->Data()) + control->ByteOffset());
+  watch->control[kArmedWord] = 0;
+  watch->control[kInCallbackWord] = 0;
   watch->poll.data = watch;
   int status = uv_poll_init(node::GetCurrentEventLoop(isolate), &watch->poll, fd);
   if (status != 0) {
@@ -132,19 +170,23 @@ void FdWatchStart(const v8::FunctionCallbackInfo<v8::Value>& info) {
   watch->id = state->nextId++;
   if (watch->id == 0) watch->id = state->nextId++;  // 0 is never an id
   state->byId.emplace(watch->id, watch);
-  if (events != 0) uv_poll_start(&watch->poll, UvEventsOf(events), OnReady);
+  status = Arm(watch);
+  if (status != 0) {
+    EndWatch(state, watch);
+    return ThrowErrno(isolate, "uv_poll_start", -status, "fd " + std::to_string(fd));
+  }
   info.GetReturnValue().Set(watch->id);
 }
 
-// fdWatchSet(id, events): what the watch waits for from now on (0: nothing; the loop may then end).
+// fdWatchSet(id): watches what control[0] asks from now on (0: nothing; the loop may then end).
+// The caller need not call it to ask for less inside the watch's own callback: that applies
+// when the callback returns.
 void FdWatchSet(const v8::FunctionCallbackInfo<v8::Value>& info) {
   v8::Isolate* isolate = info.GetIsolate();
-  int events;
-  if (!EventsArgument(info[1], &events)) return ThrowType(isolate, "fdWatchSet(id, events): events 0 to 3");
   Watch* watch = FindWatch(isolate, info[0]);
-  if (watch == nullptr) return ThrowType(isolate, "fdWatchSet(id, events): no such watch (stopped already?)");
-  int status = events == 0 ? uv_poll_stop(&watch->poll) : uv_poll_start(&watch->poll, UvEventsOf(events), OnReady);
-  if (status != 0) return ThrowErrno(isolate, "uv_poll_start", -status, "fd " + std::to_string(watch->fd));
+  if (watch == nullptr) return ThrowType(isolate, "fdWatchSet(id): no such watch (stopped already?)");
+  int status = Arm(watch);
+  if (status != 0) ThrowErrno(isolate, "uv_poll_start", -status, "fd " + std::to_string(watch->fd));
 }
 
 // fdWatchStop(id): ends the watch (idempotent). Call it before closing the descriptor.

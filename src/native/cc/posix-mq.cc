@@ -6,7 +6,6 @@
 #include <fcntl.h>
 #include <mqueue.h>
 #include <node.h>
-#include <node_buffer.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -22,10 +21,6 @@
 namespace multiproc {
 
 namespace {
-
-// The kernel's hard ceiling on a message's size (HARD_MSGSIZEMAX, 16 MiB): a receive buffer larger
-// than this is never needed, whatever the caller says.
-constexpr double kLargestMessageBytes = 16 * 1024 * 1024;
 
 std::string Quoted(const std::string& name) {
   return "\"" + name + "\"";
@@ -134,38 +129,34 @@ void MqSend(const v8::FunctionCallbackInfo<v8::Value>& info) {
   ThrowErrno(isolate, "mq_send", errno, FdSubject(fd));
 }
 
-// mqReceive(fd, messageSize): { data: Buffer, priority } for the oldest message of the highest
-// priority, or null when the queue is empty (EAGAIN: wait until the descriptor is readable).
-// messageSize is the queue's own (mq_getattr): the kernel refuses a smaller buffer (EMSGSIZE)
-// and never writes more than it into a larger one.
+// The priorities a message can have on Linux (MQ_PRIO_MAX, 32768) fit below this, which lets
+// mqReceive return a message's length and priority in one number.
+constexpr double kPriorityLimit = 65536;
+
+// mqReceive(fd, into): takes the oldest message of the highest priority into `into` (bytes, at
+// least the queue's messageSize long: the kernel refuses a smaller buffer with EMSGSIZE) and
+// returns length * 65536 + priority, or -1 when the queue is empty (EAGAIN: wait until the
+// descriptor is readable). The caller's buffer, kept from one receive to the next, and one number
+// for both results spare a new buffer and a new object per message; JavaScript copies out the bytes.
 void MqReceive(const v8::FunctionCallbackInfo<v8::Value>& info) {
   v8::Isolate* isolate = info.GetIsolate();
   int fd;
-  long messageSize;
-  if (!FdOf(info[0], &fd) || !WholeNumberOf(info[1], kLargestMessageBytes, &messageSize) || messageSize == 0) {
-    return ThrowType(isolate, "mqReceive(fd, messageSize): messageSize 1 to 16 MiB");
+  if (!FdOf(info[0], &fd) || !info[1]->IsArrayBufferView() || info[1].As<v8::ArrayBufferView>()->ByteLength() == 0) {
+    return ThrowType(isolate, "mqReceive(fd, into: a non-empty buffer)");
   }
-  // One buffer per thread, grown to the largest queue received from, then copied out exactly.
-  static thread_local std::vector<char> scratch;
-  if (scratch.size() < static_cast<size_t>(messageSize)) scratch.resize(static_cast<size_t>(messageSize));
+  v8::Local<v8::ArrayBufferView> into = info[1].As<v8::ArrayBufferView>();
+  char* bytes = static_cast<char*>(into->Buffer()->Data()) + into->ByteOffset();
   unsigned priority = 0;
   ssize_t received;
   do {
-    received = mq_receive(static_cast<mqd_t>(fd), scratch.data(), static_cast<size_t>(messageSize), &priority);
+    received = mq_receive(static_cast<mqd_t>(fd), bytes, into->ByteLength(), &priority);
   } while (received < 0 && errno == EINTR);
   if (received < 0) {
-    if (errno == EAGAIN) return info.GetReturnValue().SetNull();
+    if (errno == EAGAIN) return info.GetReturnValue().Set(-1);
     return ThrowErrno(isolate, "mq_receive", errno, FdSubject(fd));
   }
-  if (received > messageSize) received = messageSize;  // never: the kernel wrote at most messageSize
-  v8::Local<v8::Object> data;
-  if (!node::Buffer::Copy(isolate, scratch.data(), static_cast<size_t>(received)).ToLocal(&data)) return;
-  v8::Local<v8::Context> context = isolate->GetCurrentContext();
-  v8::Local<v8::Object> message = v8::Object::New(isolate);
-  message->Set(context, v8::String::NewFromUtf8Literal(isolate, "data"), data).Check();
-  message->Set(context, v8::String::NewFromUtf8Literal(isolate, "priority"), v8::Integer::NewFromUnsigned(isolate, priority))
-      .Check();
-  info.GetReturnValue().Set(message);
+  if (priority >= kPriorityLimit) return ThrowErrno(isolate, "mq_receive", ERANGE, FdSubject(fd));  // never on Linux
+  info.GetReturnValue().Set(static_cast<double>(received) * kPriorityLimit + priority);
 }
 
 // mqPriorityMax(): how many priorities there are (sysconf(_SC_MQ_PRIO_MAX); 32768 on Linux).
