@@ -211,7 +211,7 @@ export class PosixMessageQueue {
     // wait's own; a bad argument still rejects rather than throws.
     try {
       const fd = this.#openFd('send');
-      const { bytes, priority, limits } = this.#checkSend(data, options);
+      const { bytes, priority, limits } = this.#checkSend(data, options ?? {});
       return this.#waits.run('writable', this.#sendLabel, limits, this.#trySend, { fd, bytes, priority });
     } catch (error) {
       return Promise.reject(error);
@@ -244,6 +244,7 @@ export class PosixMessageQueue {
     try {
       const fd = this.#openFd('receive');
       checkOptionsObject('PosixMessageQueue.receive: "options"', options);
+      options ??= {}; // null, as undefined: the defaults
       if (!this.#canRead) throw new InvalidStateError(`PosixMessageQueue.receive(${this.#name}): the queue was opened with { read: false }.`);
       const timeoutMs = checkTimeout('PosixMessageQueue.receive: "timeout"', options.timeout);
       const signal = checkSignal('PosixMessageQueue.receive: "signal"', options.signal);

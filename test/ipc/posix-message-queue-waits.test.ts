@@ -39,6 +39,12 @@ test('messages already queued are received at once, each into a buffer of its ow
   assert.deepEqual(third.data, Buffer.from([9, 8, 7]));
 });
 
+test('null options mean the defaults, as undefined does', { skip }, async (t) => {
+  const queue = newQueue(t, { maxMessages: 2, messageSize: 16 });
+  await queue.send('null options', null as unknown as undefined);
+  assert.deepEqual(await queue.receive(null as unknown as undefined), { data: Buffer.from('null options'), priority: 0 });
+});
+
 test('a message of the full messageSize with the highest priority comes through exact', { skip }, async (t) => {
   const queue = newQueue(t, { maxMessages: 2, messageSize: 8192 });
   const bytes = Buffer.alloc(8192);
