@@ -5,8 +5,9 @@
 // no table private to one process is needed: a worker thread that was terminated, or died by
 // process.exit, is dead to everyone the moment the kernel removes it.
 
-import { readFileSync, readlinkSync } from 'node:fs';
+import { readlinkSync } from 'node:fs';
 import { loadNative } from '../native/loader.js';
+import { readProcStat } from './proc-stat.js';
 
 /** The largest tid (or pid) Linux hands out (pid_max's ceiling). */
 export const MAX_TID = 2 ** 22;
@@ -19,22 +20,10 @@ export interface ThreadIdentity {
   readonly start: number;
 }
 
-interface ThreadStat {
-  readonly state: string;
-  readonly start: number;
-}
-
-/** /proc/<tid>/stat's state and start time; null when no such thread exists (any more). */
-function readStat(path: string): ThreadStat | null {
-  let text: string;
-  try {
-    text = readFileSync(path, 'latin1');
-  } catch {
-    return null;
-  }
-  // The name (field 2) may hold spaces and parentheses: fields 3.. follow the last ')'.
-  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-  return { state: fields[0] ?? '', start: Number(fields[19]) >>> 0 };
+/** /proc/<tid>/stat's state and start time (truncated to 32 bits); null when no such thread exists (any more). */
+function readStat(path: string): { state: string; start: number } | null {
+  const stat = readProcStat(path);
+  return stat && { state: stat.state, start: Number(stat.startTicks) >>> 0 };
 }
 
 let self: ThreadIdentity | undefined;

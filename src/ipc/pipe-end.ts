@@ -18,7 +18,7 @@ import { describeValue } from '../base/validate.js';
 import { writeDirectly } from '../connection/direct-write.js';
 import { noteInFlight } from '../connection/holdings.js';
 import { refusedRecord } from '../memory/arena.js';
-import { startTimeOf } from '../memory/foreign-segment.js';
+import { startTimeOf } from '../base/proc-stat.js';
 import type { NativeBinding } from '../native/binding.js';
 import { requireNative } from '../native/loader.js';
 import { registerHandleType } from '../tasks/codec.js';

@@ -4,7 +4,8 @@
 // sealed against shrinking (so no page can be cut off under a mapping: no SIGBUS) and as large
 // as the record claims. Every check is made on the descriptor actually opened.
 
-import { closeSync, constants, openSync, readFileSync, readlinkSync } from 'node:fs';
+import { closeSync, constants, openSync, readlinkSync } from 'node:fs';
+import { startTimeOf } from '../base/proc-stat.js';
 import type { NativeBinding } from '../native/binding.js';
 
 /** The name arena segments are created with (memfd_create), seen as their /proc link. */
@@ -19,20 +20,6 @@ export class RefusedSegment extends Error {}
 const attached = new Map<string, SharedArrayBuffer>();
 /** This process's descriptor of each segment it maps, so it can send the segment on in turn. */
 const fdOfBuffer = new WeakMap<SharedArrayBuffer, number>();
-
-/**
- * A process's start time (field 22 of /proc/<pid>/stat), or null when it is gone. With the pid,
- * it names one process for good: a pid reused by a later process has another start time.
- */
-export function startTimeOf(pid: number): string | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-    // The command name (field 2) may hold spaces and parentheses: count from the last ")".
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null;
-  } catch {
-    return null;
-  }
-}
 
 let ownStartTime: string | null = null;
 

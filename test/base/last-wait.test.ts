@@ -1,20 +1,21 @@
 // Bug 1 of issue 11: a program whose last act is an awaited wait must not end before the wait
 // settles (Node exits with status 13 when its event loop drains under a pending await). Each
-// case is a real program (fixtures/scripts/last-wait.ts) whose wait is settled by a daemon
-// child or thread that keeps nothing alive; idle objects must not keep a program alive either.
+// case is a real program (fixtures/scripts/last-wait.mjs, on plain node) whose wait is settled by
+// a daemon child or thread that keeps nothing alive; idle objects must not keep a program alive
+// either.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { loadNative } from '../../src/native/loader.ts';
 
-const script = fileURLToPath(new URL('../fixtures/scripts/last-wait.ts', import.meta.url));
+const script = fileURLToPath(new URL('../fixtures/scripts/last-wait.mjs', import.meta.url));
 const needsAddon = loadNative() ? false : 'the native addon is not built here';
 
 /** Runs one case; a program that hangs is killed at the limit (a hang is a failure too). */
 function runCase(name: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', script, name], { timeout: 60_000 }, (error, stdout, stderr) => {
+    execFile(process.execPath, [script, name], { timeout: 60_000 }, (error, stdout, stderr) => {
       resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr });
     });
   });

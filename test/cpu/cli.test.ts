@@ -1,4 +1,5 @@
-// The `multiproc` command run as a child process: `cpuinfo`, `--help`, and an unknown command.
+// The `multiproc` command run as a child process, as built (dist/cli.js, the package's bin):
+// `cpuinfo`, `--help`, and an unknown command.
 
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -9,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
 
 function cli(...args: string[]) {
-  return spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { cwd: projectRoot, encoding: 'utf8' });
+  return spawnSync(process.execPath, ['dist/cli.js', ...args], { cwd: projectRoot, encoding: 'utf8' });
 }
 
 describe('multiproc cli', () => {

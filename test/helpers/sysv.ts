@@ -1,34 +1,20 @@
 // What the System V tests share: keys of their own (so nothing another run or program made is
 // touched), the kernel's list of objects (/proc/sysvipc) to prove none of ours is left behind,
-// and peers: a plain Node program and Python programs (ctypes, and Debian's sysv_ipc).
-import assert from 'node:assert/strict';
-import { type ChildProcess, execFile, spawn, spawnSync } from 'node:child_process';
+// when their Python peers (peers.ts) can run (ctypes, and Debian's sysv_ipc), and the ctypes
+// prelude of those programs.
 import { randomInt } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { loadNative } from '../../src/native/loader.ts';
-
-const run = promisify(execFile);
-const root = fileURLToPath(new URL('../..', import.meta.url));
+import { pythonMissing } from './peers.ts';
 
 export const skipWithoutAddon: string | false = loadNative() ? false : 'the native addon is unavailable';
 
-function works(executable: string, code: string): boolean {
-  try {
-    return spawnSync(executable, ['-c', code], { stdio: 'ignore', timeout: 30_000 }).status === 0;
-  } catch {
-    return false;
-  }
-}
-
 /** python3 from PATH, with ctypes. */
-export const skipWithoutPython: string | false =
-  skipWithoutAddon || (works('python3', 'import ctypes') ? false : 'python3 (with ctypes) is not installed');
+export const skipWithoutPython: string | false = skipWithoutAddon || pythonMissing('python3', 'ctypes') || false;
 
 /** Debian's python3-sysv-ipc, which imports only under /usr/bin/python3. */
 export const skipWithoutSysvIpc: string | false =
-  skipWithoutAddon || (works('/usr/bin/python3', 'import sysv_ipc') ? false : "/usr/bin/python3 cannot import sysv_ipc (Debian's python3-sysv-ipc)");
+  skipWithoutAddon || (pythonMissing('/usr/bin/python3', 'sysv_ipc') ? "/usr/bin/python3 cannot import sysv_ipc (Debian's python3-sysv-ipc)" : false);
 
 type Kind = 'msg' | 'sem' | 'shm';
 const keysUsed = new Set<number>();
@@ -71,42 +57,6 @@ export function leftovers(): string[] {
     }
   }
   return found;
-}
-
-/** Runs a Node program (ESM, `-e`) that can import 'multiproc/ipc', and returns its stdout. */
-export async function runNode(program: string, args: string[] = []): Promise<string> {
-  const { stdout } = await run(process.execPath, ['--input-type=module', '-e', program, ...args], { cwd: root, timeout: 60_000 });
-  return stdout;
-}
-
-/** Starts a Node program as runNode does, for tests that talk to it or kill it. */
-export function startNode(program: string, args: string[] = []): ChildProcess {
-  return spawn(process.execPath, ['--input-type=module', '-e', program, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
-}
-
-/** Resolves with the first line a started program prints (it says it is ready). */
-export async function firstLine(child: ChildProcess): Promise<string> {
-  let text = '';
-  for await (const chunk of child.stdout!) {
-    text += String(chunk);
-    const end = text.indexOf('\n');
-    if (end >= 0) return text.slice(0, end);
-  }
-  assert.fail(`the program ended before printing a line (printed ${JSON.stringify(text)})`);
-}
-
-/** Kills a started program (if still running) and waits for its end. */
-export async function killed(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const ended = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGKILL');
-  await ended;
-}
-
-/** Runs a Python program with arguments and returns its stdout. */
-export async function runPython(executable: 'python3' | '/usr/bin/python3', program: string, args: string[] = []): Promise<string> {
-  const { stdout } = await run(executable, ['-c', program, ...args], { timeout: 60_000 });
-  return stdout;
 }
 
 /** Python's libc through ctypes, with the System V calls typed (prefix of the ctypes programs). */

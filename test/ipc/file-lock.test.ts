@@ -8,12 +8,12 @@ import { test } from 'node:test';
 import { InvalidStateError, Pool, TimeoutError } from 'multiproc';
 import { FileLock } from 'multiproc/ipc';
 import { tryFileLock } from '../fixtures/file-ipc-tasks.ts';
-import { python3, spawnNode, spawnPython } from '../helpers/line-peer.ts';
+import { pythonMissing, startNode, startPython } from '../helpers/peers.ts';
 import { openFdCount, scratchDir } from '../helpers/scratch-dir.ts';
 import { loadNative } from '../../src/native/loader.ts';
 
 const skip = loadNative() ? false : 'the native addon is not built here';
-const skipPython = skip || (python3 ? false : 'python3 is not installed');
+const skipPython = skip || pythonMissing('python3', 'mmap, fcntl') || false;
 
 /**
  * Python's `fcntl.flock` on `open(path, 'a')`, driven by lines: "ex"/"sh" wait for the lock and
@@ -35,14 +35,14 @@ for line in sys.stdin:
     else:
         fcntl.flock(f, kinds[command]); print('held')`;
 
-async function pythonLocker(t: Parameters<typeof spawnPython>[0], path: string) {
-  const peer = spawnPython(t, PYTHON_FLOCK, [path]);
-  assert.equal(await peer.next(), 'ready');
+async function pythonLocker(t: Parameters<typeof startPython>[0], path: string) {
+  const peer = startPython(t, PYTHON_FLOCK, [path]);
+  assert.equal(await peer.nextLine(), 'ready');
   return {
     peer,
     async ask(command: string): Promise<string> {
       peer.send(command);
-      return peer.next();
+      return peer.nextLine();
     },
   };
 }
@@ -87,7 +87,7 @@ test('shared locks coexist with Python shared holders and exclude its exclusive 
 
 test('a lock() waiting on a plain node program is released from a setTimeout callback: the event loop runs while it waits', { skip }, async (t) => {
   const path = join(scratchDir(t), 'app.lock');
-  const peer = spawnNode(
+  const peer = startNode(
     t,
     `import { FileLock } from 'multiproc/ipc';
      import { createInterface } from 'node:readline';
@@ -97,7 +97,7 @@ test('a lock() waiting on a plain node program is released from a setTimeout cal
      for await (const line of createInterface({ input: process.stdin })) { lock.unlock(); console.log('released'); break; }`,
     [path],
   );
-  assert.equal(await peer.next(), 'held');
+  assert.equal(await peer.nextLine(), 'held');
   const lock = new FileLock(path);
   let timerRan = false;
   setTimeout(() => {
@@ -108,8 +108,8 @@ test('a lock() waiting on a plain node program is released from a setTimeout cal
   assert.ok(timerRan);
   assert.equal(lock.held, true);
   lock.unlock();
-  assert.equal(await peer.next(), 'released');
-  await peer.exited();
+  assert.equal(await peer.nextLine(), 'released');
+  await peer.succeeded();
 });
 
 test('an aborted lock() rejects with the reason and holds nothing', { skip }, async (t) => {
@@ -192,8 +192,8 @@ test('a FileLock passed to a multiproc child locks the same file there', { skip 
 
 test('a holder killed with SIGKILL releases its lock (the kernel closes its files)', { skip }, async (t) => {
   const path = join(scratchDir(t), 'app.lock');
-  const peer = spawnNode(t, `import { FileLock } from 'multiproc/ipc'; await new FileLock(process.argv[1]).lock(); console.log('held'); setInterval(() => {}, 1000);`, [path]);
-  assert.equal(await peer.next(), 'held');
+  const peer = startNode(t, `import { FileLock } from 'multiproc/ipc'; await new FileLock(process.argv[1]).lock(); console.log('held'); setInterval(() => {}, 1000);`, [path]);
+  assert.equal(await peer.nextLine(), 'held');
   const lock = new FileLock(path);
   assert.equal(lock.tryLock(), false);
   const waiting = lock.lock();

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type TestContext, test } from 'node:test';
 import { ftok } from 'multiproc/ipc';
-import { CTYPES_PRELUDE, runPython, skipWithoutAddon as skip, skipWithoutPython, skipWithoutSysvIpc } from '../helpers/sysv.ts';
+import { CTYPES_PRELUDE, skipWithoutAddon as skip, skipWithoutPython, skipWithoutSysvIpc } from '../helpers/sysv.ts';
+import { runPython } from '../helpers/peers.ts';
 
 /** A file of this test's own, removed after it. */
 function newFile(t: TestContext): string {

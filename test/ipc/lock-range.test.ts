@@ -8,12 +8,12 @@ import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { TimeoutError } from 'multiproc';
 import { lockRange } from 'multiproc/ipc';
-import { python3, spawnPython } from '../helpers/line-peer.ts';
+import { pythonMissing, startPython } from '../helpers/peers.ts';
 import { scratchDir } from '../helpers/scratch-dir.ts';
 import { loadNative } from '../../src/native/loader.ts';
 
 const skip = loadNative() ? false : 'the native addon is not built here';
-const skipPython = skip || (python3 ? false : 'python3 is not installed');
+const skipPython = skip || pythonMissing('python3', 'mmap, fcntl') || false;
 
 /**
  * Python's `fcntl.lockf` on `open(path, 'r+')`, driven by lines "<command> <offset> <length>":
@@ -37,13 +37,13 @@ for line in sys.stdin:
         fcntl.lockf(f, kinds[command], length, offset); print('held')`;
 
 async function pythonLockf(t: TestContext, path: string) {
-  const peer = spawnPython(t, PYTHON_LOCKF, [path]);
-  assert.equal(await peer.next(), 'ready');
+  const peer = startPython(t, PYTHON_LOCKF, [path]);
+  assert.equal(await peer.nextLine(), 'ready');
   return {
     peer,
     async ask(command: string, offset: number, length: number): Promise<string> {
       peer.send(`${command} ${offset} ${length}`);
-      return peer.next();
+      return peer.nextLine();
     },
   };
 }
@@ -107,7 +107,7 @@ test('a wait for a range is released from a setTimeout callback: the event loop 
   }, 20);
   const range = await lockRange(file, 50, 10, { timeout: 60_000 });
   assert.ok(timerRan);
-  assert.equal(await python.peer.next(), 'released');
+  assert.equal(await python.peer.nextLine(), 'released');
   assert.equal(await python.ask('try-ex', 55, 1), 'busy');
   range.unlock();
 });

@@ -7,18 +7,18 @@ import { test } from 'node:test';
 import { InvalidStateError, Process } from 'multiproc';
 import { MappedFile } from 'multiproc/ipc';
 import { addInMapped, writeToMapped } from '../fixtures/file-ipc-tasks.ts';
-import { python3, spawnNode, spawnPython } from '../helpers/line-peer.ts';
+import { pythonMissing, startNode, startPython } from '../helpers/peers.ts';
 import { openFdCount, scratchDir } from '../helpers/scratch-dir.ts';
 import { loadNative } from '../../src/native/loader.ts';
 
 const skip = loadNative() ? false : 'the native addon is not built here';
-const skipPython = skip || (python3 ? false : 'python3 is not installed');
+const skipPython = skip || pythonMissing('python3', 'mmap, fcntl') || false;
 
 test('a shared mapped file written here is read by a plain node program that maps it by path, and the reverse', { skip }, async (t) => {
   const path = join(scratchDir(t), 'data.bin');
   await using file = await MappedFile.open(path, { size: 4096 });
   file.buf.write('written by the parent', 0);
-  const peer = spawnNode(
+  const peer = startNode(
     t,
     `import { MappedFile } from 'multiproc/ipc';
      const file = await MappedFile.open(process.argv[1]);
@@ -28,17 +28,17 @@ test('a shared mapped file written here is read by a plain node program that map
      file.close();`,
     [path],
   );
-  assert.equal(await peer.next(), '4096 written by the parent');
-  assert.equal(await peer.next(), 'written');
+  assert.equal(await peer.nextLine(), '4096 written by the parent');
+  assert.equal(await peer.nextLine(), 'written');
   assert.equal(file.buf.toString('utf8', 100, 120), 'answer from the peer');
-  await peer.exited();
+  await peer.succeeded();
 });
 
 test("Python's mmap reads what a shared mapping wrote, and its writes are seen here without a copy", { skip: skipPython }, async (t) => {
   const path = join(scratchDir(t), 'data.bin');
   await using file = await MappedFile.open(path, { size: 8192 });
   file.buf.write('hello, python', 4096);
-  const peer = spawnPython(
+  const peer = startPython(
     t,
     `import mmap, sys
 with open(sys.argv[1], 'r+b') as f:
@@ -49,10 +49,10 @@ with open(sys.argv[1], 'r+b') as f:
     m.close()`,
     [path],
   );
-  assert.equal(await peer.next(), '8192 hello, python');
-  assert.equal(await peer.next(), 'written');
+  assert.equal(await peer.nextLine(), '8192 hello, python');
+  assert.equal(await peer.nextLine(), 'written');
   assert.equal(file.buf.toString('utf8', 0, 15), 'hello from mmap');
-  await peer.exited();
+  await peer.succeeded();
 });
 
 test('two processes add to one counter with Atomics on a shared mapped file, and no addition is lost', { skip }, async (t) => {
@@ -60,7 +60,7 @@ test('two processes add to one counter with Atomics on a shared mapped file, and
   await using file = await MappedFile.open(path, { size: 8 });
   assert.ok(file.buf.buffer instanceof SharedArrayBuffer);
   const words = new Int32Array(file.buf.buffer, 0, 2);
-  const peer = spawnNode(
+  const peer = startNode(
     t,
     `import { MappedFile } from 'multiproc/ipc';
      const file = await MappedFile.open(process.argv[1]);
@@ -72,9 +72,9 @@ test('two processes add to one counter with Atomics on a shared mapped file, and
   );
   while (Atomics.load(words, 1) === 0) await new Promise((resolve) => setImmediate(resolve));
   for (let turn = 0; turn < 200000; turn++) Atomics.add(words, 0, 1);
-  assert.equal(await peer.next(), 'done');
+  assert.equal(await peer.nextLine(), 'done');
   assert.equal(Atomics.load(words, 0), 400000);
-  await peer.exited();
+  await peer.succeeded();
 });
 
 test('a MappedFile passed to a multiproc child maps the same file there, shared', { skip }, async (t) => {
@@ -96,9 +96,9 @@ test('a file truncated by another process does not kill this one: the pages past
   const path = join(scratchDir(t), 'shrinking.bin');
   await using file = await MappedFile.open(path, { size: 3 * 4096 });
   file.buf.fill(7);
-  const peer = spawnNode(t, `import { truncateSync } from 'node:fs'; truncateSync(process.argv[1], 0); console.log('truncated');`, [path]);
-  assert.equal(await peer.next(), 'truncated');
-  await peer.exited();
+  const peer = startNode(t, `import { truncateSync } from 'node:fs'; truncateSync(process.argv[1], 0); console.log('truncated');`, [path]);
+  assert.equal(await peer.nextLine(), 'truncated');
+  await peer.succeeded();
   assert.equal(file.buf[3 * 4096 - 1], 0);
   assert.equal(file.buf[0], 0);
   file.buf[5] = 9; // writable still, it just no longer reaches the file

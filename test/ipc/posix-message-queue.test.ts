@@ -59,13 +59,13 @@ test('a message crosses to a plain node process and back with its bytes and prio
   const requests = newQueue(t);
   const replies = newQueue(t);
   const peer = startNode(
+    t,
     `import { PosixMessageQueue } from 'multiproc/ipc';
      const requests = new PosixMessageQueue(${JSON.stringify(requests.name)});
      const replies = new PosixMessageQueue(${JSON.stringify(replies.name)});
      const { data, priority } = await requests.receive();
      await replies.send(Buffer.concat([data, Buffer.from('!')]), { priority: priority + 1 });
      requests.close(); replies.close();`,
-    t,
   );
   const bytes = Buffer.from([0, 1, 2, 255, 254, 10, 13, 0]);
   await requests.send(bytes, { priority: 7 });
@@ -238,6 +238,7 @@ test('a queue made by a Python program is read here, and one made here is read b
   const fromPython = queueName(t, 'py');
   const toPython = newQueue(t);
   const python = startPython(
+    t,
     `${pythonQueues}
 fd = mq_open(${JSON.stringify(fromPython)}, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 5, 128)
 mq_send(fd, bytes(range(256))[:128], 1)
@@ -248,7 +249,6 @@ reply = mq_open(${JSON.stringify(toPython.name)}, os.O_RDONLY)
 data, priority = mq_receive(reply, 8192)
 print(data.hex(), priority, flush=True)
 `,
-    t,
   );
   assert.equal(await python.nextLine(), 'sent');
   const queue = new PosixMessageQueue(fromPython);
@@ -266,12 +266,12 @@ print(data.hex(), priority, flush=True)
 test('a queue outlives a SIGKILLed creator with its messages, until unlinked by name', { skip, timeout: 60_000 }, async (t) => {
   const name = queueName(t);
   const peer = startNode(
+    t,
     `import { PosixMessageQueue } from 'multiproc/ipc';
      const queue = new PosixMessageQueue(${JSON.stringify(name)}, { create: true, exclusive: true });
      await queue.send('left behind', { priority: 9 });
      console.log('sent');
      setInterval(() => {}, 1000);`,
-    t,
   );
   assert.equal(await peer.nextLine(), 'sent');
   peer.child.kill('SIGKILL');
@@ -289,12 +289,12 @@ test('a new queue is owner-only: another user cannot open it, unless a mode allo
   t.after(() => open.close());
   await open.send('public');
   const peer = startNodeAsNobody(
+    t,
     `import { PosixMessageQueue } from 'multiproc/ipc';
      try { new PosixMessageQueue(${JSON.stringify(queue.name)}, { write: false }); console.log('opened'); }
      catch (error) { console.log(error.code, error.message); }
      const open = new PosixMessageQueue(${JSON.stringify(open.name)}, { write: false });
      console.log((await open.receive()).data.toString());`,
-    t,
   );
   assert.equal(await peer.nextLine(), `EACCES PosixMessageQueue: mq_open("${queue.name}") failed: EACCES (permission denied). The queue belongs to another user, or its mode does not allow this access.`);
   assert.equal(await peer.nextLine(), 'public');

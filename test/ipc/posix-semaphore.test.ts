@@ -56,13 +56,13 @@ test('a plain node process posts and the wait here returns; its wait returns whe
   const toHere = newSemaphore(t);
   const toPeer = newSemaphore(t);
   const peer = startNode(
+    t,
     `import { PosixSemaphore } from 'multiproc/ipc';
      const toHere = new PosixSemaphore(${JSON.stringify(toHere.name)});
      const toPeer = new PosixSemaphore(${JSON.stringify(toPeer.name)});
      toHere.post();
      await toPeer.wait();
      console.log('released', toPeer.value);`,
-    t,
   );
   await toHere.wait();
   toPeer.post();
@@ -75,6 +75,7 @@ test('a semaphore made by a Python program is used here, and one made here is us
   const toPython = newSemaphore(t);
   toPython.post(); // the first of Python's two waits takes this one at once
   const python = startPython(
+    t,
     `${pythonSemaphores}
 mine = sem_open(${JSON.stringify(fromPython)}, os.O_CREAT | os.O_EXCL, 3)
 print('created', flush=True)
@@ -83,7 +84,6 @@ libc.sem_wait(theirs)
 libc.sem_wait(theirs)
 print('waited', sem_value(theirs), sem_value(mine), flush=True)
 `,
-    t,
   );
   assert.equal(await python.nextLine(), 'created');
   const semaphore = new PosixSemaphore(fromPython);
@@ -221,11 +221,11 @@ test('unlink is idempotent, works after close, and the static form says whether 
 test('a semaphore outlives a SIGKILLed creator with its value, until unlinked by name', { skip, timeout: 60_000 }, async (t) => {
   const name = semaphoreName(t);
   const peer = startNode(
+    t,
     `import { PosixSemaphore } from 'multiproc/ipc';
      new PosixSemaphore(${JSON.stringify(name)}, { create: true, exclusive: true, value: 5 });
      console.log('created');
      setInterval(() => {}, 1000);`,
-    t,
   );
   assert.equal(await peer.nextLine(), 'created');
   peer.child.kill('SIGKILL');

@@ -5,19 +5,15 @@ import { IPC_PRIVATE, SysVMessageQueue } from 'multiproc/ipc';
 import { answerOne } from '../fixtures/sysv-tasks.ts';
 import {
   CTYPES_PRELUDE,
-  firstLine,
-  killed,
   leftovers,
-  runNode,
-  runPython,
   skipWithoutAddon as skip,
   skipWithoutPython,
   skipWithoutSysvIpc,
-  startNode,
   uniqueKey,
   usedId,
   usedKey,
 } from '../helpers/sysv.ts';
+import { runNode, runPython, startNode } from '../helpers/peers.ts';
 
 /** A new queue of this test's own, removed after it whatever happens. */
 function newQueue(t: TestContext): SysVMessageQueue {
@@ -218,10 +214,9 @@ test('a queue a SIGKILLed peer was waiting on outlives it (the kernel keeps it) 
     const queue = new SysVMessageQueue(Number(process.argv[1]), { create: true, exclusive: true });
     console.log('waiting');
     await queue.receive();`;
-  const peer = startNode(program, [String(key)]);
-  t.after(() => killed(peer));
-  assert.equal(await firstLine(peer), 'waiting');
-  await killed(peer);
+  const peer = startNode(t, program, [String(key)]);
+  assert.equal(await peer.nextLine(), 'waiting');
+  await peer.kill();
   const queue = new SysVMessageQueue(key);
   assert.equal(queue.attributes().messages, 0);
   queue.remove();

@@ -5,18 +5,14 @@ import { IPC_PRIVATE, SysVSemaphoreSet } from 'multiproc/ipc';
 import { takeOne } from '../fixtures/sysv-tasks.ts';
 import {
   CTYPES_PRELUDE,
-  firstLine,
-  killed,
   leftovers,
-  runNode,
-  runPython,
   skipWithoutAddon as skip,
   skipWithoutPython,
   skipWithoutSysvIpc,
-  startNode,
   uniqueKey,
   usedId,
 } from '../helpers/sysv.ts';
+import { runNode, runPython, startNode } from '../helpers/peers.ts';
 
 /** A new set of this test's own, removed after it whatever happens. */
 function newSet(t: TestContext, count: number, value = 0): SysVSemaphoreSet {
@@ -81,11 +77,10 @@ test('with undo, the kernel gives back what a SIGKILLed peer held', { skip }, as
     await set.op([{ index: 0, delta: -1 }], { undo: true });
     console.log('holding');
     setInterval(() => {}, 1000);`;
-  const peer = startNode(program, [String(set.key)]);
-  t.after(() => killed(peer));
-  assert.equal(await firstLine(peer), 'holding');
+  const peer = startNode(t, program, [String(set.key)]);
+  assert.equal(await peer.nextLine(), 'holding');
   assert.equal(set.get(0), 0);
-  await killed(peer);
+  await peer.kill();
   assert.equal(set.get(0), 1);
 });
 
@@ -159,10 +154,9 @@ test('a set outlives a SIGKILLed peer that created it, until removed', { skip },
     const set = new SysVSemaphoreSet(Number(process.argv[1]), 2, { create: true, exclusive: true, value: 4 });
     console.log('created');
     await set.op([{ index: 1, delta: -5 }]);`;
-  const peer = startNode(program, [String(key)]);
-  t.after(() => killed(peer));
-  assert.equal(await firstLine(peer), 'created');
-  await killed(peer);
+  const peer = startNode(t, program, [String(key)]);
+  assert.equal(await peer.nextLine(), 'created');
+  await peer.kill();
   const set = new SysVSemaphoreSet(key, 0);
   assert.equal(set.length, 2);
   assert.deepEqual([set.get(0), set.get(1)], [4, 4]);

@@ -5,18 +5,14 @@ import { IPC_PRIVATE, SysVSharedMemory } from 'multiproc/ipc';
 import { writeText } from '../fixtures/sysv-tasks.ts';
 import {
   CTYPES_PRELUDE,
-  firstLine,
-  killed,
   leftovers,
-  runNode,
-  runPython,
   skipWithoutAddon as skip,
   skipWithoutPython,
   skipWithoutSysvIpc,
-  startNode,
   uniqueKey,
   usedId,
 } from '../helpers/sysv.ts';
+import { runNode, runPython, startNode } from '../helpers/peers.ts';
 
 /** A new segment of this test's own, detached and removed after it whatever happens. */
 function newSegment(t: TestContext, size: number): SysVSharedMemory {
@@ -127,10 +123,9 @@ test('a segment outlives a SIGKILLed peer that created and attached it; its atta
     memory.buf.write('left here');
     console.log('attached');
     setInterval(() => {}, 1000);`;
-  const peer = startNode(program, [String(key)]);
-  t.after(() => killed(peer));
-  assert.equal(await firstLine(peer), 'attached');
-  await killed(peer);
+  const peer = startNode(t, program, [String(key)]);
+  assert.equal(await peer.nextLine(), 'attached');
+  await peer.kill();
   const memory = new SysVSharedMemory(key, 0);
   try {
     assert.equal(memory.attributes().attachments, 1);

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Pool } from 'multiproc';
-import { endLater } from '../fixtures/wait-tasks.ts';
+import { endLater } from '../fixtures/wait-tasks.mjs';
 import { forEachContext } from '../helpers/contexts.ts';
 import { abortSoon } from '../helpers/abort.ts';
 

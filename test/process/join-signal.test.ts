@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Process } from 'multiproc';
-import { spin } from '../fixtures/wait-tasks.ts';
+import { spin } from '../fixtures/wait-tasks.mjs';
 import { forEachContext } from '../helpers/contexts.ts';
 import { abortSoon } from '../helpers/abort.ts';
 

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { JoinableQueue, Process, Queue, SimpleQueue } from 'multiproc';
 import { loadNative } from '../../src/native/loader.ts';
-import { putNow, takeAndFinish, takeOne } from '../fixtures/wait-tasks.ts';
+import { putNow, takeAndFinish, takeOne } from '../fixtures/wait-tasks.mjs';
 import { abortSoon } from '../helpers/abort.ts';
 
 const skip = loadNative() ? false : 'the native addon is not built here';
