@@ -124,6 +124,7 @@ test('a process whose receives were woken by the watch, or aborted, exits by its
   // would be closed): only a disarmed watch lets its event loop end. Its last receive is woken
   // by the watch and followed by nothing, so the watch is disarmed after that callback.
   const peer = startNode(
+    t,
     `import { PosixMessageQueue } from 'multiproc/ipc';
      const queue = new PosixMessageQueue(${JSON.stringify(queue.name)});
      globalThis.keptQueue = queue;
@@ -138,7 +139,6 @@ test('a process whose receives were woken by the watch, or aborted, exits by its
      const last = queue.receive();
      console.log(received.join(','));
      console.log((await last).data.toString());`,
-    t,
   );
   assert.equal(await peer.nextLine(), 'waiting');
   for (const text of ['x', 'y']) {

@@ -110,8 +110,7 @@ test('a quick exchange with a node peer, in turns and then streamed the other wa
       const { data } = await queue.receive({ type: 1 });
       await queue.send(2, data);
     }`;
-  const peer = startNode(program, [String(queue.key)]);
-  t.after(() => killed(peer));
+  startNode(t, program, [String(queue.key)]);
   for (let turn = 0; turn < turns; turn++) {
     await queue.send(1, `turn ${turn}`);
     const { type, data } = await queue.receive({ type: 2, timeout: 10_000 });
@@ -120,13 +119,13 @@ test('a quick exchange with a node peer, in turns and then streamed the other wa
   }
   // A stream the other way round: the peer's sends find room or wait for it, this side drains.
   const streamed = 2000;
-  const streamer = startNode(
+  startNode(
+    t,
     `const { SysVMessageQueue } = await import('multiproc/ipc');
     const queue = new SysVMessageQueue(Number(process.argv[1]));
     for (let index = 0; index < ${streamed}; index++) await queue.send(3, String(index).padStart(64, '.'));`,
     [String(queue.key)],
   );
-  t.after(() => killed(streamer));
   for (let index = 0; index < streamed; index++) {
     assert.equal(String((await queue.receive({ type: 3, timeout: 10_000 })).data), String(index).padStart(64, '.'));
   }
