@@ -16,6 +16,8 @@ export type TaskFunction = (...args: any[]) => unknown;
 
 /** The part of a multiproc Pool the harness uses. */
 export interface MultiprocPool {
+  /** The number of workers (the redis context: the parallelism its automatic chunks plan for). */
+  readonly processes: number;
   map<A, R>(fn: (item: A) => R, items: A[], options?: { chunkSize?: number }): Promise<Awaited<R>[]>;
   close(): void;
   join(): Promise<void>;
@@ -81,9 +83,17 @@ export interface MultiprocManager {
   shutdown(): Promise<void>;
 }
 
+/** A Pool whose tasks run on `multiproc worker` processes through Redis (W13). */
+export interface MultiprocRedisPoolOptions {
+  context: 'redis';
+  url: string;
+  /** Task modules are named relative to it; each worker's `--root` is its counterpart. */
+  root?: string;
+}
+
 /** The part of multiproc's API the harness uses: `import { Pool, getContext, register, Value, Event, Pipe, Queue } from 'multiproc'`. */
 export interface MultiprocApi {
-  Pool: new (options: { processes: number; context: ContextName }) => MultiprocPool;
+  Pool: new (options: { processes: number; context: ContextName } | MultiprocRedisPoolOptions) => MultiprocPool;
   getContext(method: ContextName): {
     Process: new (options: { target: TaskFunction; args?: unknown[] }) => MultiprocProcess;
   };

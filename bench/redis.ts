@@ -1,126 +1,167 @@
-// The redis context beside raw BullMQ, on this machine: a private redis-server, 2 worker
-// processes each, 100,000 tiny tasks (x => x * 2). multiproc: Pool({ context: 'redis' }).map with
-// its automatic chunks; raw BullMQ: 100 items per job, a Worker per process doing the same loop.
-// Not yet part of `npm run bench` (the W13 row is to come); run it alone:
-//
-//   node --import tsx bench/redis.ts [--items N]
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { createServer } from 'node:net';
+// W13: the redis context on this machine, against raw BullMQ. One private redis-server (no
+// persistence) for the whole workload; 2 `multiproc worker` processes (--concurrency 1: one
+// local task process each) run
+// - W13a: 100,000 tiny tasks (x => x * 2) through Pool({ context: 'redis' }).map and its
+//   automatic chunks, beside raw BullMQ with 100 items per job and 2 Worker processes;
+// - W13b: W2's CPU tasks, one per job, against their serial time in the harness's thread.
+// Redis's counters around each timed run give what a job costs Redis (commands, bytes), the
+// figures a sizing for more machines starts from. run.ts imports this module only when
+// redis-server and bullmq are there; every process started here is ended, also on failure.
+import type { ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { double } from './tasks.ts';
+import type { Queue } from 'bullmq';
+import { loadMultiproc, type MultiprocPool } from './library.ts';
+import { compiled, failedFigure, type Figure, repeat, rootDir, type Settings, speedupFigure, speedupRounds, throughputTimesFigure, timeMs } from './measure.ts';
+import { countersBetween, type RedisCounters, type RedisServer, readCounters, startRedisServer, stopProcesses } from './redis-server.ts';
+import { burn, double } from './tasks.ts';
 
-const BENCH_DIR = fileURLToPath(new URL('.', import.meta.url));
-// Under tsx the bench loads multiproc from src/ (bench/library.ts): the workers must too, so that
-// bench/tasks.ts registers its functions in the same copy of the library that runs them.
-const CLI = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
-const LIBRARY = new URL('../src/index.ts', import.meta.url).href;
-const ITEMS_PER_RAW_JOB = 100;
+export const who = 'multiproc redis';
+export const rawName = 'raw BullMQ';
+export const ITEMS_PER_RAW_JOB = 100;
+export const WORKER_PROCESSES = 2;
 
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  server.close();
-  return port;
+/** bench/tasks's directory (bench/ under tsx, .bench-tmp/ compiled): the root of the tasks' module names. */
+const TASKS_DIR = fileURLToPath(new URL('.', import.meta.url));
+/** The library's CLI and the raw worker, as this harness runs: TypeScript under tsx, or the compiled JavaScript. */
+const CLI = compiled ? join(rootDir, 'dist', 'cli.js') : join(rootDir, 'src', 'cli.ts');
+const RAW_WORKER = fileURLToPath(new URL(compiled ? './redis-raw-worker.js' : './redis-raw-worker.ts', import.meta.url));
+const NODE_ARGS = compiled ? [] : ['--import', 'tsx'];
+/** multiproc's queue (the Pool's default) and BullMQ key prefix; raw BullMQ keeps its own. */
+const MULTIPROC_QUEUE = 'default';
+const MULTIPROC_PREFIX = 'multiproc';
+const RAW_QUEUE = 'raw';
+/** How long the workers may take to connect. */
+const WORKERS_LIMIT_MS = 60_000;
+
+function startProcesses(args: string[]): ChildProcess[] {
+  return Array.from({ length: WORKER_PROCESSES }, () => spawn(process.execPath, [...NODE_ARGS, ...args], { stdio: ['ignore', 'inherit', 'inherit'] }));
 }
 
-async function startRedis(port: number): Promise<ChildProcess> {
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--logfile', ''], { stdio: ['ignore', 'pipe', 'inherit'] });
-  let output = '';
-  for await (const chunk of child.stdout!) {
-    output += chunk;
-    if (output.includes('Ready to accept connections')) break;
-  }
-  child.stdout!.resume();
-  return child;
-}
-
-async function stop(children: ChildProcess[]): Promise<void> {
-  await Promise.all(children.filter((child) => child.exitCode === null).map((child) => {
-    const exited = once(child, 'exit');
-    child.kill('SIGTERM');
-    return exited;
-  }));
-}
-
-async function measureMultiproc(url: string, items: number[]): Promise<number> {
-  const workers = [0, 1].map(() => spawn(process.execPath, ['--import', 'tsx', CLI, 'worker', '--url', url, '--root', BENCH_DIR, '--concurrency', '1', '--quiet'], { stdio: 'inherit' }));
-  const { Pool } = (await import(LIBRARY)) as typeof import('multiproc');
-  const pool = new Pool({ context: 'redis', url, root: BENCH_DIR });
+/** Resolves once `count` workers serve the queue (BullMQ's CLIENT LIST names); rejects when one exits first. */
+async function workersReady(url: string, queueName: string, prefix: string | undefined, children: ChildProcess[]): Promise<void> {
+  const { Queue } = await import('bullmq');
+  const queue: Queue = new Queue(queueName, { connection: { url }, ...(prefix ? { prefix } : {}) });
   try {
-    await pool.map(double, items.slice(0, 1000)); // both workers up and their pools warm
-    const startMs = performance.now();
-    const results = await pool.map(double, items);
-    const elapsedMs = performance.now() - startMs;
-    if (results[items.length - 1] !== 2 * items[items.length - 1]) throw new Error('wrong result');
-    return items.length / (elapsedMs / 1000);
+    const deadline = performance.now() + WORKERS_LIMIT_MS;
+    while ((await queue.getWorkersCount()) < children.length) {
+      const exited = children.find((child) => child.exitCode !== null || child.signalCode !== null);
+      if (exited) throw new Error(`a worker process exited (code ${exited.exitCode}, signal ${exited.signalCode}) before serving the queue`);
+      if (performance.now() > deadline) throw new Error(`the ${children.length} worker processes did not all connect within ${WORKERS_LIMIT_MS / 1000} s`);
+      await new Promise((next) => setTimeout(next, 100));
+    }
   } finally {
-    pool.close();
-    await pool.join();
-    await stop(workers);
+    await queue.close();
   }
 }
 
-async function rawWorker(url: string): Promise<void> {
-  const { Worker } = await import('bullmq');
-  const worker = new Worker('raw', async (job) => (job.data.items as number[]).map((x) => x * 2), { connection: { url }, concurrency: 1 });
-  process.once('SIGTERM', () => void worker.close());
+/** Redis's costs per job and per item over timed runs, for a figure's details. */
+function costs(counters: RedisCounters, jobs: number, items: number): string {
+  const perJob = (n: number) => (n / jobs).toFixed(1);
+  const bytes = counters.bytesIn + counters.bytesOut;
+  return (
+    `; Redis per job (${jobs.toLocaleString('en-US')} jobs of ${Math.round(items / jobs).toLocaleString('en-US')} items): ` +
+    `${perJob(counters.commands)} commands (${perJob(counters.scripts)} of them scripts, their inner commands counted too), ` +
+    `${Math.round(bytes / jobs).toLocaleString('en-US')} bytes in+out, ${(bytes / items).toFixed(1)} bytes per item`
+  );
 }
 
-async function measureRawBullmq(url: string, items: number[]): Promise<number> {
-  const { Queue, QueueEvents } = await import('bullmq');
-  const workers = [0, 1].map(() => spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--raw-worker', url], { stdio: 'inherit' }));
-  const queue = new Queue('raw', { connection: { url } });
-  const events = new QueueEvents('raw', { connection: { url } });
-  await events.waitUntilReady();
+/** Times `reps` runs of `run` and reads Redis's counters around them. */
+async function timedRuns(port: number, reps: number, run: () => Promise<void>): Promise<{ times: number[]; counters: RedisCounters }> {
+  const before = await readCounters(port);
+  const times = await repeat(reps, () => timeMs(run));
+  return { times, counters: countersBetween(before, await readCounters(port)) };
+}
+
+/** W13a's and W13b's multiproc figures, on one set of 2 workers. */
+async function measureMultiproc(server: RedisServer, s: Settings): Promise<Figure[]> {
+  const workers = startProcesses([CLI, 'worker', '--url', server.url, '--root', TASKS_DIR, '--concurrency', '1', '--quiet']);
+  const { Pool } = await loadMultiproc();
+  let pool: MultiprocPool | undefined;
   try {
+    await workersReady(server.url, MULTIPROC_QUEUE, MULTIPROC_PREFIX, workers);
+    pool = new Pool({ context: 'redis', url: server.url, root: TASKS_DIR });
+    const items = s.w1Items;
+    await pool.map(double, items.slice(0, 1000)); // both workers' task processes up, the connections warm
+    const tiny = await timedRuns(server.port, s.w1Reps, async () => {
+      const results = await pool!.map(double, items);
+      if (results.length !== items.length || results[items.length - 1] !== 2 * items[items.length - 1]) throw new Error('W13a: wrong results');
+    });
+    // Python's rule for map's automatic chunks, for the parallelism the redis Pool plans for.
+    const chunk = Math.ceil(items.length / (4 * pool.processes));
+    const jobs = s.w1Reps * Math.ceil(items.length / chunk);
+    const w13a = throughputTimesFigure(who, 'default chunks', items.length, tiny.times);
+    w13a.detail += costs(tiny.counters, jobs, s.w1Reps * items.length);
+
+    await pool.map(burn, Array<number>(2 * WORKER_PROCESSES).fill(20_000), { chunkSize: 1 }); // burn compiled in both
+    const before = await readCounters(server.port);
+    const rounds = await speedupRounds(s, () => pool!.map(burn, Array<number>(s.w2Tasks).fill(s.w2Limit), { chunkSize: 1 }));
+    const cpuCosts = countersBetween(before, await readCounters(server.port));
+    const w13b = speedupFigure(who, rounds, costs(cpuCosts, s.w2Rounds * s.w2Tasks, s.w2Rounds * s.w2Tasks));
+    return [w13a, w13b];
+  } finally {
+    if (pool) {
+      pool.close();
+      await pool.join();
+    }
+    await stopProcesses(workers);
+  }
+}
+
+/** W13a's raw BullMQ figure: the same items in jobs of ITEMS_PER_RAW_JOB, all added at once, until the last completes. */
+async function measureRawBullmq(server: RedisServer, s: Settings): Promise<Figure> {
+  const workers = startProcesses([RAW_WORKER, server.url, RAW_QUEUE]);
+  const { Queue, QueueEvents } = await import('bullmq');
+  const queue = new Queue(RAW_QUEUE, { connection: { url: server.url } });
+  const events = new QueueEvents(RAW_QUEUE, { connection: { url: server.url } });
+  try {
+    await Promise.all([events.waitUntilReady(), workersReady(server.url, RAW_QUEUE, undefined, workers)]);
     const run = async (input: number[]) => {
       const jobs = [];
       for (let first = 0; first < input.length; first += ITEMS_PER_RAW_JOB) {
-        jobs.push({ name: 'double', data: { items: input.slice(first, first + ITEMS_PER_RAW_JOB) }, opts: { removeOnComplete: true } });
+        jobs.push({ name: 'double', data: { items: input.slice(first, first + ITEMS_PER_RAW_JOB) }, opts: { removeOnComplete: true, removeOnFail: true } });
       }
       let left = jobs.length;
-      const done = new Promise<void>((resolve) => {
+      const done = new Promise<void>((resolve, reject) => {
         const onCompleted = () => {
           if (--left === 0) {
             events.off('completed', onCompleted);
+            events.off('failed', onFailed);
             resolve();
           }
         };
+        const onFailed = ({ failedReason }: { failedReason: string }) => reject(new Error(`raw BullMQ: a job failed: ${failedReason}`));
         events.on('completed', onCompleted);
+        events.on('failed', onFailed);
       });
       await queue.addBulk(jobs);
       await done;
     };
-    await run(items.slice(0, 1000));
-    const startMs = performance.now();
-    await run(items);
-    return items.length / ((performance.now() - startMs) / 1000);
+    await run(s.w1Items.slice(0, 1000));
+    const items = s.w1Items;
+    const timed = await timedRuns(server.port, s.w1Reps, () => run(items));
+    const figure = throughputTimesFigure(rawName, `${ITEMS_PER_RAW_JOB} items per job`, items.length, timed.times);
+    figure.detail += costs(timed.counters, s.w1Reps * Math.ceil(items.length / ITEMS_PER_RAW_JOB), s.w1Reps * items.length);
+    return figure;
   } finally {
     await Promise.all([queue.close(), events.close()]);
-    await stop(workers);
+    await stopProcesses(workers);
   }
 }
 
-async function main(): Promise<void> {
-  const argv = process.argv.slice(2);
-  if (argv[0] === '--raw-worker') return rawWorker(argv[1]);
-  const count = argv[0] === '--items' ? Number(argv[1]) : 100_000;
-  const items = Array.from({ length: count }, (_, index) => index);
-  const port = await freePort();
-  const redis = await startRedis(port);
-  const url = `redis://127.0.0.1:${port}`;
+/** W13's figures: multiproc's items/s and speed-up, raw BullMQ's items/s; redis-server is ended whatever happens. */
+export async function w13(s: Settings): Promise<Figure[]> {
+  const server = await startRedisServer();
   try {
-    const multiproc = await measureMultiproc(url, items);
-    const raw = await measureRawBullmq(url, items);
-    console.log(`${count} tiny tasks, 2 worker processes, one redis-server on this machine`);
-    console.log(`  multiproc Pool({ context: 'redis' }).map   ${Math.round(multiproc).toLocaleString('en')} items/s`);
-    console.log(`  raw BullMQ, ${ITEMS_PER_RAW_JOB} items per job          ${Math.round(raw).toLocaleString('en')} items/s`);
-    console.log(`  ratio                                     ${(multiproc / raw).toFixed(2)}x`);
+    // A failed measurement becomes its own row; the others still run.
+    const multiproc = await measureMultiproc(server, s).catch((error: unknown) => [
+      failedFigure(who, 'default chunks', 'items/s', error),
+      failedFigure(who, undefined, 'speed-up', error),
+    ]);
+    const raw = await measureRawBullmq(server, s).catch((error: unknown) => failedFigure(rawName, `${ITEMS_PER_RAW_JOB} items per job`, 'items/s', error));
+    return [multiproc[0], raw, multiproc[1]];
   } finally {
-    await stop([redis]);
+    await stopProcesses([server.child]);
   }
 }
-
-await main();

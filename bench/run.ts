@@ -19,6 +19,8 @@
 // W11 a manager dict: set and get from two processes (ops/s)
 // W12 the Unix IPC modes (POSIX and System V queues, FIFO, pipe, socket pair; Pipe() for comparison)
 //     between two processes: 64-byte messages one way (msg/s) and ping-pong (µs), beside Python and C
+// W13 the redis context with 2 `multiproc worker` processes and a private redis-server: W1's tiny
+//     tasks beside raw BullMQ (items/s), and W2's CPU tasks (speed-up); needs redis-server and bullmq
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { isAbsolute, join, relative, resolve } from 'node:path';
@@ -30,16 +32,17 @@ import * as python from './peers/python.ts';
 import * as rawNode from './peers/raw-node.ts';
 import * as tinypool from './peers/tinypool.ts';
 import * as workerpool from './peers/workerpool.ts';
+import { redisServerMissing, redisServerVersion } from './redis-server.ts';
 import { formatRatio, isMultiproc, label, type Machine, markdown, printSection, ratio, type Section } from './report.ts';
 import { burn } from './tasks.ts';
 
-const WORKLOADS = ['W1', 'W2', 'W3', 'W4', 'W5', 'W6', 'W7', 'W8', 'W9', 'W10', 'W11', 'W12'] as const;
+const WORKLOADS = ['W1', 'W2', 'W3', 'W4', 'W5', 'W6', 'W7', 'W8', 'W9', 'W10', 'W11', 'W12', 'W13'] as const;
 type WorkloadId = (typeof WORKLOADS)[number];
 type Job = (s: Settings) => Promise<Figure[]>;
 type Participant = { name: string } & Partial<Record<WorkloadId, Job>>;
 
 // ---- command line ----
-const usage = 'usage: npm run bench -- [--only W1,W2,W3,W4,W5,W6,W7,W8,W9,W10,W11,W12] [--quick] [--out FILE] [--modes posix-mq,sysv-mq,fifo,pipe,socketpair,mp-pipe]';
+const usage = 'usage: npm run bench -- [--only W1,W2,W3,W4,W5,W6,W7,W8,W9,W10,W11,W12,W13] [--quick] [--out FILE] [--modes posix-mq,sysv-mq,fifo,pipe,socketpair,mp-pipe]';
 let only: WorkloadId[] | null = null;
 let quick = false;
 let out: string | null = null;
@@ -150,6 +153,18 @@ if (pythonVersion) {
 else console.log('python: skipped (python3 not found)');
 const compiler = cLoop.compilerVersion();
 if (compiler) ipcMeasurers.push(cLoop.measurer);
+
+// W13's participant: multiproc's redis context and raw BullMQ, when redis-server and bullmq are here.
+let redisUnavailable: string | null = multiprocUnavailable ? 'multiproc is unavailable' : redisServerMissing();
+if (!redisUnavailable) {
+  try {
+    const redis = await import('./redis.ts');
+    participants.push({ name: `${redis.who}, ${redis.rawName} (redis-server ${redisServerVersion()}, bullmq ${installedVersion('bullmq')})`, W13: redis.w13 });
+  } catch (error) {
+    redisUnavailable = `bullmq did not load: ${errorMessage(error)}`;
+  }
+}
+if (redisUnavailable && (!only || only.includes('W13'))) console.log(`redis: unavailable (${redisUnavailable}); W13 is skipped`);
 participants.push({ name: `${ipcMeasurers.map((measurer) => measurer.who).join(', ')} (interleaved)`, W12: (s) => interleaved(ipcMeasurers, s) });
 
 // ---- settings ----
@@ -204,6 +219,18 @@ function calibrate(targetMs: number): { limit: number; ms: number } {
   return { limit, ms };
 }
 
+let w2Calibration: { limit: number; ms: number } | undefined;
+
+/** W2's N for ~250 ms tasks, and their serial time: calibrated once, for W2 and W13. */
+function calibrateW2(): { limit: number; ms: number } {
+  if (w2Calibration) return w2Calibration;
+  w2Calibration = calibrate(250);
+  settings.w2Limit = w2Calibration.limit;
+  let cached: number | null = null;
+  settings.w2Serial = () => (quick ? (cached ??= serialMs()) : serialMs());
+  return w2Calibration;
+}
+
 function serialMs(): number {
   let total = 0;
   for (let task = 0; task < settings.w2Tasks; task++) total += timeBurn(settings.w2Limit);
@@ -213,7 +240,8 @@ function serialMs(): number {
 /** A goal for multiproc against one peer figure: ratio (oriented as in the tables) at least `atLeast`. */
 interface Target {
   text: string;
-  peer: (figure: Figure) => boolean;
+  /** null: each multiproc figure's own value (a speed-up) against `atLeast`. */
+  peer: ((figure: Figure) => boolean) | null;
   atLeast: number;
   /** Each multiproc figure against the peer's figure of the same `what` only (W12's modes). */
   sameWhat?: boolean;
@@ -234,8 +262,14 @@ const pythonPeer = (what: string) => (figure: Figure) => figure.who === `${pytho
 /** "target: ...: multiproc process 2.31x (met), multiproc thread 1.52x (missed)". */
 function targetNote(target: Target, figures: readonly Figure[]): string {
   if (target.sameWhat) return sameWhatTargetNote(target, figures);
-  const peer = figures.find((figure) => target.peer(figure) && Number.isFinite(figure.value));
   const mine = figures.filter((figure) => isMultiproc(figure) && Number.isFinite(figure.value));
+  if (!target.peer) {
+    if (!mine.length) return `target: ${target.text}: not measured (no multiproc figure).`;
+    const verdicts = mine.map((figure) => `${label(figure)} ${figure.value.toFixed(2)} (${figure.value >= target.atLeast ? 'met' : 'missed'})`);
+    return `target: ${target.text}: ${verdicts.join(', ')}.`;
+  }
+  const isPeer = target.peer;
+  const peer = figures.find((figure) => isPeer(figure) && Number.isFinite(figure.value));
   if (!peer || !mine.length) return `target: ${target.text}: not measured (${peer ? 'no multiproc figure' : 'no peer figure'}).`;
   const verdicts = mine.map((figure) => {
     const value = ratio(figure, peer);
@@ -249,12 +283,47 @@ function sameWhatTargetNote(target: Target, figures: readonly Figure[]): string 
   const verdicts = figures
     .filter((figure) => isMultiproc(figure) && Number.isFinite(figure.value))
     .map((mine) => {
-      const peer = figures.find((figure) => target.peer(figure) && figure.what === mine.what && Number.isFinite(figure.value));
+      const peer = figures.find((figure) => target.peer?.(figure) && figure.what === mine.what && Number.isFinite(figure.value));
       if (!peer) return `${mine.what}: not compared (no peer figure)`;
       const value = ratio(mine, peer);
       return `${mine.what} ${formatRatio(value)} (${value >= target.atLeast ? 'met' : 'missed'})`;
     });
   return `target: ${target.text}: ${verdicts.length ? verdicts.join(', ') : 'not measured (no multiproc figure)'}.`;
+}
+
+/** W13: the redis context, a table for the tiny tasks (items/s) and one for the CPU tasks (speed-up). */
+function w13Method(): Method {
+  const calibration = calibrateW2();
+  const items = count(settings.w1Items.length);
+  const reps = settings.w1Reps > 1 ? `median of ${settings.w1Reps}` : '1 run';
+  return {
+    title: 'W13: the redis context, 2 `multiproc worker` processes and a redis-server on this machine',
+    method: '',
+    notes: redisUnavailable ? [`redis: unavailable (${redisUnavailable}).`] : [],
+    tables: [
+      {
+        unit: 'items/s',
+        title: `W13a: ${items} tiny tasks (x => x * 2) through Redis, 2 worker processes (items/s, ${reps})`,
+        method:
+          'A private redis-server on a free loopback port (no RDB, no append-only file), started and stopped by the bench. ' +
+          "multiproc: 2 `multiproc worker --concurrency 1` processes (one local task process each), then `new Pool({ context: 'redis', url }).map(double, items)` " +
+          `with its automatic chunks (planned for 16 workers: 64 jobs of ${count(Math.ceil(settings.w1Items.length / 64))} items); ` +
+          'raw BullMQ: 2 processes each running a `Worker` of concurrency 1 that doubles the items of a job, ' +
+          `and the same items added with \`queue.addBulk\` as jobs of 100 items (removeOnComplete), timed until \`QueueEvents\` reported the last one completed. ` +
+          'Both warmed with 1,000 items first; only the calls are timed. The details give what Redis did per job over the timed runs ' +
+          '(INFO stats and commandstats before and after: commands, Lua commands inside BullMQ\'s scripts included, and bytes in and out on all connections, the workers\' included).',
+        targets: [{ text: "multiproc >= raw BullMQ's items/s", peer: (figure) => figure.who === 'raw BullMQ', atLeast: 1 }],
+      },
+      {
+        unit: 'speed-up',
+        title: `W13b: speed-up of ${settings.w2Tasks} CPU tasks of ~250 ms through Redis on 2 worker processes`,
+        method:
+          `W2's tasks (N = ${calibration.limit.toLocaleString('en-US')}, ${calibration.ms.toFixed(0)} ms each in the harness's thread at calibration) through the same Redis Pool and 2 workers, one task per job (\`chunkSize: 1\`); ` +
+          `speed-up = their serial time in the harness's thread / their time through Redis, median of ${settings.w2Rounds} round${settings.w2Rounds > 1 ? 's' : ''}, as W2.`,
+        targets: [{ text: 'speed-up at least 1.70 on 2 worker processes', peer: null, atLeast: 1.7 }],
+      },
+    ],
+  };
 }
 
 /** W12: a row per mode in each table, each compared with Python and C on the same mode. */
@@ -304,10 +373,7 @@ const methods: Record<WorkloadId, () => Method> = {
       "Python: `get_context('spawn').Pool(2).map(double, items)` with default chunks and `chunksize=1`.",
   }),
   W2: () => {
-    const calibration = calibrate(250);
-    settings.w2Limit = calibration.limit;
-    let cached: number | null = null;
-    settings.w2Serial = () => (quick ? (cached ??= serialMs()) : serialMs());
+    const calibration = calibrateW2();
     return {
       title: `W2: speed-up of ${settings.w2Tasks} CPU tasks of ~250 ms on ${cores} cores`,
       method:
@@ -401,6 +467,7 @@ const methods: Record<WorkloadId, () => Method> = {
     targets: [{ text: "multiproc >= Python's", peer: pythonPeer('Manager().dict()'), atLeast: 1 }],
   }),
   W12: w12Method,
+  W13: w13Method,
 };
 
 // ---- run ----
