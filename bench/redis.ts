@@ -60,10 +60,12 @@ async function workersReady(url: string, queueName: string, prefix: string | und
 function costs(counters: RedisCounters, jobs: number, items: number): string {
   const perJob = (n: number) => (n / jobs).toFixed(1);
   const bytes = counters.bytesIn + counters.bytesOut;
+  const perItem = items === jobs ? '' : `, ${(bytes / items).toFixed(1)} bytes per item`;
+  const size = items === jobs ? 'of one task' : `of ${Math.round(items / jobs).toLocaleString('en-US')} items`;
   return (
-    `; Redis per job (${jobs.toLocaleString('en-US')} jobs of ${Math.round(items / jobs).toLocaleString('en-US')} items): ` +
+    `; Redis per job (${jobs.toLocaleString('en-US')} jobs ${size}): ` +
     `${perJob(counters.commands)} commands (${perJob(counters.scripts)} of them scripts, their inner commands counted too), ` +
-    `${Math.round(bytes / jobs).toLocaleString('en-US')} bytes in+out, ${(bytes / items).toFixed(1)} bytes per item`
+    `${Math.round(bytes / jobs).toLocaleString('en-US')} bytes in+out${perItem}`
   );
 }
 
