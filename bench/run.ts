@@ -158,6 +158,7 @@ if (compiler) ipcMeasurers.push(cLoop.measurer);
 let redisUnavailable: string | null = multiprocUnavailable ? 'multiproc is unavailable' : redisServerMissing();
 if (!redisUnavailable) {
   try {
+    await import('bullmq'); // redis.ts loads it only when measuring
     const redis = await import('./redis.ts');
     participants.push({ name: `${redis.who}, ${redis.rawName} (redis-server ${redisServerVersion()}, bullmq ${installedVersion('bullmq')})`, W13: redis.w13 });
   } catch (error) {
