@@ -90,6 +90,8 @@ export interface RedisCounters {
   /** Bytes Redis received and sent on all its connections. */
   bytesIn: number;
   bytesOut: number;
+  /** CPU time redis-server used, user and system (INFO cpu), in microseconds. */
+  cpuUs: number;
 }
 
 /** One INFO request in RESP (inline commands would do, but the reply is a bulk string either way). */
@@ -114,13 +116,14 @@ async function info(port: number): Promise<string> {
 /** The counters now (the INFO call itself adds one command and a few kilobytes, negligible here). */
 export async function readCounters(port: number): Promise<RedisCounters> {
   const text = await info(port);
-  const field = (name: string) => Number(new RegExp(`^${name}:(\\d+)`, 'm').exec(text)?.[1] ?? Number.NaN);
+  const field = (name: string) => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(text)?.[1] ?? Number.NaN);
   const calls = (command: string) => Number(new RegExp(`^cmdstat_${command}:calls=(\\d+)`, 'm').exec(text)?.[1] ?? 0);
   return {
     commands: field('total_commands_processed'),
     scripts: calls('eval') + calls('evalsha') + calls('fcall'),
     bytesIn: field('total_net_input_bytes'),
     bytesOut: field('total_net_output_bytes'),
+    cpuUs: Math.round((field('used_cpu_user') + field('used_cpu_sys')) * 1e6),
   };
 }
 
@@ -131,5 +134,6 @@ export function countersBetween(before: RedisCounters, after: RedisCounters): Re
     scripts: after.scripts - before.scripts,
     bytesIn: after.bytesIn - before.bytesIn,
     bytesOut: after.bytesOut - before.bytesOut,
+    cpuUs: after.cpuUs - before.cpuUs,
   };
 }

@@ -65,7 +65,7 @@ function costs(counters: RedisCounters, jobs: number, items: number): string {
   return (
     `; Redis per job (${jobs.toLocaleString('en-US')} jobs ${size}): ` +
     `${perJob(counters.commands)} commands (${perJob(counters.scripts)} of them scripts, their inner commands counted too), ` +
-    `${Math.round(bytes / jobs).toLocaleString('en-US')} bytes in+out${perItem}`
+    `${Math.round(bytes / jobs).toLocaleString('en-US')} bytes in+out${perItem}, ${Math.round(counters.cpuUs / jobs).toLocaleString('en-US')} µs of redis-server CPU`
   );
 }
 
