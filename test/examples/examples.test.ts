@@ -5,13 +5,15 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, test } from 'node:test';
 import { loadNative } from '../../src/native/loader.ts';
+import { skipWithoutRedis, startRedis, startWorker } from '../helpers/redis.ts';
 
 const run = promisify(execFile);
 
-async function example(name: string): Promise<string> {
+/** Runs examples/<name> as a user would; `env` adds to this process's environment. */
+async function example(name: string, env: Record<string, string> = {}): Promise<string> {
   const path = fileURLToPath(new URL(`../../examples/${name}`, import.meta.url));
   const loader = name.endsWith('.ts') ? ['--import', 'tsx'] : [];
-  const { stdout } = await run(process.execPath, [...loader, path], { timeout: 60_000 });
+  const { stdout } = await run(process.execPath, [...loader, path], { timeout: 60_000, env: { ...process.env, ...env } });
   return stdout;
 }
 
@@ -145,4 +147,24 @@ describe('the examples', { concurrency: 3 }, () => {
   test('examples/ipc/file-lock.ts counts exactly under a file lock across three processes', { skip: loadNative() ? false : 'no native addon' }, async () => {
     assert.equal(await example('ipc/file-lock.ts'), 'counter = 300\nheld now? no: a shared lock was free\n');
   });
+
+  test(
+    'examples/redis/main.ts maps through Redis on a `multiproc worker` process, as its header says to run it',
+    { skip: skipWithoutRedis || (loadNative() ? false : 'no native addon') },
+    async (t) => {
+      // One private server and one worker (the redis tests cover several), stopped even if it fails.
+      const redis = await startRedis();
+      const root = fileURLToPath(new URL('../../examples/redis/', import.meta.url));
+      const worker = startWorker(redis.url, { root });
+      t.after(async () => {
+        await worker.stop();
+        await redis.stop();
+      });
+      await worker.waitFor(/ready/);
+      assert.equal(
+        await example('redis/main.ts', { MULTIPROC_REDIS_URL: redis.url }),
+        '[\n  0,  1, 7,  2, 5,\n  8, 16, 3, 19, 6\n]\nbelow 10000, 6171 takes the most steps: 261\napply: 27 takes 111 steps\n',
+      );
+    },
+  );
 });
