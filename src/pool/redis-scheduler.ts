@@ -203,11 +203,14 @@ export class RedisScheduler implements TaskRunner {
     this.#opened = { queue };
     await Promise.race([queue.waitUntilReady(), fatal]);
     if (this.#shutdown) throw new InvalidStateError(`${WHERE}: the pool was closed while connecting.`);
-    const events = new QueueEvents(name, { connection, prefix: KEY_PREFIX });
+    // From the start of the (trimmed) stream, not from '$' (BullMQ's default): QueueEvents is
+    // ready before its first XREAD is sent, and a job that finished in between would never be
+    // heard of, so its task would wait for ever. Older events name other callers' jobs and are
+    // ignored like every event whose job id is not one of this pool's.
+    const events = new QueueEvents(name, { connection, prefix: KEY_PREFIX, lastEventId: '0-0' });
     events.on('error', onError);
     this.#opened = { queue, events };
     this.#listen(events);
-    // Results are read from here on: the events stream must be read before the first job is added.
     await Promise.race([events.waitUntilReady(), fatal]);
     return { queue, events };
   }
