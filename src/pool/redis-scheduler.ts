@@ -1,6 +1,6 @@
 // The redis context's engine (SPEC §12): the Pool's tasks become BullMQ jobs that
 // `multiproc worker` processes on any machine run, and their results come back through
-// BullMQ's QueueEvents stream. The wire format and the fault-tolerance design are described
+// BullMQ's events stream. The wire format and the fault-tolerance design are described
 // in remote/job-wire.ts; this file is the caller's side: submit, match results to tasks (the
 // first result of a task wins: exactly once), watch for stalls, and release the connections.
 
@@ -8,9 +8,11 @@ import { randomBytes } from 'node:crypto';
 import { relative, sep } from 'node:path';
 import { AuthenticationError, InvalidStateError, ProcessError, TimeoutError, WorkerLostError } from '../base/errors.js';
 import { invalidValue } from '../base/validate.js';
-import type { Queue, QueueEvents } from 'bullmq';
-import { loadBullmq } from '../remote/bullmq.js';
+import type { Queue } from 'bullmq';
+import { loadRedisDriver } from '../remote/bullmq.js';
+import { type JobEvent, JobEventReader } from '../remote/job-events.js';
 import { type JobData, KEY_PREFIX, MULTIPROC_VERSION, packEncoded, unpackOutcome } from '../remote/job-wire.js';
+import { type Outage, RedisLink } from '../remote/redis-link.js';
 import { type CheckedRedisOptions, describeUrl } from '../remote/redis-options.js';
 import type { Encoded } from '../tasks/codec.js';
 import type { TaskDescriptor } from '../tasks/task-ref.js';
@@ -23,7 +25,6 @@ import type { Job, PoolTask, TaskOutcome } from './worker-slot.js';
 
 interface Connection {
   readonly queue: Queue;
-  readonly events: QueueEvents;
 }
 
 /** How a task's function is named on the wire. */
@@ -33,8 +34,12 @@ interface WireFunction {
   readonly name: string;
 }
 
-/** Redis's answers to a wrong or missing password (AUTH, or a command before it). */
-const AUTH_FAILURE = /WRONGPASS|NOAUTH|invalid password|invalid username-password/i;
+/** Redis unreachable this long, with tasks pending: they fail (a restart of a few seconds is ridden out). */
+const OUTAGE_LIMIT_MS = 30_000;
+/** No result for this long, with jobs added: the oldest are looked up in Redis (see #recheckLostJobs). */
+const RECHECK_AFTER_MS = 5_000;
+/** Jobs looked up per recheck: one pipelined EXISTS each. */
+const RECHECK_BATCH = 1_000;
 
 const WHERE = 'Pool (redis context)';
 
@@ -48,7 +53,7 @@ export class RedisScheduler implements TaskRunner {
   #isFlushScheduled = false;
   #connection: Promise<Connection> | undefined;
   /** The BullMQ objects once created, ready or not: shutdown closes them either way. */
-  #opened: { readonly queue: Queue; readonly events?: QueueEvents } | undefined;
+  #opened: { readonly queue: Queue; readonly events?: JobEventReader } | undefined;
   #onFatal: ((error: Error) => void) | undefined;
   #fatalError: Error | undefined;
   #isAccepting = true;
@@ -57,8 +62,15 @@ export class RedisScheduler implements TaskRunner {
   readonly #exited = new Promise<void>((resolve) => {
     this.#markExited = resolve;
   });
+  #links: readonly RedisLink[] = [];
+  /** When each pending task's job was added to Redis, oldest first (a re-add moves it to the end). */
+  readonly #addedAtMs = new Map<string, number>();
+  /** A worker took, ran or finished a task of this pool (stallTimeout counts from it). */
   #lastProgressMs = 0;
-  #stallTimer: NodeJS.Timeout | undefined;
+  /** A result came, or the lost jobs were looked for (the recheck counts from it). */
+  #lastResultMs = 0;
+  #isRechecking = false;
+  #watchTimer: NodeJS.Timeout | undefined;
 
   constructor(options: CheckedRedisOptions) {
     this.#options = options;
@@ -101,10 +113,17 @@ export class RedisScheduler implements TaskRunner {
       queueMicrotask(() => task.job.settle(task, { isOk: false, error: this.#fatalError }));
       return;
     }
-    if (this.#pending.size === 0) this.#lastProgressMs = Date.now();
+    if (this.#pending.size === 0) {
+      this.#lastProgressMs = this.#lastResultMs = Date.now();
+      this.#holdEventLoop(true);
+    }
     this.#pending.set(this.#jobIdOf(task), task);
-    this.#toAdd.push(task);
-    this.#armStallTimer();
+    this.#add([task]);
+    this.#armWatch();
+  }
+
+  #add(tasks: PoolTask[]): void {
+    this.#toAdd.push(...tasks);
     if (!this.#isFlushScheduled) {
       this.#isFlushScheduled = true;
       queueMicrotask(() => void this.#flush());
@@ -118,6 +137,7 @@ export class RedisScheduler implements TaskRunner {
     for (const [jobId, task] of this.#pending) {
       if (task.job === job) {
         this.#pending.delete(jobId);
+        this.#addedAtMs.delete(jobId);
         dropped.push(jobId);
       }
     }
@@ -135,6 +155,7 @@ export class RedisScheduler implements TaskRunner {
     this.#toAdd = [];
     this.#removeJobs([...this.#pending.keys()]);
     this.#pending.clear();
+    this.#addedAtMs.clear();
     this.#startShutdown();
   }
 
@@ -174,6 +195,15 @@ export class RedisScheduler implements TaskRunner {
         return { name: fn.name, data: this.#jobData(task), opts };
       });
       await queue.addBulk(jobs);
+      const addedMs = Date.now();
+      for (const task of batch) {
+        const jobId = this.#jobIdOf(task);
+        if (this.#pending.has(jobId)) this.#addedAtMs.set(jobId, addedMs);
+      }
+      if (this.#pending.size > 0) {
+        this.#disarmWatch(); // its next time may now be the recheck's
+        this.#armWatch();
+      }
     } catch (error) {
       for (const task of batch) this.#settle(this.#jobIdOf(task), { isOk: false, error });
     }
@@ -185,34 +215,38 @@ export class RedisScheduler implements TaskRunner {
   }
 
   async #openConnection(): Promise<Connection> {
-    const { Queue, QueueEvents } = await loadBullmq(WHERE);
+    const driver = await loadRedisDriver(WHERE);
     if (this.#shutdown) throw new InvalidStateError(`${WHERE}: the pool was closed while BullMQ was loading.`);
+    const { Queue } = driver.bullmq;
     const name = this.#options.queue;
-    const connection = { url: this.#options.url };
     const fatal = new Promise<never>((_, reject) => {
       this.#onFatal = reject;
     });
     fatal.catch(() => {});
-    const onError = (error: Error) => {
-      if (AUTH_FAILURE.test(error.message)) this.#onFatal?.(this.#failAll(this.#authError(error)));
+    const onFailure = (cause: Error, isAuth: boolean) => {
+      this.#onFatal?.(this.#failAll(isAuth ? this.#authError(cause) : this.#unreachableError(cause)));
     };
-    // The queue connects first: a refused password is found on it, which close() can still end
-    // (QueueEvents' close() would wait for a connection that never becomes ready).
-    const queue = new Queue(name, { connection, prefix: KEY_PREFIX });
-    queue.on('error', onError);
+    // Two clients: the events reader blocks one in XREAD. Both exist before anything waits on
+    // them, so that shutdown closes both whatever happens.
+    const links = [new RedisLink(driver, this.#options.url, { onFailure }), new RedisLink(driver, this.#options.url, { onFailure })];
+    this.#links = links;
+    for (const link of links) link.holdEventLoop(this.#isBusy());
+    const [queueLink, eventsLink] = links as [RedisLink, RedisLink];
+    const queue = new Queue(name, { connection: queueLink.client, prefix: KEY_PREFIX });
+    queue.on('error', () => {}); // the links report what matters; BullMQ repeats their errors here
     this.#opened = { queue };
     await Promise.race([queue.waitUntilReady(), fatal]);
+    // Events are read after the stream's newest entry as it is now, before this pool adds a job:
+    // '$' would miss a job that finishes before the first XREAD, and '0-0' would read (and skip)
+    // every retained event of other callers first.
+    const eventsKey = queue.keys.events!;
+    const newest = await Promise.race([queueLink.client.xrevrange(eventsKey, '+', '-', 'COUNT', 1), fatal]);
+    // Connected before the reader starts: a command sent behind its XREAD BLOCK would wait for it.
+    await Promise.race([eventsLink.client.ping(), fatal]);
     if (this.#shutdown) throw new InvalidStateError(`${WHERE}: the pool was closed while connecting.`);
-    // From the start of the (trimmed) stream, not from '$' (BullMQ's default): QueueEvents is
-    // ready before its first XREAD is sent, and a job that finished in between would never be
-    // heard of, so its task would wait for ever. Older events name other callers' jobs and are
-    // ignored like every event whose job id is not one of this pool's.
-    const events = new QueueEvents(name, { connection, prefix: KEY_PREFIX, lastEventId: '0-0' });
-    events.on('error', onError);
+    const events = new JobEventReader(eventsLink.client, eventsKey, newest[0]?.[0] ?? '0-0', (event) => this.#onEvent(event));
     this.#opened = { queue, events };
-    this.#listen(events);
-    await Promise.race([events.waitUntilReady(), fatal]);
-    return { queue, events };
+    return { queue };
   }
 
   #authError(cause: Error): Error {
@@ -223,38 +257,51 @@ export class RedisScheduler implements TaskRunner {
     );
   }
 
-  #listen(events: QueueEvents): void {
-    const isOurs = (jobId: string) => jobId.startsWith(`${this.#callerId}-`);
-    events.on('active', ({ jobId }) => {
-      if (isOurs(jobId)) this.#lastProgressMs = Date.now();
-    });
-    events.on('progress', ({ jobId }) => {
-      if (isOurs(jobId)) this.#lastProgressMs = Date.now();
-    });
-    events.on('completed', ({ jobId, returnvalue }) => {
-      if (!this.#pending.has(jobId)) return; // another caller's, or a late duplicate of a rerun
-      let outcome: TaskOutcome;
-      try {
-        outcome = unpackOutcome(returnvalue, `${WHERE}: the result of job ${jobId}`);
-      } catch (error) {
-        outcome = { isOk: false, error };
+  #unreachableError(cause: Error): Error {
+    return new ProcessError(
+      `${WHERE}: could not reach Redis at ${describeUrl(this.#options.url)} (${cause.message}). ` +
+        'Check that redis-server runs there and that the url\'s host and port are right (rediss:// for TLS); this pool cannot be used: create a new one.',
+      { cause },
+    );
+  }
+
+  #onEvent(event: JobEvent): void {
+    const { jobId } = event;
+    if (jobId === undefined || !this.#pending.has(jobId)) return; // another caller's, or a late duplicate of a rerun
+    switch (event.event) {
+      case 'active':
+      case 'progress':
+        this.#lastProgressMs = Date.now();
+        return;
+      case 'completed':
+        this.#settle(jobId, this.#outcomeOf(jobId, event.returnvalue));
+        return;
+      case 'failed': {
+        const reason = event.failedReason ?? '';
+        const error = /stalled/i.test(reason)
+          ? new WorkerLostError(`${WHERE}: the workers running this task were lost too often (${reason}).`)
+          : new ProcessError(`${WHERE}: a worker failed job ${jobId}: ${reason}`);
+        this.#settle(jobId, { isOk: false, error });
       }
-      this.#settle(jobId, outcome);
-    });
-    events.on('failed', ({ jobId, failedReason }) => {
-      if (!this.#pending.has(jobId)) return;
-      const error = /stalled/i.test(failedReason)
-        ? new WorkerLostError(`${WHERE}: the workers running this task were lost too often (${failedReason}).`)
-        : new ProcessError(`${WHERE}: a worker failed job ${jobId}: ${failedReason}`);
-      this.#settle(jobId, { isOk: false, error });
-    });
+    }
+  }
+
+  /** A completed job's return value: BullMQ's JSON of the string a worker made with packOutcome. */
+  #outcomeOf(jobId: string, returnvalue: string | undefined): TaskOutcome {
+    const where = `${WHERE}: the result of job ${jobId}`;
+    try {
+      return unpackOutcome(JSON.parse(returnvalue ?? 'null'), where);
+    } catch (error) {
+      return { isOk: false, error };
+    }
   }
 
   #settle(jobId: string, outcome: TaskOutcome): void {
     const task = this.#pending.get(jobId);
     if (!task) return;
     this.#pending.delete(jobId);
-    this.#lastProgressMs = Date.now();
+    this.#addedAtMs.delete(jobId);
+    this.#lastProgressMs = this.#lastResultMs = Date.now();
     task.job.settle(task, outcome);
     this.#afterSettle();
   }
@@ -262,44 +309,145 @@ export class RedisScheduler implements TaskRunner {
   /** Fails every pending task with `error` and refuses later ones; returns the error. */
   #failAll(error: Error): Error {
     this.#fatalError ??= error;
-    const tasks = [...this.#pending.entries()];
     this.#toAdd = [];
-    for (const [jobId] of tasks) this.#settle(jobId, { isOk: false, error });
+    this.#failPending(error);
     this.#startShutdown();
     return error;
   }
 
+  #failPending(error: Error): void {
+    for (const jobId of [...this.#pending.keys()]) this.#settle(jobId, { isOk: false, error });
+  }
+
+  #isBusy(): boolean {
+    return this.#pending.size > 0 || this.#toAdd.length > 0;
+  }
+
   #afterSettle(): void {
-    if (this.#pending.size === 0) this.#disarmStallTimer();
+    if (this.#pending.size === 0) {
+      this.#disarmWatch();
+      this.#holdEventLoop(false);
+    }
     if (!this.#isAccepting && this.#pending.size === 0 && this.#toAdd.length === 0) this.#startShutdown();
   }
 
-  #armStallTimer(): void {
-    const limitMs = this.#options.stallTimeoutMs;
-    if (limitMs === undefined || this.#stallTimer) return;
-    const check = () => {
-      this.#stallTimer = undefined;
-      if (this.#pending.size === 0) return;
-      const idleMs = Date.now() - this.#lastProgressMs;
-      if (idleMs < limitMs) {
-        this.#stallTimer = setTimeout(check, limitMs - idleMs);
-        return;
-      }
-      const waiting = this.#pending.size;
-      this.#removeJobs([...this.#pending.keys()]);
-      const error = new TimeoutError(
-        `${WHERE}: for ${limitMs} ms (stallTimeout) no worker took, ran or finished a task of queue "${this.#options.queue}" ` +
-          `at ${describeUrl(this.#options.url)}; ${waiting} task${waiting === 1 ? ' was' : 's were'} waiting. ` +
-          `Start workers with: multiproc worker --url <url> --queue ${this.#options.queue}`,
-      );
-      for (const jobId of [...this.#pending.keys()]) this.#settle(jobId, { isOk: false, error });
-    };
-    this.#stallTimer = setTimeout(check, limitMs);
+  /** An idle pool lets its program exit, as an idle local pool does. */
+  #holdEventLoop(isHolding: boolean): void {
+    for (const link of this.#links) link.holdEventLoop(isHolding);
   }
 
-  #disarmStallTimer(): void {
-    clearTimeout(this.#stallTimer);
-    this.#stallTimer = undefined;
+  // The watch: while tasks are pending, one timer checks the stall limit (stallTimeout), how long
+  // Redis has been unreachable (OUTAGE_LIMIT_MS), and whether results may have been lost
+  // (RECHECK_AFTER_MS without one). It wakes at the nearest of those times, not periodically.
+
+  #armWatch(): void {
+    if (this.#watchTimer) return;
+    this.#watchTimer = setTimeout(() => this.#watch(), this.#nextWatchInMs(Date.now()));
+  }
+
+  #disarmWatch(): void {
+    clearTimeout(this.#watchTimer);
+    this.#watchTimer = undefined;
+  }
+
+  #nextWatchInMs(nowMs: number): number {
+    const stallLimitMs = this.#options.stallTimeoutMs;
+    const outage = this.#outage();
+    const dueMs: number[] = [];
+    const recheckAtMs = this.#recheckAtMs();
+    if (recheckAtMs !== undefined) dueMs.push(recheckAtMs);
+    if (stallLimitMs !== undefined) dueMs.push(this.#lastProgressMs + stallLimitMs);
+    if (outage) dueMs.push(outage.sinceMs + OUTAGE_LIMIT_MS);
+    else dueMs.push(nowMs + OUTAGE_LIMIT_MS / 2); // an outage beginning later is seen within this
+    return Math.max(0, Math.min(...dueMs) - nowMs);
+  }
+
+  #watch(): void {
+    this.#watchTimer = undefined;
+    if (this.#pending.size === 0) return;
+    const nowMs = Date.now();
+    const stallLimitMs = this.#options.stallTimeoutMs;
+    const outage = this.#outage();
+    if (stallLimitMs !== undefined && nowMs - this.#lastProgressMs >= stallLimitMs) this.#failStalled(stallLimitMs, outage);
+    else if (outage && nowMs - outage.sinceMs >= OUTAGE_LIMIT_MS) this.#failPending(this.#outageError(outage, nowMs));
+    else if (!outage && nowMs >= (this.#recheckAtMs() ?? Number.POSITIVE_INFINITY)) void this.#recheckLostJobs(nowMs);
+    if (this.#pending.size > 0) this.#armWatch();
+  }
+
+  /** When the oldest added job will have gone RECHECK_AFTER_MS without any result coming. */
+  #recheckAtMs(): number | undefined {
+    const oldestAddedMs = this.#addedAtMs.values().next().value;
+    return oldestAddedMs === undefined ? undefined : Math.max(oldestAddedMs, this.#lastResultMs) + RECHECK_AFTER_MS;
+  }
+
+  /** The longest current outage of this pool's Redis connections. */
+  #outage(): Outage | undefined {
+    let oldest: Outage | undefined;
+    for (const link of this.#links) {
+      const outage = link.outage();
+      if (outage && (!oldest || outage.sinceMs < oldest.sinceMs)) oldest = outage;
+    }
+    return oldest;
+  }
+
+  #outageText(outage: Outage, nowMs: number): string {
+    const cause = outage.cause ? ` (${outage.cause.message})` : '';
+    return `Redis at ${describeUrl(this.#options.url)} has been unreachable for ${nowMs - outage.sinceMs} ms${cause}`;
+  }
+
+  #outageError(outage: Outage, nowMs: number): Error {
+    const waiting = this.#pending.size;
+    return new ProcessError(
+      `${WHERE}: ${this.#outageText(outage, nowMs)}; ${waiting} task${waiting === 1 ? '' : 's'} failed. ` +
+        'The pool keeps reconnecting: tasks submitted once Redis is back run as usual.',
+      { cause: outage.cause },
+    );
+  }
+
+  #failStalled(limitMs: number, outage: Outage | undefined): void {
+    const waiting = this.#pending.size;
+    const what = outage
+      ? `${this.#outageText(outage, Date.now())}, so no task of queue "${this.#options.queue}" could be taken or finished`
+      : `no worker took, ran or finished a task of queue "${this.#options.queue}" at ${describeUrl(this.#options.url)}`;
+    const hint = outage
+      ? 'Check that redis-server runs and is reachable from here.'
+      : `Start workers with: multiproc worker --url <url> --queue ${this.#options.queue}`;
+    this.#removeJobs([...this.#pending.keys()]);
+    this.#failPending(
+      new TimeoutError(`${WHERE}: for ${limitMs} ms (stallTimeout) ${what}; ${waiting} task${waiting === 1 ? ' was' : 's were'} waiting. ${hint}`),
+    );
+  }
+
+  /**
+   * Results travel in BullMQ's events stream, which Redis trims (about 10,000 entries), and jobs
+   * live in Redis, which a restart without persistence or a FLUSHALL empties. When no result has
+   * come for RECHECK_AFTER_MS, the oldest jobs this pool added are looked up: one that no longer
+   * exists, although its task has no result, lost either its job or its result, and is added
+   * again. A rerun is safe: the first result of a task wins, later ones are dropped.
+   */
+  async #recheckLostJobs(nowMs: number): Promise<void> {
+    if (this.#isRechecking || !this.#connection) return;
+    this.#isRechecking = true;
+    this.#lastResultMs = nowMs;
+    try {
+      const { queue } = await this.#connection;
+      const jobIds: string[] = [];
+      for (const [jobId, addedMs] of this.#addedAtMs) {
+        if (nowMs - addedMs < RECHECK_AFTER_MS || jobIds.length === RECHECK_BATCH) break;
+        jobIds.push(jobId);
+      }
+      if (jobIds.length === 0) return;
+      const lookups = this.#links[0]!.client.pipeline();
+      for (const jobId of jobIds) lookups.exists(queue.toKey(jobId));
+      const answers = (await lookups.exec()) ?? [];
+      const lost = jobIds.filter((jobId, at) => answers[at]?.[1] === 0 && this.#pending.has(jobId));
+      for (const jobId of lost) this.#addedAtMs.delete(jobId);
+      this.#add(lost.map((jobId) => this.#pending.get(jobId)!));
+    } catch {
+      // Redis went away meanwhile: the outage watch takes over, and the next recheck tries again.
+    } finally {
+      this.#isRechecking = false;
+    }
   }
 
   /** Best effort: a job already taken by a worker is locked and stays; its result is dropped. */
@@ -312,11 +460,13 @@ export class RedisScheduler implements TaskRunner {
 
   #startShutdown(): void {
     if (this.#shutdown) return;
-    this.#disarmStallTimer();
+    this.#disarmWatch();
     this.#shutdown = (async () => {
       const opened = this.#opened;
-      if (!opened) return;
-      await Promise.allSettled([opened.events?.close(), opened.queue.close()]);
+      // BullMQ does not close clients it was handed: the links are closed once BullMQ is done.
+      opened?.events?.stop();
+      if (opened) await opened.queue.close().catch(() => {});
+      for (const link of this.#links) link.close();
     })().finally(this.#markExited);
   }
 }

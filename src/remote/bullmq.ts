@@ -6,6 +6,12 @@ import { createRequire } from 'node:module';
 
 export type Bullmq = typeof import('bullmq');
 
+/** BullMQ, and the ioredis it runs on (multiproc creates the clients it hands to BullMQ). */
+export interface RedisDriver {
+  readonly bullmq: Bullmq;
+  readonly Redis: typeof import('ioredis').Redis;
+}
+
 const MISSING_HINT = 'The redis context runs on BullMQ, an optional peer dependency of multiproc: npm install bullmq';
 
 function missing(where: string, cause: unknown): Error {
@@ -31,4 +37,12 @@ export function loadBullmq(where: string): Promise<Bullmq> {
     throw missing(where, error);
   });
   return loading;
+}
+
+/** BullMQ and its ioredis, resolved from BullMQ's own location, where a strict layout (pnpm) puts it. */
+export async function loadRedisDriver(where: string): Promise<RedisDriver> {
+  const bullmq = await loadBullmq(where);
+  const fromBullmq = createRequire(createRequire(import.meta.url).resolve('bullmq'));
+  const ioredis = fromBullmq('ioredis') as typeof import('ioredis');
+  return { bullmq, Redis: ioredis.Redis };
 }

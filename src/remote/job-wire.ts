@@ -3,7 +3,7 @@
 //
 //   caller Pool ──addBulk──▶ BullMQ queue "multiproc:<queue>" ──▶ multiproc worker ──▶ local Pool
 //       ▲                                                               │
-//       └──────── QueueEvents stream: active / progress / completed / failed ◀┘
+//       └──────── the queue's events stream: active / progress / completed / failed ◀┘
 //
 // - A job is one pool task: an apply call or a chunk of a map's items (map chooses the chunks, as
 //   the local pool does, so 100,000 tiny items travel as a few hundred jobs). Its data is JSON
@@ -24,6 +24,11 @@
 //   (LOCK_DURATION_MS): measured about 5 s with 4 s / 1 s, against 87 s with BullMQ's defaults.
 //   Each such loss increments the job's stalledCounter; a worker that picks a job already lost
 //   `attempts` times answers WorkerLostError instead of running it again (a poison task).
+// - The caller owns its two Redis connections (remote/redis-link.ts), reads the events stream
+//   itself (remote/job-events.ts) from its newest entry at connect time, and looks up its oldest
+//   jobs when no result has come for a while: a job gone from Redis without a result (its event
+//   trimmed from the stream, or Redis emptied) is added again. Redis unreachable at the first
+//   attempt fails the tasks at once; an outage later fails them after stallTimeout, or after 30 s.
 // - A worker refuses a job of another multiproc version with an InvalidStateError naming both.
 // - What a worker receives is data: the payload is decoded as coming from a peer (a handle
 //   record is refused), and the task reference resolves only to a function its module

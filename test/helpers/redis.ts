@@ -30,7 +30,8 @@ export interface RedisServerOptions {
   readonly dataDir?: string;
 }
 
-async function freePort(): Promise<number> {
+/** A loopback port nothing listens on (at the time of the call). */
+export async function freePort(): Promise<number> {
   const server = createServer();
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
