@@ -13,6 +13,7 @@ import { loadBullmq } from '../remote/bullmq.js';
 import { type JobData, KEY_PREFIX, MULTIPROC_VERSION, packEncoded, unpackOutcome } from '../remote/job-wire.js';
 import { type CheckedRedisOptions, describeUrl } from '../remote/redis-options.js';
 import type { Encoded } from '../tasks/codec.js';
+import { packageOfModule } from '../tasks/task-package.js';
 import type { TaskDescriptor } from '../tasks/task-ref.js';
 import { checkModuleUnderRoot } from '../tasks/task-trust.js';
 import type { TaskMode } from './messages.js';
@@ -30,6 +31,7 @@ interface Connection {
 interface WireFunction {
   readonly module: string;
   readonly isRelative: boolean;
+  readonly package?: string;
   readonly name: string;
 }
 
@@ -83,9 +85,15 @@ export class RedisScheduler implements TaskRunner {
     return id;
   }
 
-  /** With a root, a module travels as its path under that root; without, as its file: URL. */
+  /**
+   * A module in an installed package travels as the package's name and its path inside it (every
+   * worker finds its own install); else, with a root, as its path under that root; else as its
+   * file: URL. See remote/job-wire.ts.
+   */
   #wireFunction(descriptor: TaskDescriptor & { kind: 'module' }, where: string): WireFunction {
     const { module, name } = descriptor;
+    const inPackage = packageOfModule(module);
+    if (inPackage) return { module: inPackage.path, isRelative: true, package: inPackage.name, name };
     const root = this.#options.root;
     if (root === undefined) return { module, isRelative: false, name };
     const file = checkModuleUnderRoot(where, module, name, root);
@@ -152,6 +160,7 @@ export class RedisScheduler implements TaskRunner {
       v: MULTIPROC_VERSION,
       module: fn.module,
       isRelative: fn.isRelative,
+      ...(fn.package === undefined ? {} : { package: fn.package }),
       name: fn.name,
       mode: task.mode,
       payload: packEncoded(task.payload),
