@@ -9,7 +9,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { InvalidStateError } from '../base/errors.js';
 import { type JobData, MULTIPROC_VERSION } from '../remote/job-wire.js';
-import { checkPackageName, checkPathInPackage, findPackageDirectory, isPackageName } from '../tasks/task-package.js';
+import { checkPackageName, checkPathInPackage, findPackageDirectory } from '../tasks/task-package.js';
 import { registeredOnlyRef, type TaskRef } from '../tasks/task-ref.js';
 import { untrustedTask } from '../tasks/task-trust.js';
 
@@ -28,7 +28,7 @@ export function checkJobData(data: JobData, identity: string): void {
     typeof data.module === 'string' &&
     data.module.length <= 4096 &&
     !(data.isRelative && isAbsolute(data.module)) &&
-    (data.package === undefined || (typeof data.package === 'string' && isPackageName(data.package) && data.isRelative)) &&
+    (data.package === undefined || (typeof data.package === 'string' && data.isRelative)) &&
     typeof data.name === 'string' &&
     typeof data.payload === 'string' &&
     (data.mode === 0 || data.mode === 1 || data.mode === 2) &&

@@ -16,7 +16,9 @@ Options:
   --url URL          the Redis server (redis:// or rediss:// for TLS); or MULTIPROC_REDIS_URL
   --concurrency N    tasks run at once, each in a local worker process (default: cpuCount())
   --queue NAME       the queue to serve (default: "default"; the Pool's "queue" option)
-  --root DIR         task modules must lie under DIR; relative names resolve there (default: .)
+  --root DIR         task modules must lie under DIR, or in packages found from DIR as Node
+                     finds them (its node_modules and its parents'); relative names resolve there
+                     (default: .)
   --quiet            print nothing but errors
   --json             print one JSON object per event
   -h, --help         show this help

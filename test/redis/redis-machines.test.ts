@@ -3,14 +3,19 @@
 // third. Tasks run on both, results come back in order and exactly once, and a package task
 // resolves on each worker from that worker's root.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { cpSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
-import { Pool } from 'multiproc';
+import { Pool, ProcessPoolExecutor } from 'multiproc';
 import { createMachineRoot, installTaskPackage, type MachineRoot, type MachineTasks } from '../helpers/machine-roots.ts';
 import { type RedisServer, skipWithoutRedis, startRedis, startWorker, type WorkerProcess } from '../helpers/redis.ts';
 import { scratchDir } from '../helpers/scratch-dir.ts';
 
 const QUEUE = 'machines';
+const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const CALLER_ONLY_PACKAGE = '@multiproc-test/caller-only';
 
 describe('two workers with their own roots, standing in for two machines', { skip: skipWithoutRedis }, () => {
@@ -83,5 +88,60 @@ describe('two workers with their own roots, standing in for two machines', { ski
     const [index, tag] = await pool.apply(packageTasks.whereAmI, [2]);
     assert.equal(index, 2);
     assert.match(tag, /^package [ab]$/);
+  });
+
+  test('a ProcessPoolExecutor of the redis context runs many calls of one function on the workers, never through a helper of its own', async () => {
+    const executor = new ProcessPoolExecutor({ context: 'redis', url: redis.url, root: roots[2]!.dir, queue: QUEUE, stallTimeout: 60_000 });
+    try {
+      const futures = Array.from({ length: 20 }, (_, index) => executor.submit(rootTasks.whereAmI, index));
+      const results = await Promise.all(futures.map((future) => future.result()));
+      assert.deepEqual(results.map(([index]) => index), Array.from({ length: 20 }, (_, index) => index));
+      const mapped: number[] = [];
+      for await (const [index] of executor.map(packageTasks.whereAmI, [0, 1, 2, 3])) mapped.push(index);
+      assert.deepEqual(mapped, [0, 1, 2, 3]);
+    } finally {
+      await executor.shutdown();
+    }
+  });
+
+  test('a caller whose multiproc is installed under node_modules runs an executor\'s calls on the workers', async (t) => {
+    // As deployed: multiproc a real folder under the caller's node_modules, so its own modules look
+    // like a package's. The workers refuse those as tasks; every call must name the user's module.
+    const machine = createMachineRoot('deployed');
+    t.after(() => machine.remove());
+    const installed = join(machine.dir, 'node_modules', 'multiproc');
+    rmSync(installed);
+    cpSync(join(PACKAGE_ROOT, 'dist'), join(installed, 'dist'), { recursive: true });
+    cpSync(join(PACKAGE_ROOT, 'package.json'), join(installed, 'package.json'));
+    symlinkSync(join(PACKAGE_ROOT, 'node_modules', 'bullmq'), join(machine.dir, 'node_modules', 'bullmq'), 'dir');
+    writeFileSync(
+      join(machine.dir, 'program.mjs'),
+      `import { ProcessPoolExecutor } from 'multiproc';
+import { whereAmI } from './tasks.mjs';
+const executor = new ProcessPoolExecutor({ context: 'redis', url: process.argv[2], root: '.', queue: '${QUEUE}', stallTimeout: 60000 });
+try {
+  const futures = Array.from({ length: 20 }, (_, index) => executor.submit(whereAmI, index));
+  const settled = await Promise.allSettled(futures.map((future) => future.result()));
+  console.log(JSON.stringify(settled.map((outcome) => outcome.status === 'fulfilled' ? outcome.value : String(outcome.reason?.message))));
+} finally {
+  await executor.shutdown();
+}
+`,
+    );
+    const child = spawn(process.execPath, ['program.mjs', redis.url], {
+      cwd: machine.dir,
+      env: { ...process.env, MULTIPROC_NO_NATIVE: '1', NODE_OPTIONS: '' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    t.after(() => child.exitCode === null && child.signalCode === null && child.kill('SIGKILL'));
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk;
+    });
+    const [code] = await once(child, 'exit');
+    assert.equal(code, 0);
+    const results = JSON.parse(output) as [number, string][];
+    assert.deepEqual(results.map(([index]) => index), Array.from({ length: 20 }, (_, index) => index), output);
+    for (const [, tag] of results) assert.match(tag, /^root [ab]$/);
   });
 });
