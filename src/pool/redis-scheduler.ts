@@ -13,7 +13,7 @@ import { loadBullmq } from '../remote/bullmq.js';
 import { type JobData, KEY_PREFIX, MULTIPROC_VERSION, packEncoded, unpackOutcome } from '../remote/job-wire.js';
 import { type CheckedRedisOptions, describeUrl } from '../remote/redis-options.js';
 import type { Encoded } from '../tasks/codec.js';
-import { packageOfModule } from '../tasks/task-package.js';
+import { checkTaskPackage, packageOfModule } from '../tasks/task-package.js';
 import type { TaskDescriptor } from '../tasks/task-ref.js';
 import { checkModuleUnderRoot } from '../tasks/task-trust.js';
 import type { TaskMode } from './messages.js';
@@ -93,7 +93,10 @@ export class RedisScheduler implements TaskRunner {
   #wireFunction(descriptor: TaskDescriptor & { kind: 'module' }, where: string): WireFunction {
     const { module, name } = descriptor;
     const inPackage = packageOfModule(module);
-    if (inPackage) return { module: inPackage.path, isRelative: true, package: inPackage.name, name };
+    if (inPackage) {
+      checkTaskPackage(where, inPackage.name, inPackage.directory);
+      return { module: inPackage.path, isRelative: true, package: inPackage.name, name };
+    }
     const root = this.#options.root;
     if (root === undefined) return { module, isRelative: false, name };
     const file = checkModuleUnderRoot(where, module, name, root);

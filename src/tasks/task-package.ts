@@ -4,7 +4,7 @@
 // folders of the root and its parents), never anywhere else. The caller's side (packageOfFile) and
 // the receiver's side (checkPackageName, checkPathInPackage, findPackageDirectory) live here together.
 
-import { realpathSync, statSync } from 'node:fs';
+import { readFileSync, realpathSync, statSync } from 'node:fs';
 import { dirname, join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { invalidValue } from '../base/validate.js';
@@ -15,6 +15,8 @@ export interface PackagePath {
   readonly name: string;
   /** The module's path inside the package, `/`-separated (`dist/tasks.js`). */
   readonly path: string;
+  /** The package's folder on this machine. */
+  readonly directory: string;
 }
 
 // npm's rules for a package name (validate-npm-package-name): at most 214 characters, URL-safe,
@@ -56,7 +58,7 @@ export function packageOfModule(moduleUrl: string): PackagePath | undefined {
   const name = segments.slice(at + 1, at + 1 + nameLength).join('/');
   const path = segments.slice(at + 1 + nameLength).join('/');
   if (!isPackageName(name) || path === '') return undefined;
-  return { name, path };
+  return { name, path, directory: segments.slice(0, at + 1 + nameLength).join(sep) };
 }
 
 /** Refuses a package name that breaks npm's rules (it could name another folder). */
@@ -90,5 +92,38 @@ export function findPackageDirectory(name: string, root: string): string | undef
     const candidate = join(dir, 'node_modules', name);
     if (statSync(candidate, { throwIfNoEntry: false })?.isDirectory()) return candidate;
     if (dirname(dir) === dir) return undefined;
+  }
+}
+
+/** A package.json larger than this is not read (a task package's is a few hundred bytes). */
+const MAX_MANIFEST_BYTES = 1024 * 1024;
+const DEPENDENCY_FIELDS = ['dependencies', 'peerDependencies', 'optionalDependencies'] as const;
+
+/**
+ * Refuses a package that does not depend on multiproc: none of its modules can register() a
+ * task, and importing one only to find that out would run its top level (an install script, a
+ * command line) for whoever named it. Checked by the caller, and by the worker before importing.
+ */
+export function checkTaskPackage(where: string, name: string, directory: string): void {
+  let manifest: unknown;
+  try {
+    const file = join(directory, 'package.json');
+    if (statSync(file).size > MAX_MANIFEST_BYTES) throw new RangeError('too large');
+    manifest = JSON.parse(readFileSync(file, 'utf8'));
+  } catch {
+    manifest = undefined;
+  }
+  const fields = (manifest ?? {}) as Record<string, unknown>;
+  const dependsOnMultiproc = DEPENDENCY_FIELDS.some((field) => {
+    const dependencies = fields[field];
+    return typeof dependencies === 'object' && dependencies !== null && Object.hasOwn(dependencies, 'multiproc');
+  });
+  if (!dependsOnMultiproc) {
+    throw invalidValue(
+      where,
+      'a module of a package that depends on multiproc (its package.json lists "multiproc" in dependencies, peerDependencies or optionalDependencies)',
+      `${name} in ${directory}`,
+      'Only such a package can register() tasks: add multiproc to its dependencies or peerDependencies.',
+    );
   }
 }

@@ -9,7 +9,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { InvalidStateError } from '../base/errors.js';
 import { type JobData, MULTIPROC_VERSION } from '../remote/job-wire.js';
-import { checkPackageName, checkPathInPackage, findPackageDirectory } from '../tasks/task-package.js';
+import { checkPackageName, checkPathInPackage, checkTaskPackage, findPackageDirectory } from '../tasks/task-package.js';
 import { registeredOnlyRef, type TaskRef } from '../tasks/task-ref.js';
 import { untrustedTask } from '../tasks/task-trust.js';
 
@@ -95,6 +95,7 @@ function locateInPackage(where: string, name: string, path: string, root: string
     );
   }
   const packageRoot = realpathSync(found);
+  onWorker(identity, () => checkTaskPackage(`${where}: the package`, name, packageRoot));
   const file = realFileOf(pathToFileURL(join(packageRoot, ...path.split('/'))).href);
   if (file === undefined) {
     throw notFound(identity, shown, `the package ${name} in ${packageRoot} has no file ${path}`, `Install the version of ${name} the caller has on every worker machine.`);

@@ -53,11 +53,11 @@ register(import.meta.url, { whereAmI, meet });
 `;
 }
 
-/** Writes `node_modules/<name>` under `root`: a package.json and an index.mjs made by taskModuleSource(tag). */
+/** Writes `node_modules/<name>` under `root`: a package.json (multiproc a peer dependency) and an index.mjs made by taskModuleSource(tag). */
 export function installTaskPackage(root: string, name: string, tag: string): string {
   const dir = join(root, 'node_modules', ...name.split('/'));
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name, version: '1.0.0', type: 'module', exports: './index.mjs' }));
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name, version: '1.0.0', type: 'module', exports: './index.mjs', peerDependencies: { multiproc: '*' } }));
   writeFileSync(join(dir, 'index.mjs'), taskModuleSource(tag));
   return dir;
 }

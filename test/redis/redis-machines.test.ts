@@ -90,6 +90,19 @@ describe('two workers with their own roots, standing in for two machines', { ski
     assert.match(tag, /^package [ab]$/);
   });
 
+  test('a function of a package that does not depend on multiproc is refused at the call, before any job is sent', async (t) => {
+    const dir = installTaskPackage(roots[2]!.dir, 'undeclared-tasks', 'undeclared');
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'undeclared-tasks', version: '1.0.0', type: 'module' }));
+    const undeclared = (await import(`${dir}/index.mjs`)) as MachineTasks;
+    await assert.rejects(pool.apply(undeclared.whereAmI, [1]), (error: Error & { code?: string }) => {
+      assert.equal(error.code, 'ERR_INVALID_ARG_VALUE');
+      assert.match(error.message, /a package that depends on multiproc/);
+      assert.doesNotMatch(error.message, /multiproc worker on/);
+      return true;
+    });
+  });
+
   test('a ProcessPoolExecutor of the redis context runs many calls of one function on the workers, never through a helper of its own', async () => {
     const executor = new ProcessPoolExecutor({ context: 'redis', url: redis.url, root: roots[2]!.dir, queue: QUEUE, stallTimeout: 60_000 });
     try {

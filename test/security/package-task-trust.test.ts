@@ -3,7 +3,7 @@
 // and what it refuses: names and paths that could leave the package, a symlink out of it, a
 // function its module did not register, a package it does not have.
 import assert from 'node:assert/strict';
-import { mkdirSync, realpathSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, realpathSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { type TestContext, test } from 'node:test';
@@ -40,15 +40,20 @@ function rootWithPackage(t: TestContext): string {
 test('a module inside an installed package is named by the package and its path inside it, in npm and pnpm layouts', (t) => {
   const root = scratchDir(t);
   const url = (...parts: string[]) => pathToFileURL(join(root, ...parts)).href;
-  assert.deepEqual(packageOfModule(url('node_modules', 'plain', 'lib', 'tasks.js')), { name: 'plain', path: 'lib/tasks.js' });
-  assert.deepEqual(packageOfModule(url('node_modules', '@scope', 'name', 'index.mjs')), { name: '@scope/name', path: 'index.mjs' });
-  assert.deepEqual(packageOfModule(url('node_modules', 'outer', 'node_modules', 'inner', 'x.js')), { name: 'inner', path: 'x.js' });
+  const at = (...parts: string[]) => join(root, 'node_modules', ...parts);
+  assert.deepEqual(packageOfModule(url('node_modules', 'plain', 'lib', 'tasks.js')), { name: 'plain', path: 'lib/tasks.js', directory: at('plain') });
+  assert.deepEqual(packageOfModule(url('node_modules', '@scope', 'name', 'index.mjs')), { name: '@scope/name', path: 'index.mjs', directory: at('@scope', 'name') });
+  assert.deepEqual(packageOfModule(url('node_modules', 'outer', 'node_modules', 'inner', 'x.js')), {
+    name: 'inner',
+    path: 'x.js',
+    directory: at('outer', 'node_modules', 'inner'),
+  });
   // pnpm: node_modules/<name> links to node_modules/.pnpm/<name>@<version>/node_modules/<name>.
   const store = join(root, 'node_modules', '.pnpm', 'linked@1.0.0', 'node_modules', 'linked');
   mkdirSync(store, { recursive: true });
   writeFileSync(join(store, 'index.mjs'), '');
   symlinkSync(store, join(root, 'node_modules', 'linked'));
-  assert.deepEqual(packageOfModule(url('node_modules', 'linked', 'index.mjs')), { name: 'linked', path: 'index.mjs' });
+  assert.deepEqual(packageOfModule(url('node_modules', 'linked', 'index.mjs')), { name: 'linked', path: 'index.mjs', directory: store });
   // Not in a package: the root-relative or file: URL forms apply.
   assert.equal(packageOfModule(url('tasks.mjs')), undefined);
   assert.equal(packageOfModule(url('node_modules', '.bin', 'tool.js')), undefined);
@@ -150,8 +155,21 @@ test("multiproc's own modules are never a task from outside the tree: their regi
   const root = scratchDir(t);
   linkMultiproc(root);
   const named = job({ package: 'multiproc', module: 'dist/futures/call-capturing.js', name: 'callCapturing' });
-  assert.throws(() => resolveJobTask(named, root, WORKER), { name: 'TypeError', message: /multiproc's own modules/ });
+  assert.throws(() => resolveJobTask(named, root, WORKER), { name: 'TypeError', message: /callCapturing/ });
   // A worker whose root holds multiproc's own files (installed under it, or this checkout).
   const byPath = job({ package: undefined, module: 'dist/futures/call-capturing.js', name: 'callCapturing' });
   assert.throws(() => resolveJobTask(byPath, PACKAGE_ROOT, WORKER), { name: 'TypeError', message: /multiproc's own modules/ });
+});
+
+test('a package that does not depend on multiproc is refused before any of its modules is imported', (t) => {
+  const root = rootWithPackage(t);
+  const dir = installTaskPackage(root, 'not-for-tasks', 'unrelated');
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'not-for-tasks', version: '1.0.0', type: 'module' }));
+  const marker = join(root, 'imported');
+  writeFileSync(join(dir, 'install.mjs'), `import { writeFileSync } from 'node:fs'; writeFileSync(${JSON.stringify(marker)}, 'ran');`);
+  assert.throws(() => resolveJobTask(job({ package: 'not-for-tasks', module: 'install.mjs' }), root, WORKER), {
+    code: 'ERR_INVALID_ARG_VALUE',
+    message: /multiproc worker on test-host.*a package that depends on multiproc.*received "not-for-tasks in /,
+  });
+  assert.equal(existsSync(marker), false);
 });
