@@ -1,8 +1,9 @@
 // Task modules inside installed packages (SPEC §2, §14): a module under `node_modules/<name>` or
 // `node_modules/@scope/<name>` is named across machines as the package's name plus its path inside
 // the package, and a receiver finds that package as Node would from its root (the `node_modules`
-// folders of the root and its parents), never anywhere else. The caller's side (packageOfFile) and
-// the receiver's side (checkPackageName, checkPathInPackage, findPackageDirectory) live here together.
+// folders of the root and its parents), never anywhere else, and only in a package that depends on
+// multiproc. The caller's side (packageOfModule) and the receiver's side (checkPackageName,
+// checkPathInPackage, findPackageDirectory) live here together; both use checkTaskPackage.
 
 import { readFileSync, realpathSync, statSync } from 'node:fs';
 import { dirname, join, sep } from 'node:path';
