@@ -84,15 +84,22 @@ export async function runWorkerCommand(args: string[]): Promise<number> {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  let code: number;
   try {
     await worker.run();
     log.event('stop', { message: 'stopped' });
-    return 0;
+    code = 0;
   } catch (error) {
     log.event('error', { message: (error as Error).message });
-    return 1;
+    code = 1;
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
+  // Stopped: the process exits once its last connections close. A signal in that moment would
+  // otherwise kill it with no exit code; it ends it at once with the code it was going to have.
+  const exitNow = () => process.exit(code);
+  process.once('SIGINT', exitNow);
+  process.once('SIGTERM', exitNow);
+  return code;
 }
