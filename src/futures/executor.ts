@@ -76,6 +76,12 @@ abstract class PoolExecutor {
   readonly #running = new Set<Future<unknown>>();
   readonly #smallestWindow: number;
   readonly #workers: number;
+  /**
+   * Whether calls of one function may travel together through callCapturing. Not in the redis
+   * context: a worker there refuses multiproc's own modules as tasks (tasks/task-trust.ts), since
+   * callCapturing runs whatever task descriptor it is given; each call is its own job instead.
+   */
+  readonly #canBatch: boolean;
   #window: number;
   #isShutdown = false;
   #isRefillDue = false;
@@ -96,6 +102,7 @@ abstract class PoolExecutor {
             maxTasksPerChild: options.maxTasksPerChild,
           });
     this.#workers = workers;
+    this.#canBatch = context !== 'redis';
     this.#smallestWindow = workers + 1;
     this.#window = this.#smallestWindow;
   }
@@ -259,8 +266,8 @@ abstract class PoolExecutor {
       this.#isRefillDue = false;
       const taken = this.#queue.splice(0, Math.max(0, this.#window - this.#running.size));
       for (const calls of groupByFunction(taken)) {
-        if (calls.length === 1) this.#start(calls[0]!, false);
-        else this.#startTogether(calls);
+        if (calls.length > 1 && this.#canBatch) this.#startTogether(calls);
+        else for (const call of calls) this.#start(call, false);
       }
     });
   }

@@ -15,6 +15,7 @@ import { type JobData, KEY_PREFIX, MULTIPROC_VERSION, packEncoded, unpackOutcome
 import { type Outage, RedisLink } from '../remote/redis-link.js';
 import { type CheckedRedisOptions, describeUrl } from '../remote/redis-options.js';
 import type { Encoded } from '../tasks/codec.js';
+import { checkTaskPackage, packageOfModule } from '../tasks/task-package.js';
 import type { TaskDescriptor } from '../tasks/task-ref.js';
 import { checkModuleUnderRoot } from '../tasks/task-trust.js';
 import type { TaskMode } from './messages.js';
@@ -31,6 +32,7 @@ interface Connection {
 interface WireFunction {
   readonly module: string;
   readonly isRelative: boolean;
+  readonly package?: string;
   readonly name: string;
 }
 
@@ -95,9 +97,18 @@ export class RedisScheduler implements TaskRunner {
     return id;
   }
 
-  /** With a root, a module travels as its path under that root; without, as its file: URL. */
+  /**
+   * A module in an installed package travels as the package's name and its path inside it (every
+   * worker finds its own install); else, with a root, as its path under that root; else as its
+   * file: URL. See remote/job-wire.ts.
+   */
   #wireFunction(descriptor: TaskDescriptor & { kind: 'module' }, where: string): WireFunction {
     const { module, name } = descriptor;
+    const inPackage = packageOfModule(module);
+    if (inPackage) {
+      checkTaskPackage(where, inPackage.name, inPackage.directory);
+      return { module: inPackage.path, isRelative: true, package: inPackage.name, name };
+    }
     const root = this.#options.root;
     if (root === undefined) return { module, isRelative: false, name };
     const file = checkModuleUnderRoot(where, module, name, root);
@@ -173,6 +184,7 @@ export class RedisScheduler implements TaskRunner {
       v: MULTIPROC_VERSION,
       module: fn.module,
       isRelative: fn.isRelative,
+      ...(fn.package === undefined ? {} : { package: fn.package }),
       name: fn.name,
       mode: task.mode,
       payload: packEncoded(task.payload),

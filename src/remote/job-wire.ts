@@ -30,9 +30,18 @@
 //   trimmed from the stream, or Redis emptied) is added again. Redis unreachable at the first
 //   attempt fails the tasks at once; an outage later fails them after stallTimeout, or after 30 s.
 // - A worker refuses a job of another multiproc version with an InvalidStateError naming both.
+// - A task's module travels in one of three forms (SPEC §2, §14), chosen by the caller:
+//   1. in an installed package (its real path has `node_modules/<name>/` or
+//      `node_modules/@scope/<name>/`, npm's or pnpm's layout): `package` is the name and `module`
+//      the path inside it; the worker finds the package as Node would from its --root (the
+//      node_modules folders of the root and its parents), so each machine uses its own install;
+//   2. else, with the Pool's `root`: `module` is the path under it (isRelative), found under the
+//      worker's --root;
+//   3. else its `file:` URL, which the worker accepts only under its --root.
 // - What a worker receives is data: the payload is decoded as coming from a peer (a handle
 //   record is refused), and the task reference resolves only to a function its module
-//   register()ed under the worker's root (SPEC §14).
+//   register()ed (SPEC §14), in a file under the worker's root, or in a package's real folder
+//   (a name by npm's rules; a path without "..", "." or node_modules; no symlink out of it).
 
 import { readFileSync } from 'node:fs';
 import { deserialize, serialize } from 'node:v8';
@@ -56,9 +65,12 @@ export const MULTIPROC_VERSION: string = (
 export interface JobData {
   /** multiproc's version on the caller. */
   readonly v: string;
-  /** The task module: a `file:` URL, or a path relative to the root both sides configure. */
+  /** The task module: a `file:` URL, a path relative to the root both sides configure, or a path inside `package`. */
   readonly module: string;
+  /** `module` is a relative path (under the root, or inside `package`). */
   readonly isRelative: boolean;
+  /** The installed package that holds `module` (npm name, `@scope/name` included). */
+  readonly package?: string;
   readonly name: string;
   /** TaskMode: 0 call, 1 map chunk, 2 starmap chunk. */
   readonly mode: number;

@@ -8,7 +8,12 @@ import { checkInteger, checkOptionsObject, checkTimeout, invalidType, invalidVal
 export interface RedisOptions {
   /** `redis://[user:password@]host:port[/db]`, or `rediss://` for TLS. */
   url: string;
-  /** Task modules are named relative to this directory; each worker's `--root` is its counterpart. @default absolute file URLs */
+  /**
+   * Task modules outside installed packages are named relative to this directory; each worker's
+   * `--root` is its counterpart. A module inside a package (under `node_modules/<name>`) is always
+   * named by the package's name and its path inside it, which each worker finds from its `--root`.
+   * @default absolute file URLs
+   */
   root?: string;
   /** The queue's name, to share one Redis among several pools and worker groups. @default 'default' */
   queue?: string;

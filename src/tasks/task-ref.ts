@@ -32,8 +32,9 @@ export type Task<F extends AnyFunction = AnyFunction> = F | TaskRef<F>;
 /**
  * The wire form of a task: enough for a child to find or rebuild the function. A module
  * reference that came from outside the process tree carries `registeredUnder` (the receiver's
- * root directory): it then resolves only to a function its module register()ed, in a `file:`
- * module under that root (task-trust.ts), wherever it is passed on to (a pool's workers).
+ * root directory, or for a module of an installed package that package's real folder): it then
+ * resolves only to a function its module register()ed, in a `file:` module under that folder
+ * (task-trust.ts), wherever it is passed on to (a pool's workers).
  */
 export type TaskDescriptor =
   | { readonly kind: 'module'; readonly module: string; readonly name: string; readonly registeredUnder?: string }

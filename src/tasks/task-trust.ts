@@ -1,6 +1,7 @@
 // Which task references a receiver accepts from outside its process tree (SPEC §14): a manager
-// client's, a manager Pool's, a Barrier record's. Only a function its module register()ed, in a
-// `file:` module under the receiver's root; never source text, `node:` builtins, `data:` or
+// client's, a manager Pool's, a Barrier record's, a redis job's. Only a function its module
+// register()ed, in a `file:` module under the receiver's root (for a package task, the package's
+// real folder) and not one of multiproc's own; never source text, `node:` builtins, `data:` or
 // `http(s):` modules. The tree's own tasks (inline ones included) never pass through here.
 
 import { realpathSync } from 'node:fs';
@@ -9,9 +10,22 @@ import { fileURLToPath } from 'node:url';
 import { invalidValue } from '../base/validate.js';
 import type { TaskDescriptor } from './task-ref.js';
 
+/**
+ * multiproc's own modules (this file's folder's parent: dist/, or src/ under a TypeScript loader).
+ * None is ever a task from outside the tree: the executor's batch helper registers itself and
+ * resolves the task descriptor it is given as an argument, source text included, so a peer naming
+ * it could have any source compiled (SPEC §14 allows peers to name modules, never to send source).
+ */
+const OWN_MODULES = realpathSync(fileURLToPath(new URL('../', import.meta.url)));
+
 /** The root of this process: what task references from outside the tree must lie under. */
 export function receiverRoot(): string {
   return realpathSync(process.cwd());
+}
+
+function isInside(folder: string, file: string): boolean {
+  const inside = relative(folder, file);
+  return inside !== '' && !inside.startsWith('..') && !isAbsolute(inside);
 }
 
 function refused(where: string, shown: string, why: string, root: string): TypeError {
@@ -19,7 +33,7 @@ function refused(where: string, shown: string, why: string, root: string): TypeE
     where,
     `a function its module register()ed, in a file: module under ${root} (${why})`,
     shown,
-    'A task that comes from outside this process tree (a manager client, a Pool proxy, a Barrier record) may only name such a function: ' +
+    'A task that comes from outside this process tree (a manager client, a Pool proxy, a Barrier record, a redis job) may only name such a function: ' +
       'export it from a module under that directory and register(import.meta.url, { fn }) it there.',
   );
 }
@@ -37,8 +51,8 @@ export function checkModuleUnderRoot(where: string, module: string, name: string
   } catch {
     throw refused(where, shown, 'no such file here', root);
   }
-  const inside = relative(root, file);
-  if (inside === '' || inside.startsWith('..') || isAbsolute(inside)) throw refused(where, shown, 'this file is outside the root', root);
+  if (!isInside(root, file)) throw refused(where, shown, 'this file is outside the root', root);
+  if (isInside(OWN_MODULES, file)) throw refused(where, shown, "multiproc's own modules are refused", root);
   return file;
 }
 

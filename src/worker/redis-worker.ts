@@ -2,15 +2,12 @@
 // multiproc process Pool, so a long CPU-bound task never blocks this process's event loop, which
 // keeps renewing BullMQ's locks (a blocked loop would make every running job look lost).
 // What a job holds is data from whoever can write to the Redis (SPEC §14): its payload is decoded
-// as a peer's, and its task resolves only to a function its module register()ed under --root.
-// The wire format and the fault-tolerance design are described in remote/job-wire.ts.
+// as a peer's, and its task resolves only to a function its module register()ed under --root or in
+// a package installed there (job-task.ts). The wire format and the fault-tolerance design are described in remote/job-wire.ts.
 
-import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { isAbsolute, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { Job, Worker } from 'bullmq';
-import { InvalidStateError, WorkerLostError } from '../base/errors.js';
+import { WorkerLostError } from '../base/errors.js';
 import { Pool } from '../pool/pool.js';
 import { loadBullmq } from '../remote/bullmq.js';
 import {
@@ -24,8 +21,7 @@ import {
   unpackEncoded,
 } from '../remote/job-wire.js';
 import { describeUrl } from '../remote/redis-options.js';
-import { registeredOnlyRef, type TaskRef } from '../tasks/task-ref.js';
-import { untrustedTask } from '../tasks/task-trust.js';
+import { checkJobData, resolveJobTask } from './job-task.js';
 import type { WorkerLog } from './worker-log.js';
 
 export interface RedisWorkerOptions {
@@ -139,14 +135,8 @@ export class RedisWorker {
   }
 
   async #run(data: JobData): Promise<unknown> {
-    checkShape(data);
-    if (data.v !== MULTIPROC_VERSION) {
-      throw new InvalidStateError(
-        `multiproc worker on ${this.#identity} runs multiproc ${MULTIPROC_VERSION} and refuses a task sent by multiproc ${String(data.v)}: ` +
-          'values and tasks are encoded per version. Install the same multiproc version on the caller and on every worker.',
-      );
-    }
-    const task = this.#resolve(data);
+    checkJobData(data, this.#identity);
+    const task = resolveJobTask(data, this.#options.root, this.#identity);
     const items = unpackEncoded(data.payload, 'job payload');
     if (!Array.isArray(items)) throw new TypeError('multiproc worker: a job payload must be an array');
     const options = data.taskTimeoutMs === undefined ? {} : { taskTimeout: data.taskTimeoutMs };
@@ -154,42 +144,4 @@ export class RedisWorker {
     if (data.mode === 1) return this.#pool.map(task, items, options);
     return this.#pool.starmap(task, items as unknown[][], options);
   }
-
-  /** The job's task as a reference that resolves only to a registered function under the root. */
-  #resolve(data: JobData): TaskRef {
-    const root = this.#options.root;
-    const module = data.isRelative ? pathToFileURL(resolve(root, data.module)).href : data.module;
-    const where = `task "${data.name}"`;
-    if (module.startsWith('file:') && !existsSync(new URL(module))) {
-      const error = new Error(
-        `multiproc worker on ${this.#identity} cannot import the task module ${data.isRelative ? `${data.module} (under --root ${root})` : module}: ` +
-          'no such file on this machine. Install the same task modules on every worker machine, and name them relative to a root both sides configure (Pool option "root", worker option --root).',
-      );
-      Object.defineProperty(error, 'code', { value: 'ERR_MODULE_NOT_FOUND', enumerable: true });
-      throw error;
-    }
-    try {
-      const descriptor = untrustedTask(where, { kind: 'module', module, name: data.name }, root);
-      return registeredOnlyRef(descriptor.module, descriptor.name, root);
-    } catch (error) {
-      (error as Error).message = `multiproc worker on ${this.#identity}: ${(error as Error).message}`;
-      throw error;
-    }
-  }
-}
-
-/** A job's data is checked field by field before use: anyone who can write to the Redis can add one. */
-function checkShape(data: JobData): void {
-  const isValid =
-    data !== null &&
-    typeof data === 'object' &&
-    typeof data.v === 'string' &&
-    typeof data.module === 'string' &&
-    data.module.length <= 4096 &&
-    !(data.isRelative && isAbsolute(data.module)) &&
-    typeof data.name === 'string' &&
-    typeof data.payload === 'string' &&
-    (data.mode === 0 || data.mode === 1 || data.mode === 2) &&
-    (data.taskTimeoutMs === undefined || (typeof data.taskTimeoutMs === 'number' && data.taskTimeoutMs >= 0));
-  if (!isValid) throw new TypeError('multiproc worker: this job is not a multiproc task (its data has the wrong shape); it was not run.');
 }

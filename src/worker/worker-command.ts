@@ -16,7 +16,9 @@ Options:
   --url URL          the Redis server (redis:// or rediss:// for TLS); or MULTIPROC_REDIS_URL
   --concurrency N    tasks run at once, each in a local worker process (default: cpuCount())
   --queue NAME       the queue to serve (default: "default"; the Pool's "queue" option)
-  --root DIR         task modules must lie under DIR; relative names resolve there (default: .)
+  --root DIR         task modules must lie under DIR, or in packages found from DIR as Node
+                     finds them (its node_modules and its parents'); relative names resolve there
+                     (default: .)
   --quiet            print nothing but errors
   --json             print one JSON object per event
   -h, --help         show this help
@@ -82,15 +84,22 @@ export async function runWorkerCommand(args: string[]): Promise<number> {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  let code: number;
   try {
     await worker.run();
     log.event('stop', { message: 'stopped' });
-    return 0;
+    code = 0;
   } catch (error) {
     log.event('error', { message: (error as Error).message });
-    return 1;
+    code = 1;
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
+  // Stopped: the process exits once its last connections close. A signal in that moment would
+  // otherwise kill it with no exit code; it ends it at once with the code it was going to have.
+  const exitNow = () => process.exit(code);
+  process.once('SIGINT', exitNow);
+  process.once('SIGTERM', exitNow);
+  return code;
 }
