@@ -6,11 +6,12 @@
 
 import { randomBytes } from 'node:crypto';
 import { relative, sep } from 'node:path';
-import { AuthenticationError, InvalidStateError, ProcessError, TimeoutError, WorkerLostError } from '../base/errors.js';
+import { InvalidStateError, ProcessError, TimeoutError, WorkerLostError } from '../base/errors.js';
 import { invalidValue } from '../base/validate.js';
 import type { Queue, QueueEvents } from 'bullmq';
 import { loadBullmq } from '../remote/bullmq.js';
 import { type JobData, KEY_PREFIX, MULTIPROC_VERSION, packEncoded, unpackOutcome } from '../remote/job-wire.js';
+import { refusalError } from '../remote/redis-failure.js';
 import { type CheckedRedisOptions, describeUrl } from '../remote/redis-options.js';
 import type { Encoded } from '../tasks/codec.js';
 import type { TaskDescriptor } from '../tasks/task-ref.js';
@@ -32,9 +33,6 @@ interface WireFunction {
   readonly isRelative: boolean;
   readonly name: string;
 }
-
-/** Redis's answers to a wrong or missing password (AUTH, or a command before it). */
-const AUTH_FAILURE = /WRONGPASS|NOAUTH|invalid password|invalid username-password/i;
 
 const WHERE = 'Pool (redis context)';
 
@@ -193,8 +191,10 @@ export class RedisScheduler implements TaskRunner {
       this.#onFatal = reject;
     });
     fatal.catch(() => {});
+    // Refused credentials or an untrusted certificate will not change by retrying (ioredis would, for ever).
     const onError = (error: Error) => {
-      if (AUTH_FAILURE.test(error.message)) this.#onFatal?.(this.#failAll(this.#authError(error)));
+      const refusal = refusalError(WHERE, this.#options.url, error);
+      if (refusal) this.#onFatal?.(this.#failAll(refusal));
     };
     // The queue connects first: a refused password is found on it, which close() can still end
     // (QueueEvents' close() would wait for a connection that never becomes ready).
@@ -213,14 +213,6 @@ export class RedisScheduler implements TaskRunner {
     this.#listen(events);
     await Promise.race([events.waitUntilReady(), fatal]);
     return { queue, events };
-  }
-
-  #authError(cause: Error): Error {
-    return new AuthenticationError(
-      `${WHERE}: Redis at ${describeUrl(this.#options.url)} refused the credentials (${cause.message}). ` +
-        'Check the user and password in the url (redis://user:password@host:port), or the server\'s requirepass / ACL.',
-      { cause },
-    );
   }
 
   #listen(events: QueueEvents): void {

@@ -23,9 +23,11 @@ import {
   STALLED_INTERVAL_MS,
   unpackEncoded,
 } from '../remote/job-wire.js';
+import { redisFailureKind, refusalError } from '../remote/redis-failure.js';
 import { describeUrl } from '../remote/redis-options.js';
 import { registeredOnlyRef, type TaskRef } from '../tasks/task-ref.js';
 import { untrustedTask } from '../tasks/task-trust.js';
+import { OutageLog } from './outage-log.js';
 import type { WorkerLog } from './worker-log.js';
 
 export interface RedisWorkerOptions {
@@ -38,24 +40,36 @@ export interface RedisWorkerOptions {
   readonly log: WorkerLog;
 }
 
+/**
+ * BullMQ's Worker holds two connections (commands, and blocking waits for jobs) that connect at
+ * once and both meet a refusal. Closing while the second one's TLS handshake is still in flight
+ * makes that socket emit an error no one listens to any more, which ends the process with a
+ * stack trace: the worker stops after both refusals, or after REFUSAL_SETTLE_MS at most (well
+ * under ioredis's 1 s between attempts, so no new attempt starts meanwhile).
+ */
+const CONNECTIONS = 2;
+const REFUSAL_SETTLE_MS = 500;
+
 /** A job lost this many times is a poison task for BullMQ itself only far beyond our own `attempts`. */
 const BULLMQ_MAX_STALLED = 1_000_000;
-
-/** Redis's answers to a wrong or missing password. */
-const AUTH_FAILURE = /WRONGPASS|NOAUTH|invalid password|invalid username-password/i;
 
 /** One running `multiproc worker`: a BullMQ Worker feeding a local Pool. */
 export class RedisWorker {
   readonly #options: RedisWorkerOptions;
   readonly #identity = `${hostname()} (pid ${process.pid})`;
   readonly #pool: Pool;
+  readonly #outage: OutageLog;
   #worker: Worker | undefined;
   #stopping: Promise<void> | undefined;
   #fatal: ((error: Error) => void) | undefined;
+  #onStop: ((stopping: Promise<void>) => void) | undefined;
+  #refusals = 0;
+  #refusalTimer: NodeJS.Timeout | undefined;
 
   constructor(options: RedisWorkerOptions) {
     this.#options = options;
     this.#pool = new Pool({ processes: options.concurrency });
+    this.#outage = new OutageLog(options.url, options.log);
   }
 
   /** Runs until stop() (resolves) or a fatal error such as refused credentials (rejects). */
@@ -75,21 +89,47 @@ export class RedisWorker {
       autorun: false,
     });
     this.#worker = worker;
-    worker.on('error', (error) => {
-      if (AUTH_FAILURE.test(error.message)) {
-        this.#fatal?.(new Error(`multiproc worker: Redis at ${describeUrl(url)} refused the credentials (${error.message}). Check the password in --url.`));
-      } else {
-        log.event('error', { message: error.message });
-      }
-    });
+    worker.on('error', (error) => this.#onError(error));
+    // BullMQ's backend reports 'ready' each time one of its connections (re)connects.
+    worker.getBackend().on('ready', () => this.#outage.connected());
     worker.on('stalled', (jobId) => log.event('lost', { job: jobId, message: 'its worker stopped renewing the lock; it goes back to the queue' }));
     log.event('ready', { url: describeUrl(url), queue, concurrency, root, version: MULTIPROC_VERSION, worker: this.#identity });
     const running = worker.run();
+    // A stop before Redis was ever reached leaves BullMQ's run() and waitUntilReady() pending.
+    const stopped = new Promise<void>((resolve) => {
+      this.#onStop = (stopping) => resolve(stopping);
+    });
     try {
-      await Promise.race([worker.waitUntilReady().then(() => running), fatal]);
+      await Promise.race([worker.waitUntilReady().then(() => running), fatal, stopped]);
+    } catch (error) {
+      // A stop while Redis was never reached ends BullMQ's wait for it with the last connection error.
+      if (!this.#stopping) throw error;
     } finally {
       await (this.#stopping ?? this.stop(true));
     }
+  }
+
+  /** Refused credentials or certificate: stop (retrying cannot help); an outage: one line; else: as it is. */
+  #onError(error: Error): void {
+    const refusal = refusalError('multiproc worker', this.#options.url, error);
+    if (refusal) this.#refused(refusal);
+    else if (redisFailureKind(error) === 'outage') this.#outage.failed(error);
+    else this.#options.log.event('error', { message: error.message });
+  }
+
+  #refused(refusal: Error): void {
+    this.#refusals += 1;
+    const fail = () => {
+      clearTimeout(this.#refusalTimer);
+      this.#fatal?.(refusal);
+    };
+    if (this.#refusals >= CONNECTIONS) fail();
+    else this.#refusalTimer ??= setTimeout(fail, REFUSAL_SETTLE_MS);
+  }
+
+  /** False while Redis cannot be reached (between an `unreachable` line and a `connected` one). */
+  get isRedisReachable(): boolean {
+    return !this.#outage.isOut;
   }
 
   /**
@@ -108,6 +148,7 @@ export class RedisWorker {
       }
     })();
     this.#stopping = stopping;
+    this.#onStop?.(stopping);
     return stopping;
   }
 

@@ -76,8 +76,16 @@ export async function runWorkerCommand(args: string[]): Promise<number> {
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {
     signals += 1;
-    const force = signals > 1;
-    log.event('stop', { signal, message: force ? 'stopping now; running tasks go back to the queue' : 'finishing the running tasks (signal again to stop now)' });
+    // With Redis away, finishing the running tasks is no use (their results could not be stored)
+    // and BullMQ's graceful close would wait for Redis for ever: stop now.
+    const isReachable = worker.isRedisReachable;
+    const force = signals > 1 || !isReachable;
+    const message = !isReachable
+      ? 'Redis is unreachable: stopping now; running tasks go back to the queue once their locks expire'
+      : force
+        ? 'stopping now; running tasks go back to the queue'
+        : 'finishing the running tasks (signal again to stop now)';
+    log.event('stop', { signal, message });
     void worker.stop(force);
   };
   process.on('SIGINT', onSignal);
