@@ -60,9 +60,17 @@ export class RedisWorker {
   readonly #pool: Pool;
   readonly #outage: OutageLog;
   #worker: Worker | undefined;
+  /** The stop under way: graceful (running tasks finish), or now. */
   #stopping: Promise<void> | undefined;
+  #isStoppingNow = false;
+  /** True when BullMQ was left behind: its graceful close waits for a Redis that went away. */
+  #isBullmqAbandoned = false;
+  #markStopped!: () => void;
+  /** Resolves once a stop, graceful or now, has finished (a graceful one may be overtaken). */
+  readonly #stopped = new Promise<void>((resolve) => {
+    this.#markStopped = resolve;
+  });
   #fatal: ((error: Error) => void) | undefined;
-  #onStop: ((stopping: Promise<void>) => void) | undefined;
   #refusals = 0;
   #refusalTimer: NodeJS.Timeout | undefined;
 
@@ -95,17 +103,15 @@ export class RedisWorker {
     worker.on('stalled', (jobId) => log.event('lost', { job: jobId, message: 'its worker stopped renewing the lock; it goes back to the queue' }));
     log.event('ready', { url: describeUrl(url), queue, concurrency, root, version: MULTIPROC_VERSION, worker: this.#identity });
     const running = worker.run();
-    // A stop before Redis was ever reached leaves BullMQ's run() and waitUntilReady() pending.
-    const stopped = new Promise<void>((resolve) => {
-      this.#onStop = (stopping) => resolve(stopping);
-    });
     try {
-      await Promise.race([worker.waitUntilReady().then(() => running), fatal, stopped]);
+      // A stop while Redis is away leaves BullMQ's run() and waitUntilReady() pending: #stopped ends the wait.
+      await Promise.race([worker.waitUntilReady().then(() => running), fatal, this.#stopped]);
     } catch (error) {
       // A stop while Redis was never reached ends BullMQ's wait for it with the last connection error.
       if (!this.#stopping) throw error;
     } finally {
-      await (this.#stopping ?? this.stop(true));
+      if (!this.#stopping) void this.stop(true);
+      await this.#stopped;
     }
   }
 
@@ -113,8 +119,14 @@ export class RedisWorker {
   #onError(error: Error): void {
     const refusal = refusalError('multiproc worker', this.#options.url, error);
     if (refusal) this.#refused(refusal);
-    else if (redisFailureKind(error) === 'outage') this.#outage.failed(error);
-    else this.#options.log.event('error', { message: error.message });
+    else if (redisFailureKind(error) === 'outage') {
+      this.#outage.failed(error);
+      // A graceful stop waits for Redis to store the results: with Redis away, it would wait for ever.
+      if (this.#stopping && !this.#isStoppingNow) {
+        this.#options.log.event('stop', { message: 'Redis is unreachable: stopping now; running tasks go back to the queue once their locks expire' });
+        void this.stop(true);
+      }
+    } else this.#options.log.event('error', { message: error.message });
   }
 
   #refused(refusal: Error): void {
@@ -133,22 +145,40 @@ export class RedisWorker {
   }
 
   /**
+   * True after a stop that had to leave BullMQ's graceful close waiting for Redis: its timers and
+   * sockets stay, so the process must exit by itself.
+   */
+  get isBullmqAbandoned(): boolean {
+    return this.#isBullmqAbandoned;
+  }
+
+  /**
    * Stops taking jobs. `force` false: the running ones finish first (a first SIGINT/SIGTERM);
    * true: they are dropped, and BullMQ gives them to another worker once their lock expires.
+   * A forced stop may overtake a graceful one under way.
    */
   stop(force: boolean): Promise<void> {
-    if (this.#stopping && !force) return this.#stopping;
+    if (this.#stopping && (!force || this.#isStoppingNow)) return this.#stopping;
     const worker = this.#worker;
+    // BullMQ's close(true) during its close(false) returns that same close, which may wait for
+    // Redis for ever: a stop now after a graceful one only ends the local tasks.
+    const isOvertaking = this.#stopping !== undefined;
+    this.#isStoppingNow = force;
     const stopping = (async () => {
-      await worker?.close(force);
-      if (force) await this.#pool.terminate();
-      else {
+      if (!force) {
+        await worker?.close(false);
         this.#pool.close();
         await this.#pool.join();
+      } else if (isOvertaking) {
+        this.#isBullmqAbandoned = true;
+        await this.#pool.terminate();
+      } else {
+        await worker?.close(true);
+        await this.#pool.terminate();
       }
     })();
     this.#stopping = stopping;
-    this.#onStop?.(stopping);
+    void stopping.then(this.#markStopped, this.#markStopped);
     return stopping;
   }
 

@@ -90,15 +90,24 @@ export async function runWorkerCommand(args: string[]): Promise<number> {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  let code: number;
   try {
     await worker.run();
     log.event('stop', { message: 'stopped' });
-    return 0;
+    code = 0;
   } catch (error) {
     log.event('error', { message: (error as Error).message });
-    return 1;
+    code = 1;
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
+  return worker.isBullmqAbandoned ? exitOnceFlushed(code) : code;
+}
+
+/** Ends the process once stdout and stderr took what was written: BullMQ's abandoned close keeps timers and sockets alive. */
+function exitOnceFlushed(code: number): Promise<never> {
+  return new Promise(() => {
+    process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
+  });
 }

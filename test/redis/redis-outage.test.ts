@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Pool } from 'multiproc';
-import { square } from '../fixtures/redis-tasks.ts';
+import { sleepThen, square } from '../fixtures/redis-tasks.ts';
 import { freePort, type RedisServer, skipWithoutRedis, startRedis, startWorker, type WorkerProcess } from '../helpers/redis.ts';
 
 const ROOT = fileURLToPath(new URL('../fixtures/', import.meta.url));
@@ -89,4 +89,25 @@ test('SIGTERM while Redis is unreachable stops the worker at once with code 0', 
   assert.equal(await worker.stop(), 0);
   assert.match(worker.output(), /stop signal=SIGTERM message="Redis is unreachable: stopping now/);
   assert.match(worker.output(), /stop message=stopped/);
+});
+
+test('a worker finishing its tasks after SIGTERM stops at once when Redis goes away meanwhile', { skip: skipWithoutRedis }, async (t) => {
+  const started = stopAfter(t);
+  const redis = (started.redis = await startRedis());
+  const worker = (started.worker = startWorker(redis.url, { root: ROOT, queue: 'leaving' }));
+  await worker.waitFor(/ready/);
+  const pool = (started.pool = new Pool({ context: 'redis', url: redis.url, root: ROOT, queue: 'leaving' }));
+  pool.apply(sleepThen, [600_000, 'never']).catch(() => {});
+  await worker.waitFor(/start /);
+  // The caller leaves (its running job stays with the worker), so that only the worker meets the outage.
+  await pool.terminate();
+  worker.child.kill('SIGTERM');
+  await worker.waitFor(/finishing the running tasks/);
+  // Redis comes back once the worker has exited, so that the pool can be terminated.
+  let exitCode: number | null = null;
+  await redis.restart(async () => {
+    exitCode = await worker.exited();
+  });
+  assert.equal(exitCode, 0);
+  assert.match(worker.output(), /stop message="Redis is unreachable: stopping now/);
 });
