@@ -20,6 +20,11 @@ Options:
   --quiet            print nothing but errors
   --json             print one JSON object per event
   -h, --help         show this help
+
+With rediss://, a server certificate signed by a private CA is trusted through Node's
+NODE_EXTRA_CA_CERTS=/path/to/ca.pem. While Redis cannot be reached the worker prints one
+line, keeps retrying, and prints another once Redis answers again; refused credentials or
+certificates end it with exit code 1.
 `;
 
 interface ParsedOptions {
