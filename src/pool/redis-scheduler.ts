@@ -6,12 +6,13 @@
 
 import { randomBytes } from 'node:crypto';
 import { relative, sep } from 'node:path';
-import { AuthenticationError, InvalidStateError, ProcessError, TimeoutError, WorkerLostError } from '../base/errors.js';
+import { InvalidStateError, ProcessError, TimeoutError, WorkerLostError } from '../base/errors.js';
 import { invalidValue } from '../base/validate.js';
 import type { Queue } from 'bullmq';
 import { loadRedisDriver } from '../remote/bullmq.js';
 import { type JobEvent, JobEventReader } from '../remote/job-events.js';
 import { type JobData, KEY_PREFIX, MULTIPROC_VERSION, packEncoded, unpackOutcome } from '../remote/job-wire.js';
+import { refusalError } from '../remote/redis-failure.js';
 import { type Outage, RedisLink } from '../remote/redis-link.js';
 import { type CheckedRedisOptions, describeUrl } from '../remote/redis-options.js';
 import type { Encoded } from '../tasks/codec.js';
@@ -235,8 +236,10 @@ export class RedisScheduler implements TaskRunner {
       this.#onFatal = reject;
     });
     fatal.catch(() => {});
-    const onFailure = (cause: Error, isAuth: boolean) => {
-      this.#onFatal?.(this.#failAll(isAuth ? this.#authError(cause) : this.#unreachableError(cause)));
+    // Refused credentials or an untrusted certificate will not change by retrying (ioredis would,
+    // for ever), nor, for a program that just started, a server it cannot reach.
+    const onFailure = (cause: Error) => {
+      this.#onFatal?.(this.#failAll(refusalError(WHERE, this.#options.url, cause) ?? this.#unreachableError(cause)));
     };
     // Two clients: the events reader blocks one in XREAD. Both exist before anything waits on
     // them, so that shutdown closes both whatever happens.
@@ -259,14 +262,6 @@ export class RedisScheduler implements TaskRunner {
     const events = new JobEventReader(eventsLink.client, eventsKey, newest[0]?.[0] ?? '0-0', (event) => this.#onEvent(event));
     this.#opened = { queue, events };
     return { queue };
-  }
-
-  #authError(cause: Error): Error {
-    return new AuthenticationError(
-      `${WHERE}: Redis at ${describeUrl(this.#options.url)} refused the credentials (${cause.message}). ` +
-        'Check the user and password in the url (redis://user:password@host:port), or the server\'s requirepass / ACL.',
-      { cause },
-    );
   }
 
   #unreachableError(cause: Error): Error {
@@ -475,10 +470,12 @@ export class RedisScheduler implements TaskRunner {
     this.#disarmWatch();
     this.#shutdown = (async () => {
       const opened = this.#opened;
-      // BullMQ does not close clients it was handed: the links are closed once BullMQ is done.
+      // BullMQ does not close clients it was handed; they are closed at once, so that neither
+      // BullMQ nor a blocked XREAD waits for a Redis that may be gone.
       opened?.events?.stop();
-      if (opened) await opened.queue.close().catch(() => {});
+      const closing = opened?.queue.close().catch(() => {});
       for (const link of this.#links) link.close();
+      await closing;
     })().finally(this.#markExited);
   }
 }

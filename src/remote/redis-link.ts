@@ -9,13 +9,7 @@
 
 import type { Redis as RedisClient, RedisOptions as ClientOptions } from 'ioredis';
 import type { RedisDriver } from './bullmq.js';
-
-/** Redis's answers to a wrong or missing password (AUTH, or a command sent before it). */
-const AUTH_FAILURE = /WRONGPASS|NOAUTH|invalid password|invalid username-password/i;
-
-export function isAuthFailure(error: Error): boolean {
-  return AUTH_FAILURE.test(error.message);
-}
+import { redisFailureKind } from './redis-failure.js';
 
 /** Delay before reconnect attempt `times` (1, 2, ...): soon at first, then every 2 s. */
 function reconnectDelayMs(times: number): number {
@@ -28,8 +22,8 @@ export interface Outage {
 }
 
 export interface RedisLinkEvents {
-  /** Before the first connection: the server refused the credentials or could not be reached. */
-  onFailure(error: Error, isAuth: boolean): void;
+  /** The server refused the credentials or the certificate (at any time), or could not be reached at the first attempt. */
+  onFailure(error: Error): void;
 }
 
 export class RedisLink {
@@ -50,8 +44,9 @@ export class RedisLink {
       this.#lastError = error;
       // After this emit: BullMQ listens to the client too, and reacting (closing) within it
       // would leave BullMQ emitting to listeners already removed.
-      if (isAuthFailure(error)) queueMicrotask(() => events.onFailure(error, true));
-      else if (!this.#hasBeenReady) queueMicrotask(() => events.onFailure(error, false));
+      const kind = redisFailureKind(error);
+      const isRefusal = kind === 'credentials' || kind === 'certificate';
+      if (isRefusal || !this.#hasBeenReady) queueMicrotask(() => events.onFailure(error));
     });
     this.client.on('ready', () => {
       this.#hasBeenReady = true;

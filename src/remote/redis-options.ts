@@ -57,7 +57,9 @@ export function checkRedisUrl(where: string, url: unknown): string {
   if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
     throw invalidValue(where, 'a redis:// or rediss:// URL', describeUrl(url));
   }
-  return url;
+  // The URL as parsed here, not as typed: ioredis turns on TLS only for a URL starting with the
+  // exact bytes "rediss://", so "REDISS://" or " rediss://" would silently connect in plain text.
+  return parsed.href;
 }
 
 export function checkQueueName(where: string, queue: unknown): string {

@@ -22,6 +22,11 @@ Options:
   --quiet            print nothing but errors
   --json             print one JSON object per event
   -h, --help         show this help
+
+With rediss://, a server certificate signed by a private CA is trusted through Node's
+NODE_EXTRA_CA_CERTS=/path/to/ca.pem. While Redis cannot be reached the worker prints one
+line, keeps retrying, and prints another once Redis answers again; refused credentials or
+certificates end it with exit code 1.
 `;
 
 interface ParsedOptions {
@@ -78,8 +83,16 @@ export async function runWorkerCommand(args: string[]): Promise<number> {
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {
     signals += 1;
-    const force = signals > 1;
-    log.event('stop', { signal, message: force ? 'stopping now; running tasks go back to the queue' : 'finishing the running tasks (signal again to stop now)' });
+    // With Redis away, finishing the running tasks is no use (their results could not be stored)
+    // and BullMQ's graceful close would wait for Redis for ever: stop now.
+    const isReachable = worker.isRedisReachable;
+    const force = signals > 1 || !isReachable;
+    const message = !isReachable
+      ? 'Redis is unreachable: stopping now; running tasks go back to the queue once their locks expire'
+      : force
+        ? 'stopping now; running tasks go back to the queue'
+        : 'finishing the running tasks (signal again to stop now)';
+    log.event('stop', { signal, message });
     void worker.stop(force);
   };
   process.on('SIGINT', onSignal);
@@ -101,5 +114,12 @@ export async function runWorkerCommand(args: string[]): Promise<number> {
   const exitNow = () => process.exit(code);
   process.once('SIGINT', exitNow);
   process.once('SIGTERM', exitNow);
-  return code;
+  return worker.isBullmqAbandoned ? exitOnceFlushed(code) : code;
+}
+
+/** Ends the process once stdout and stderr took what was written: BullMQ's abandoned close keeps timers and sockets alive. */
+function exitOnceFlushed(code: number): Promise<never> {
+  return new Promise(() => {
+    process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
+  });
 }

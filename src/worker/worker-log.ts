@@ -1,10 +1,15 @@
 // What `multiproc worker` prints: one line per event (ready, start, done, failed, lost, stop,
-// error), as text for people, as JSON lines for log collectors (--json), or nothing (--quiet;
-// errors still go to stderr).
+// error, and unreachable / connected around a Redis outage), as text for people, as JSON lines
+// for log collectors (--json), or only the problems (--quiet: errors and outages). Errors and
+// the start of an outage go to stderr, the rest to stdout.
 
 export type WorkerLogFormat = 'text' | 'json' | 'quiet';
 
-export type WorkerEvent = 'ready' | 'start' | 'done' | 'failed' | 'lost' | 'stop' | 'error';
+export type WorkerEvent = 'ready' | 'start' | 'done' | 'failed' | 'lost' | 'stop' | 'error' | 'unreachable' | 'connected';
+
+/** Printed even with --quiet: what an operator must see. */
+const ALWAYS_SHOWN: ReadonlySet<WorkerEvent> = new Set(['error', 'unreachable', 'connected']);
+const TO_STDERR: ReadonlySet<WorkerEvent> = new Set(['error', 'unreachable']);
 
 export interface WorkerLog {
   event(kind: WorkerEvent, fields: Record<string, unknown>): void;
@@ -20,10 +25,9 @@ function textLine(kind: WorkerEvent, fields: Record<string, unknown>): string {
 export function createWorkerLog(format: WorkerLogFormat): WorkerLog {
   return {
     event(kind, fields) {
-      const isError = kind === 'error';
-      if (format === 'quiet' && !isError) return;
+      if (format === 'quiet' && !ALWAYS_SHOWN.has(kind)) return;
       const line = format === 'json' ? `${JSON.stringify({ time: new Date().toISOString(), event: kind, ...fields })}\n` : textLine(kind, fields);
-      (isError ? process.stderr : process.stdout).write(line);
+      (TO_STDERR.has(kind) ? process.stderr : process.stdout).write(line);
     },
   };
 }
