@@ -103,8 +103,7 @@ export class Lock implements SharedWords {
 
   async #acquire(options: AcquireOptions | undefined): Promise<boolean> {
     const { block, timeoutMs, signal } = checkAcquire('Lock.acquire', options);
-    if (this.#word.tryTakeOrTakeOver()) return true;
-    if (!block) return false;
+    if (!block) return this.#word.tryTakeOrTakeOver();
     return this.#word.take(Deadline.after(timeoutMs), signal);
   }
 

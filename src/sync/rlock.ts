@@ -78,8 +78,7 @@ export class RLock implements SharedWords {
       this.#block.words[COUNT] += 1;
       return true;
     }
-    if (this.#word.tryTakeOrTakeOver()) return this.#taken();
-    if (!block) return false;
+    if (!block) return this.#word.tryTakeOrTakeOver() && this.#taken();
     return (await this.#word.take(Deadline.after(timeoutMs), signal)) && this.#taken();
   }
 
