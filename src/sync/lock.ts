@@ -1,10 +1,10 @@
 // Lock: Python's multiprocessing.Lock, across processes and threads. Its words are a lock word
 // (base/lock-word.ts: the holder thread, 0 when free), a count of waiters and the word they park
-// on. Acquiring is one
-// compare-and-swap, then a short spin, then a wait that wakes up now and then to check the
-// holder is alive: a lock whose holder died (a process SIGKILLed, a thread terminated) passes to
-// the next acquirer instead of being lost. A Lock has no owner: any acquire waits while it is
-// held, which is what mutual exclusion between async flows of one thread needs.
+// on. Acquiring is one compare-and-swap, then a short spin, then a wait that wakes up now and
+// then to check the holder is alive: a lock whose holder died (a process SIGKILLed, a thread
+// terminated) passes to the next acquirer instead of being lost. A Lock has no owner: any
+// acquire waits while it is held, which is what mutual exclusion between async flows of one
+// thread needs.
 
 import { checkSignal, throwIfAborted } from '../base/abort.js';
 import { Deadline } from '../base/deadline.js';

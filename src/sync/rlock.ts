@@ -66,7 +66,7 @@ export class RLock implements SharedWords {
   acquire(options?: AcquireOptions): Promise<boolean> {
     // The common case first, before any option is looked at: a free lock, no options.
     if (options === undefined && this.#word.tryTake()) {
-      this.#block.words[COUNT] = 1;
+      this.#taken();
       return TAKEN;
     }
     return this.#acquire(options);
