@@ -101,6 +101,7 @@ export class LockWord {
     const words = this.#block.words;
     const release = holdEventLoop();
     Atomics.add(words, this.#waitersIndex, WAITER);
+    let isTaken = false;
     try {
       // The holder's liveness is asked of /proc first, then only when a wait ran out: a
       // wake-up means a live thread released the lock.
@@ -110,7 +111,8 @@ export class LockWord {
         const turn = this.#look();
         const holder = Atomics.load(this.#pair, 0);
         if (holder === 0n || (isHolderSuspect && !isHolderAlive(holder))) {
-          if (Atomics.compareExchange(this.#pair, 0, holder, mine()) === holder) return true;
+          isTaken = Atomics.compareExchange(this.#pair, 0, holder, mine()) === holder;
+          if (isTaken) return true;
           continue;
         }
         if (deadline.passed()) return false;
@@ -120,6 +122,7 @@ export class LockWord {
       }
     } finally {
       Atomics.sub(words, this.#waitersIndex, WAITER);
+      if (!isTaken) this.#passWakeOn();
       release();
     }
   }
@@ -163,6 +166,16 @@ export class LockWord {
     const words = this.#block.words;
     Atomics.and(words, this.#waitersIndex, ~WOKEN);
     return Atomics.load(words, this.#wakeIndex);
+  }
+
+  /**
+   * A waiter gives up (aborted, or its wait failed): a release may have woken it just before,
+   * and the lock may be free with others parked; the wake-up goes to one of them instead.
+   */
+  #passWakeOn(): void {
+    if (this.#wakeIndex < 0) return;
+    Atomics.and(this.#block.words, this.#waitersIndex, ~WOKEN);
+    if (Atomics.load(this.#pair, 0) === 0n) this.#wakeWaiters(1);
   }
 
   #parkIndex(): number {

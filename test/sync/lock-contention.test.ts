@@ -151,3 +151,36 @@ test('waiters that time out or are aborted uncount themselves, and a release the
     assert.equal(await takeLockWord(memory.name, 1_000), true);
   }),
 );
+
+test('a waiter that a release woke and that is then aborted clears the woken mark, and another waiter takes the lock', { skip: needsAddon }, () =>
+  withMemory(async (memory) => {
+    const lock = lockWordIn(memory);
+    const words = wordsOf(memory);
+    /** What a release that woke a waiter leaves: the lock free (without a wake here) and the woken mark. */
+    const releasedWithWake = () => {
+      Atomics.store(words, 0, 0);
+      Atomics.store(words, 1, 0);
+      Atomics.or(words, WAITERS, 1);
+    };
+    assert.equal(lock.tryTake(), true);
+    const alone = new AbortController();
+    const lone = lock.take(Deadline.after(undefined), alone.signal);
+    assert.ok(await eventually(() => Atomics.load(words, WAITERS) === 2), 'the waiter never counted itself');
+    releasedWithWake();
+    alone.abort(new Error('stop'));
+    await assert.rejects(lone, /stop/);
+    assert.equal(Atomics.load(words, WAITERS), 0, 'no waiter counted, no woken mark left');
+
+    assert.equal(lock.tryTake(), true);
+    const controller = new AbortController();
+    const aborted = lock.take(Deadline.after(undefined), controller.signal);
+    const other = lock.take(Deadline.after(30_000));
+    assert.ok(await eventually(() => Atomics.load(words, WAITERS) === 4), 'the waiters never counted themselves');
+    releasedWithWake();
+    controller.abort(new Error('stop'));
+    await assert.rejects(aborted, /stop/);
+    assert.equal(await other, true);
+    assert.equal(lock.release(), true);
+    assert.equal(Atomics.load(words, WAITERS) & ~1, 0, 'no waiter counted');
+  }),
+);
