@@ -38,6 +38,10 @@ export class Value<out T extends Typecode = Typecode> implements SharedWords {
   readonly #block: SharedBlock;
   readonly #view: TypedView;
   readonly #lock: Lock | RLock | null;
+  /** Whether Atomics reads and writes the element whole (not for floats). */
+  readonly #isAtomic: boolean;
+  /** Where a refused write happened ("Value.value"), made once: a write must not build a string. */
+  readonly #valueWhere: string;
 
   constructor(typecode: T, init?: ElementOfTypecode<T>, options: ValueOptions = {}) {
     this.#typecode = checkTypecode(`${new.target.name}: "typecode"`, typecode) as T;
@@ -46,6 +50,8 @@ export class Value<out T extends Typecode = Typecode> implements SharedWords {
     this.#block = blockFor(adoption, bytesPerElement(this.#typecode));
     this.#lock = lockFromOption(new.target.name, options.lock);
     this.#view = viewOf(this.#typecode, this.#block.buffer, this.#block.byteOffset, 1);
+    this.#isAtomic = isAtomic(this.#typecode);
+    this.#valueWhere = `${new.target.name}.value`;
     if (!isAdoption(adoption) && init !== undefined) this.value = init;
   }
 
@@ -66,13 +72,13 @@ export class Value<out T extends Typecode = Typecode> implements SharedWords {
   }
 
   get value(): ElementOfTypecode<T> {
-    const stored = isAtomic(this.#typecode) ? Atomics.load(this.#view as Int32Array, 0) : this.#view[0];
+    const stored = this.#isAtomic ? Atomics.load(this.#view as Int32Array, 0) : this.#view[0];
     return fromStored(this.#typecode, stored);
   }
 
   set value(value: ElementOfTypecode<T>) {
-    const stored = toStored(this.#typecode, value, `${this.constructor.name}.value`);
-    if (isAtomic(this.#typecode)) Atomics.store(this.#view as Int32Array, 0, stored as number);
+    const stored = toStored(this.#typecode, value, this.#valueWhere);
+    if (this.#isAtomic) Atomics.store(this.#view as Int32Array, 0, stored as number);
     else this.#view[0] = stored as number;
   }
 

@@ -1,9 +1,10 @@
 // Lock: Python's multiprocessing.Lock, across processes and threads. Its words are a lock word
-// (base/lock-word.ts: the holder thread, 0 when free) and a count of waiters. Acquiring is one
-// compare-and-swap, then a short spin, then a wait that wakes up now and then to check the
-// holder is alive: a lock whose holder died (a process SIGKILLed, a thread terminated) passes to
-// the next acquirer instead of being lost. A Lock has no owner: any acquire waits while it is
-// held, which is what mutual exclusion between async flows of one thread needs.
+// (base/lock-word.ts: the holder thread, 0 when free), a count of waiters and the word they park
+// on. Acquiring is one compare-and-swap, then a short spin, then a wait that wakes up now and
+// then to check the holder is alive: a lock whose holder died (a process SIGKILLed, a thread
+// terminated) passes to the next acquirer instead of being lost. A Lock has no owner: any
+// acquire waits while it is held, which is what mutual exclusion between async flows of one
+// thread needs.
 
 import { checkSignal, throwIfAborted } from '../base/abort.js';
 import { Deadline } from '../base/deadline.js';
@@ -16,7 +17,8 @@ import { type Adoption, blockFor, registerSharedType, type SharedWords } from '.
 
 const HOLDER = 0; // and 1: the lock word
 const WAITERS = 2;
-const WORDS = 3;
+const WAKE = 3;
+const WORDS = 4;
 
 export interface AcquireOptions {
   /** Wait for the lock (true) or return false at once when it is held. @default true */
@@ -35,6 +37,13 @@ export interface CheckedAcquire {
   readonly timeoutMs: number | undefined;
   readonly signal: AbortSignal | undefined;
 }
+
+/**
+ * What acquire() returns when it took a free lock at once: one promise, already resolved, for
+ * every such call of this thread. Awaiting it costs what awaiting any settled promise does; an
+ * async function would allocate and resolve a new one per call, on the path of every acquire.
+ */
+export const TAKEN: Promise<boolean> = Promise.resolve(true);
 
 /** Checks acquire()'s options; throws the signal's reason when it is already aborted. */
 export function checkAcquire(where: string, options: AcquireOptions | undefined): CheckedAcquire {
@@ -63,7 +72,7 @@ export class Lock implements SharedWords {
   constructor(adoption: Adoption | undefined);
   constructor(adoption?: Adoption) {
     this.#block = blockFor(adoption, WORDS * 4);
-    this.#word = new LockWord(this.#block, HOLDER, WAITERS);
+    this.#word = new LockWord(this.#block, HOLDER, WAITERS, WAKE);
   }
 
   /** @internal Rebuilds a Lock received from another process or thread. */
@@ -86,11 +95,15 @@ export class Lock implements SharedWords {
    * Takes the lock: true once held, false if `block: false` found it held or `timeout` ran out.
    * Rejects with `signal.reason` when `signal` aborts first; the lock is then not taken.
    */
-  async acquire(options?: AcquireOptions): Promise<boolean> {
-    if (options === undefined && this.#word.tryTake()) return true; // the common case, before any option is looked at
+  acquire(options?: AcquireOptions): Promise<boolean> {
+    // The common case first, before any option is looked at: a free lock, no options.
+    if (options === undefined && this.#word.tryTake()) return TAKEN;
+    return this.#acquire(options);
+  }
+
+  async #acquire(options: AcquireOptions | undefined): Promise<boolean> {
     const { block, timeoutMs, signal } = checkAcquire('Lock.acquire', options);
-    if (this.#word.tryTakeOrTakeOver()) return true;
-    if (!block) return false;
+    if (!block) return this.#word.tryTakeOrTakeOver();
     return this.#word.take(Deadline.after(timeoutMs), signal);
   }
 

@@ -103,7 +103,7 @@ test('forged block records on a pipe fail in the child with InvalidStateError, a
     ['a memfd named like multiproc\'s but not sealed', privateBlock(unsealedMemfd), /not sealed against shrinking/],
     ['a process that is gone', { ...real, pid: deadPid }, new RegExp(`process ${deadPid}, which sent it, is gone`)],
     ["the receiver's own standard input", { ...privateBlock(0), pid: child.pid }, /descriptor 0 of process \d+ is ".*", not a multiproc shared-memory segment/],
-    ['a block too small for a lock', { ...real, byteLength: 4 }, /needs? 12 bytes/],
+    ['a block too small for a lock', { ...real, byteLength: 4 }, /needs? 16 bytes/],
   ];
   for (const [what, block, pattern] of cases) {
     await t.test(what, async () => {
