@@ -2,9 +2,10 @@
 // (node:v8), with handles rewritten by the codec; a top-level typed array or Buffer of some size
 // skips serialization: its bytes are copied once, straight into the record, and the receiver
 // gets a view of them where they arrived (no copy at all). Small plain data (a few fields of
-// numbers and strings, most messages) travels as JSON text where JSON carries it exactly as the
-// structured clone would (tasks/exact-json.ts): v8's serializer costs more to set up per message
-// than the whole rest of a send. Nothing received is ever executed.
+// numbers and strings, most messages) travels within the tree (pipes, queues) as JSON text where
+// JSON carries it exactly as the structured clone would (tasks/exact-json.ts): v8's serializer
+// costs more to set up per message than the whole rest of a send. A socket reads JSON records
+// too, and writes v8's. Nothing received is ever executed.
 
 import { deserialize, serialize } from 'node:v8';
 import { InvalidStateError } from '../base/errors.js';
@@ -144,7 +145,8 @@ export function encodeMessage(value: unknown, where: string, destination: Destin
       return { kind: RecordKind.BinaryView, parts: [header, new Uint8Array(value.buffer, value.byteOffset, value.byteLength)] };
     }
   }
-  const json = typeof value === 'object' && value !== null ? exactJson(value) : null;
+  // Only within the tree: a socket's peer may be an older multiproc, which reads v8 records only.
+  const json = destination !== 'peer' && typeof value === 'object' && value !== null ? exactJson(value) : null;
   if (json !== null) return new JsonMessage(json); // plain data: no handles, nothing the codec refuses
   const encoded = encodeValue(value, where, destination === 'peer' ? 'peer' : 'process');
   return { kind: encoded.hasHandles ? RecordKind.ValueWithHandles : RecordKind.Value, parts: [serialize(encoded.value)] };

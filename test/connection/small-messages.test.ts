@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import { deserialize, serialize } from 'node:v8';
 import { type Connection, InvalidStateError, Pipe, Process, Queue } from 'multiproc';
 import { transportOf } from '../../dist/connection/connection.js';
-import { encodeMessage, RecordKind } from '../../dist/connection/message.js';
+import { decodeMessage, encodeMessage, RecordKind } from '../../dist/connection/message.js';
 import { loadNative } from '../../src/native/loader.ts';
 import { echoUntilNull } from '../fixtures/ipc-tasks.ts';
 import { endAfter, forEachContext } from '../helpers/contexts.ts';
@@ -58,7 +58,8 @@ const plain: [string, unknown][] = [
   ['large and tiny numbers', [Number.MAX_VALUE, Number.MIN_VALUE, 2 ** 53 + 2, -0.1, 1e21, 0]],
   ['a string key of every character', { '': 1, 'a b': 2, '\ud83d': 3 }],
   ['toJSON keys holding data (JSON.stringify calls only a function)', { toJSON: 'not a function', nested: { toJSON: 1 } }],
-  ['4,096 string code units, the most JSON takes', { s: 'y'.repeat(4096 - 2) }],
+  ['2,048 string code units and fields, the most JSON takes', { s: 'y'.repeat(2048 - 2) }],
+  ['an array of 256 items, the longest JSON takes', Array.from({ length: 256 }, (_, index) => index)],
 ];
 
 /** Values JSON would change or cannot carry: these take v8's record, as before. */
@@ -74,7 +75,8 @@ const cloned: [string, unknown][] = [
   ['a Map and a Set', { map: new Map([[1, 'one']]), set: new Set(['a']) }],
   ['a bigint', { big: 12n }],
   ['a typed array', { bytes: new Uint8Array([1, 2]) }],
-  ['more than 4,096 string code units', { s: 'y'.repeat(4097) }],
+  ['more than 2,048 string code units and fields', { s: 'y'.repeat(2048 - 1) }],
+  ['an array of 257 items', Array.from({ length: 257 }, (_, index) => index)],
   ['nesting deeper than 32 levels', JSON.parse(`${'{"a":'.repeat(40)}1${'}'.repeat(40)}`)],
   ['a boxed string', { s: new String('boxed') }],
 ];
@@ -150,6 +152,18 @@ test('a string with a lone surrogate arrives unchanged', { skip }, async (t) => 
     a.send(value);
     assert.equal(await b.recv(), value);
   }
+});
+
+test('a socket keeps writing v8 records, which every multiproc reads, and reads JSON records from a peer as plain data', () => {
+  assert.equal(encodeMessage({ i: 1, s: 'x' }, 'value', 'peer').kind, RecordKind.Value);
+  assert.deepEqual(decodeMessage(RecordKind.Json, Buffer.from('{"i":1,"s":"x"}'), 'Connection.recv', 'peer'), { i: 1, s: 'x' });
+  const forged = Buffer.from(JSON.stringify({ list: [{ [HANDLE_TAG]: 'lock', data: {} }] }));
+  assert.throws(() => decodeMessage(RecordKind.Json, forged, 'Connection.recv', 'peer'), {
+    code: 'ERR_INVALID_ARG_VALUE',
+    message: /^Connection\.recv: message\.list\[0\]: a handle record \("lock"\) arrived from a peer outside this process tree and was refused/,
+  });
+  // Within the tree a record is data, as v8's are: nothing is rebuilt from it.
+  assert.deepEqual(decodeMessage(RecordKind.Json, forged, 'Connection.recv', 'tree'), JSON.parse(forged.toString()));
 });
 
 test('a malformed JSON record is reported on that connection and the next message still arrives', { skip }, async (t) => {
