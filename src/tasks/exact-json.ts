@@ -65,9 +65,9 @@ function isExactContainer(value: object, depth: number, scan: Scan): boolean {
     // The codec's handle key is refused by the codec, which names where it sits.
     if (key === HANDLE_TAG) return false;
     scan.units += key.length + 1;
-    if (!isExact(record[key], depth + 1, scan)) return false;
+    if (scan.units > MAX_UNITS || !isExact(record[key], depth + 1, scan)) return false;
   }
-  return scan.units <= MAX_UNITS;
+  return true;
 }
 
 function isExactArray(array: unknown[], depth: number, scan: Scan): boolean {
