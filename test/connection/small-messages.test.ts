@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { deserialize, serialize } from 'node:v8';
-import { type Connection, InvalidStateError, Pipe, Process, Queue } from 'multiproc';
+import { type Connection, EOFError, InvalidStateError, Pipe, Process, Queue } from 'multiproc';
 import { transportOf } from '../../dist/connection/connection.js';
 import { decodeMessage, encodeMessage, RecordKind } from '../../dist/connection/message.js';
 import { loadNative } from '../../src/native/loader.ts';
@@ -196,5 +196,31 @@ forEachContext((context) => {
     parentEnd.send(null);
     await child.join();
     assert.equal(child.exitCode, 0);
+  });
+});
+
+test('a wait shorter than the kernel wait ends at its timeout, and a message sent later still wakes the reader', { skip }, async (t) => {
+  const [a, b] = withPipe(t);
+  assert.equal(await b.poll(0.05), false); // within the short wait in the kernel
+  assert.equal(await b.poll(1), false); // past it: the reader parked
+  const later = b.recv();
+  setTimeout(() => a.send({ i: 1, s: 'late' }), 5);
+  assert.deepEqual(await later, { i: 1, s: 'late' });
+});
+
+forEachContext((context) => {
+  test('a reader waiting in the kernel is woken by the other end closing: EOFError', { skip }, async (t) => {
+    const [parentEnd, childEnd] = Pipe();
+    t.after(() => parentEnd.close());
+    const child = endAfter(t, new Process({ target: echoUntilNull, args: [childEnd], context }));
+    child.start();
+    childEnd.close();
+    for (let turn = 0; turn < 200; turn++) {
+      parentEnd.send({ turn });
+      assert.deepEqual(await parentEnd.recv(), { turn });
+    }
+    parentEnd.send(null); // the child closes its end and exits
+    await assert.rejects(parentEnd.recv(), EOFError);
+    await child.join();
   });
 });
