@@ -210,3 +210,9 @@ export function installedVersion(name: string): string {
     return '?';
   }
 }
+
+/** W5's two messages: a small int (no serialization) and a small object, as programs send. */
+export const W5_MESSAGES = [
+  { what: 'Pipe, small int', make: (turn: number): unknown => turn, last: (back: unknown) => back },
+  { what: "Pipe, small object { i, s: 'x' }", make: (turn: number): unknown => ({ i: turn, s: 'x' }), last: (back: unknown) => (back as { i: number }).i },
+] as const;

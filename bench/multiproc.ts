@@ -14,6 +14,7 @@ import {
   streamFigure,
   throughputFigure,
   timeMs,
+  W5_MESSAGES,
   within,
 } from './measure.ts';
 import { burn, dictSetGet, double, echo, incrementMany, noop, pong, produce } from './tasks.ts';
@@ -129,24 +130,29 @@ async function withEcho<T>(context: ContextName, times: number, use: (end: Multi
   );
 }
 
-/** W5: ping-pong of a small int through a Pipe with a child that sends each back; microseconds per round trip. */
+/** W5: ping-pong of a small int, then of a small object, through a Pipe with a child that sends each back; microseconds per round trip. */
 export async function w5(context: ContextName, s: Settings): Promise<Figure[]> {
-  const ms = await withEcho(context, s.w5WarmUp + s.w5RoundTrips, async (end) => {
-    for (let turn = 0; turn < s.w5WarmUp; turn++) {
-      end.send(turn);
-      await end.recv();
-    }
-    let back: unknown;
-    const ms = await timeMs(async () => {
-      for (let turn = 0; turn < s.w5RoundTrips; turn++) {
-        end.send(turn);
-        back = await end.recv();
+  const times = W5_MESSAGES.length * (s.w5WarmUp + s.w5RoundTrips);
+  const figures = await withEcho(context, times, async (end) => {
+    const out: Figure[] = [];
+    for (const { what, make, last } of W5_MESSAGES) {
+      for (let turn = 0; turn < s.w5WarmUp; turn++) {
+        end.send(make(turn));
+        await end.recv();
       }
-    });
-    if (back !== s.w5RoundTrips - 1) throw new Error(`W5: the last answer is ${String(back)}, not ${s.w5RoundTrips - 1}`);
-    return ms;
+      let back: unknown;
+      const ms = await timeMs(async () => {
+        for (let turn = 0; turn < s.w5RoundTrips; turn++) {
+          end.send(make(turn));
+          back = await end.recv();
+        }
+      });
+      if (last(back) !== s.w5RoundTrips - 1) throw new Error(`W5 (${what}): the last answer is ${JSON.stringify(back)}, not ${s.w5RoundTrips - 1}`);
+      out.push({ who: who(context), what, value: (ms * 1000) / s.w5RoundTrips, unit: 'µs' });
+    }
+    return out;
   });
-  return [{ who: who(context), what: 'Pipe', value: (ms * 1000) / s.w5RoundTrips, unit: 'µs' }];
+  return figures;
 }
 
 /** W6: a Buffer of w6Bytes to a child and back through a Pipe, one untimed round then w6Rounds timed; ms per round trip, median. */

@@ -24,7 +24,7 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { isAbsolute, join, relative, resolve } from 'node:path';
-import { compiled, errorMessage, type Figure, installedVersion, mib, rootDir, type Settings, timeMs, type Unit } from './measure.ts';
+import { compiled, errorMessage, type Figure, installedVersion, mib, rootDir, type Settings, timeMs, type Unit, W5_MESSAGES } from './measure.ts';
 import { type IpcMeasurer, type IpcMode, interleaved, ipcModes } from './ipc-modes.ts';
 import * as cLoop from './peers/c-loop.ts';
 import * as piscina from './peers/piscina.ts';
@@ -246,6 +246,8 @@ interface Target {
   atLeast: number;
   /** Each multiproc figure against the peer's figure of the same `what` only (W12's modes). */
   sameWhat?: boolean;
+  /** With sameWhat: only the rows of this `what` (W5's object row has its own goal). */
+  what?: string;
 }
 
 /** How a workload is described; one that measures in two units prints one table per unit. */
@@ -282,12 +284,13 @@ function targetNote(target: Target, figures: readonly Figure[]): string {
 /** "target: ...: POSIX message queue 1.31x (met), FIFO 0.82x (missed), ...", each row against the peer's figure of that row. */
 function sameWhatTargetNote(target: Target, figures: readonly Figure[]): string {
   const verdicts = figures
-    .filter((figure) => isMultiproc(figure) && Number.isFinite(figure.value))
+    .filter((figure) => isMultiproc(figure) && Number.isFinite(figure.value) && (target.what === undefined || figure.what === target.what))
     .map((mine) => {
       const peer = figures.find((figure) => target.peer?.(figure) && figure.what === mine.what && Number.isFinite(figure.value));
       if (!peer) return `${mine.what}: not compared (no peer figure)`;
       const value = ratio(mine, peer);
-      return `${mine.what} ${formatRatio(value)} (${value >= target.atLeast ? 'met' : 'missed'})`;
+      // A row's own goal names the participant (W5: process and thread); W12's the mode.
+      return `${target.what === undefined ? mine.what : mine.who} ${formatRatio(value)} (${value >= target.atLeast ? 'met' : 'missed'})`;
     });
   return `target: ${target.text}: ${verdicts.length ? verdicts.join(', ') : 'not measured (no multiproc figure)'}.`;
 }
@@ -416,14 +419,21 @@ const methods: Record<WorkloadId, () => Method> = {
       },
     ],
   }),
-  W5: () => ({
-    title: `W5: Pipe ping-pong between two processes (µs per round trip, ${count(settings.w5RoundTrips)} round trips)`,
-    method:
-      `This process sends a small int through one end of a two-way Pipe; a child receives it at the other end and sends it back. ${count(settings.w5WarmUp)} round trips of warm-up first (a few hundred leave the JavaScript participants far from their steady state), then ${count(settings.w5RoundTrips)} timed. ` +
-      "multiproc: `Pipe()`, `end.send(i)` / `await end.recv()`, the child a `Process` of the context. Python: `get_context('spawn').Pipe()`, `send`/`recv`. " +
-      "Raw Node: the same over a `child_process.fork` IPC channel (`serialization: 'advanced'`) and a `worker_threads` Worker's `postMessage`.",
-    targets: [{ text: "multiproc's round trip <= Python's Pipe", peer: pythonPeer('Pipe'), atLeast: 1 }],
-  }),
+  W5: () => {
+    const [int, object] = W5_MESSAGES;
+    const samePython = (text: string, what: string, atLeast: number): Target => ({ text, peer: pythonPeer(what), atLeast, sameWhat: true, what });
+    return {
+      title: `W5: Pipe ping-pong between two processes (µs per round trip, ${count(settings.w5RoundTrips)} round trips)`,
+      method:
+        `This process sends a message through one end of a two-way Pipe; a child receives it at the other end and sends it back: first a small int (i), then a small object { i, s: 'x' } (Python: the dict {'i': i, 's': 'x'}), each with its own ${count(settings.w5WarmUp)} round trips of warm-up (a few hundred leave the JavaScript participants far from their steady state), then ${count(settings.w5RoundTrips)} timed. ` +
+        "multiproc: `Pipe()`, `end.send(message)` / `await end.recv()`, the child a `Process` of the context. Python: `get_context('spawn').Pipe()`, `send`/`recv`. " +
+        "Raw Node: the same over a `child_process.fork` IPC channel (`serialization: 'advanced'`) and a `worker_threads` Worker's `postMessage`.",
+      targets: [
+        samePython("small int: multiproc's round trip <= Python's Pipe", int.what, 1),
+        samePython("small object: multiproc's round trip <= 1/3 of Python's Pipe", object.what, 3),
+      ],
+    };
+  },
   W6: () => ({
     title: `W6: ${mib(settings.w6Bytes)} to a child and back through a Pipe (ms per round trip, ${settings.w6Rounds > 1 ? `median of ${settings.w6Rounds}` : '1 round'})`,
     method:
@@ -479,7 +489,7 @@ for (const id of WORKLOADS) {
   if (only && !only.includes(id)) continue;
   console.log(`\n${id}: running...`);
   const { title, method, notes = [], targets = [], tables } = methods[id]();
-  const section: Section = { id, title, method, figures: [], notes: [...notes], byWhat: id === 'W12' };
+  const section: Section = { id, title, method, figures: [], notes: [...notes], byWhat: id === 'W12' || id === 'W5' };
   if (multiprocUnavailable) section.notes.unshift(`multiproc: unavailable (${multiprocUnavailable}).`);
   if (!pythonVersion) section.notes.push('python: skipped (python3 not found).');
   if (!compiled && participants.some((participant) => participant.name.startsWith('multiproc')))

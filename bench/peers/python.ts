@@ -15,6 +15,7 @@ import {
   startTimesFigure,
   streamFigure,
   throughputTimesFigure,
+  W5_MESSAGES,
 } from '../measure.ts';
 
 export const name = 'python';
@@ -105,10 +106,14 @@ export async function w4(s: Settings): Promise<Figure[]> {
   ];
 }
 
-/** W5: ping-pong of a small int through a Pipe with a spawn child that sends each back. */
+/** W5: ping-pong of a small int, then of a small dict, through a Pipe with a spawn child that sends each back. */
 export async function w5(s: Settings): Promise<Figure[]> {
-  const out = await python<{ round_trip_us: number }>('W5', s.w5WarmUp, s.w5RoundTrips);
-  return [{ who: `${name} spawn`, what: 'Pipe', value: out.round_trip_us, unit: 'µs' }];
+  const out = await python<{ int_round_trip_us: number; object_round_trip_us: number }>('W5', s.w5WarmUp, s.w5RoundTrips);
+  const [int, object] = W5_MESSAGES;
+  return [
+    { who: `${name} spawn`, what: int.what, value: out.int_round_trip_us, unit: 'µs' },
+    { who: `${name} spawn`, what: object.what, value: out.object_round_trip_us, unit: 'µs' },
+  ];
 }
 
 /** W6: w6Bytes to a spawn child and back through a Pipe with send_bytes/recv_bytes. */

@@ -7,7 +7,7 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { attempt, type Figure, peerWorkers, repeat, roundTripsFigure, type Settings, startFigure, streamFigure, timeMs, within } from '../measure.ts';
+import { attempt, type Figure, peerWorkers, repeat, roundTripsFigure, type Settings, startFigure, streamFigure, timeMs, W5_MESSAGES, within } from '../measure.ts';
 
 export const name = 'raw child_process.fork';
 export const threadName = 'raw worker_threads';
@@ -154,18 +154,20 @@ function withEcho<T>(kind: Kind, use: (roundTrip: (message: unknown) => Promise<
 }
 
 function w5For(kind: Kind, who: string) {
-  return async (s: Settings): Promise<Figure[]> => {
-    const ms = await withEcho(kind, async (roundTrip) => {
-      for (let turn = 0; turn < s.w5WarmUp; turn++) await roundTrip(turn);
-      let back: unknown;
-      const ms = await timeMs(async () => {
-        for (let turn = 0; turn < s.w5RoundTrips; turn++) back = await roundTrip(turn);
-      });
-      if (back !== s.w5RoundTrips - 1) throw new Error(`W5: the last answer is ${String(back)}, not ${s.w5RoundTrips - 1}`);
-      return ms;
+  return async (s: Settings): Promise<Figure[]> =>
+    withEcho(kind, async (roundTrip) => {
+      const out: Figure[] = [];
+      for (const { what, make, last } of W5_MESSAGES) {
+        for (let turn = 0; turn < s.w5WarmUp; turn++) await roundTrip(make(turn));
+        let back: unknown;
+        const ms = await timeMs(async () => {
+          for (let turn = 0; turn < s.w5RoundTrips; turn++) back = await roundTrip(make(turn));
+        });
+        if (last(back) !== s.w5RoundTrips - 1) throw new Error(`W5 (${what}): the last answer is ${JSON.stringify(back)}, not ${s.w5RoundTrips - 1}`);
+        out.push({ who, what, value: (ms * 1000) / s.w5RoundTrips, unit: 'µs' });
+      }
+      return out;
     });
-    return [{ who, value: (ms * 1000) / s.w5RoundTrips, unit: 'µs' }];
-  };
 }
 
 function w6For(kind: Kind, who: string, what: string) {

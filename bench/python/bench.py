@@ -11,7 +11,7 @@
     python3 bench/python/bench.py W11 N              -> {"ops_per_s"}
     python3 bench/python/bench.py W4 WARM_UP N BIG_WARM_UP BIG_N BYTES
                                                      -> {"queue_ints": {"ms"}, "queue_big": {"ms"}, "pipe_ints": ..., "pipe_big": ...}
-    python3 bench/python/bench.py W5 WARM_UP N       -> {"round_trip_us"}
+    python3 bench/python/bench.py W5 WARM_UP N       -> {"int_round_trip_us", "object_round_trip_us"}
     python3 bench/python/bench.py W6 BYTES ROUNDS    -> {"round_trip_ms": [...]}
 
 In W4 a part that fails is {"error": "..."} instead, and the other parts still run.
@@ -337,24 +337,28 @@ def w5_echo(conn, n):
 
 
 def w5(warm_up, n):
-    """Ping-pong of a small int through a spawn child's Pipe end: it sends each back."""
+    """Ping-pong through a spawn child's Pipe end (it sends each back): a small int, then a small dict."""
     ctx = mp.get_context("spawn")
     mine, theirs = ctx.Pipe()
-    child = ctx.Process(target=w5_echo, args=(theirs, warm_up + n))
+    messages = (("int", lambda i: i, lambda back: back), ("object", lambda i: {"i": i, "s": "x"}, lambda back: back["i"]))
+    child = ctx.Process(target=w5_echo, args=(theirs, len(messages) * (warm_up + n)))
     child.start()
     try:
         theirs.close()
-        for i in range(warm_up):
-            mine.send(i)
-            mine.recv()
-        t = time.perf_counter()
-        for i in range(n):
-            mine.send(i)
-            back = mine.recv()
-        elapsed = time.perf_counter() - t
-        assert back == n - 1, back
+        out = {}
+        for name, make, last in messages:
+            for i in range(warm_up):
+                mine.send(make(i))
+                mine.recv()
+            t = time.perf_counter()
+            for i in range(n):
+                mine.send(make(i))
+                back = mine.recv()
+            elapsed = time.perf_counter() - t
+            assert last(back) == n - 1, back
+            out[f"{name}_round_trip_us"] = elapsed / n * 1e6
         child.join()
-        return {"round_trip_us": elapsed / n * 1e6}
+        return out
     finally:
         stop(child)
         mine.close()

@@ -19,7 +19,7 @@ import { randomBytes } from 'node:crypto';
 import type { NativeBinding } from '../native/binding.js';
 import type { SharedBlock } from '../memory/arena.js';
 import { ensureTracker } from '../memory/tracker.js';
-import { type WaitOutcome, waitWord, wakeWord } from '../base/word-wait.js';
+import { type WaitOutcome, waitWord, waitWordSync, wakeWord } from '../base/word-wait.js';
 import { ChannelLocks } from './channel-locks.js';
 import { type Chunk, Chunks, MAX_SKIPPED } from './chunks.js';
 
@@ -240,8 +240,9 @@ export class Channel {
    * check, wait, check again. `spins` loads of the tail come first, which catch a hand-off
    * between busy processes in microseconds, where parking costs an event-loop wake-up.
    * `shouldNotPark`, asked after the spin, may end the wait at once (the writers are gone).
+   * `blockMs` (> 0) then waits that long at most in the kernel, this thread blocked, before it parks.
    */
-  async waitForRecord(timeoutMs: number | undefined, spins: number, shouldNotPark?: () => boolean): Promise<WaitOutcome> {
+  async waitForRecord(timeoutMs: number | undefined, spins: number, shouldNotPark?: () => boolean, blockMs = 0): Promise<WaitOutcome> {
     // The count is a hint (a writer killed between its commit and the count's increment leaves it
     // one short), but reading it allocates nothing; the positions are checked before parking.
     const words = this.#block.words;
@@ -252,6 +253,14 @@ export class Channel {
     Atomics.add(words, this.#base + READERS_WAITING, 1);
     try {
       if (this.hasRecord()) return 'ok';
+      if (blockMs > 0 && (timeoutMs === undefined || timeoutMs > 0)) {
+        // A short wait in the kernel, woken by the writer itself: it gives the core to the writer
+        // (which may be waiting for one) and costs one wake-up, where parking costs two (the
+        // waiting thread's, then the event loop's).
+        const outcome = waitWordSync(this.#block, this.#base + DATA_SEQ, sequence, Math.min(blockMs, timeoutMs ?? blockMs));
+        if (outcome !== 'timed-out' || this.hasRecord()) return 'ok';
+        if (timeoutMs !== undefined && timeoutMs <= blockMs) return 'timed-out';
+      }
       return await waitWord(this.#block, this.#base + DATA_SEQ, sequence, timeoutMs);
     } finally {
       Atomics.sub(words, this.#base + READERS_WAITING, 1);

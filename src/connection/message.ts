@@ -1,14 +1,19 @@
 // How a value becomes a record of a channel or socket, and back. A value is a structured clone
 // (node:v8), with handles rewritten by the codec; a top-level typed array or Buffer of some size
 // skips serialization: its bytes are copied once, straight into the record, and the receiver
-// gets a view of them where they arrived (no copy at all). Nothing received is ever executed.
+// gets a view of them where they arrived (no copy at all). Small plain data (a few fields of
+// numbers and strings, most messages) travels within the tree (pipes, queues) as JSON text where
+// JSON carries it exactly as the structured clone would (tasks/exact-json.ts): v8's serializer
+// costs more to set up per message than the whole rest of a send. A socket reads JSON records
+// too, and writes v8's. Nothing received is ever executed.
 
 import { deserialize, serialize } from 'node:v8';
 import { InvalidStateError } from '../base/errors.js';
 import { type Destination, decodeValue, encodeValue, type Origin } from '../tasks/codec.js';
+import { exactJson } from '../tasks/exact-json.js';
 
 /** What a record holds. */
-export const RecordKind = { Value: 0, ValueWithHandles: 1, Bytes: 2, BinaryView: 3, Number: 4, String: 5, Constant: 6 } as const;
+export const RecordKind = { Value: 0, ValueWithHandles: 1, Bytes: 2, BinaryView: 3, Number: 4, String: 5, Constant: 6, Json: 7 } as const;
 export type RecordKind = (typeof RecordKind)[keyof typeof RecordKind];
 
 export interface Message {
@@ -55,6 +60,7 @@ const numberParts = [numberBytes] as const;
 const constants = [null, undefined, false, true] as const;
 const constantBytes = constants.map((_, index) => Uint8Array.of(index));
 const utf8 = new TextDecoder();
+const toUtf8 = new TextEncoder();
 
 /**
  * A number's record, written through one scratch buffer filled when the record is written (an
@@ -74,12 +80,36 @@ class NumberMessage implements Message {
   }
 }
 
+/** The scratch JSON records are written through; a longer text gets a Buffer of its own. */
+const jsonBytes = new Uint8Array(64 * 1024);
+
+/** A JSON record, its UTF-8 bytes written through one scratch buffer when the record is written (as a number's). */
+class JsonMessage implements Message {
+  readonly kind = RecordKind.Json;
+  readonly #text: string;
+
+  constructor(text: string) {
+    this.#text = text;
+  }
+
+  get parts(): readonly Uint8Array[] {
+    // A UTF-16 code unit takes at most 3 bytes of UTF-8.
+    if (this.#text.length * 3 > jsonBytes.byteLength) return [Buffer.from(this.#text, 'utf8')];
+    return [new Uint8Array(jsonBytes.buffer, 0, toUtf8.encodeInto(this.#text, jsonBytes).written)];
+  }
+}
+
+/** A string with a lone surrogate has no UTF-8 form: it goes through v8, which keeps it. */
+function isWellFormed(value: string): boolean {
+  return (value as string & { isWellFormed(): boolean }).isWellFormed();
+}
+
 function encodePrimitive(value: unknown): Message | null {
   switch (typeof value) {
     case 'number':
       return new NumberMessage(value);
     case 'string':
-      return value.length > 4096 ? null : { kind: RecordKind.String, parts: [Buffer.from(value, 'utf8')] };
+      return value.length > 4096 || !isWellFormed(value) ? null : { kind: RecordKind.String, parts: [Buffer.from(value, 'utf8')] };
     case 'boolean':
     case 'undefined':
       return { kind: RecordKind.Constant, parts: [constantBytes[constants.indexOf(value)]!] };
@@ -115,6 +145,9 @@ export function encodeMessage(value: unknown, where: string, destination: Destin
       return { kind: RecordKind.BinaryView, parts: [header, new Uint8Array(value.buffer, value.byteOffset, value.byteLength)] };
     }
   }
+  // Only within the tree: a socket's peer may be an older multiproc, which reads v8 records only.
+  const json = destination !== 'peer' && typeof value === 'object' && value !== null ? exactJson(value) : null;
+  if (json !== null) return new JsonMessage(json); // plain data: no handles, nothing the codec refuses
   const encoded = encodeValue(value, where, destination === 'peer' ? 'peer' : 'process');
   return { kind: encoded.hasHandles ? RecordKind.ValueWithHandles : RecordKind.Value, parts: [serialize(encoded.value)] };
 }
@@ -125,16 +158,17 @@ export function encodeMessage(value: unknown, where: string, destination: Destin
  */
 export function decodeMessage(kind: number, bytes: Uint8Array, where: string, origin: Origin = 'tree'): unknown {
   if (kind === RecordKind.Bytes) return Buffer.from(bytes);
-  if (kind < RecordKind.Value || kind > RecordKind.Constant) throw malformed(where, bytes);
+  if (kind < RecordKind.Value || kind > RecordKind.Json) throw malformed(where, bytes);
   if (kind === RecordKind.BinaryView) return viewOf(bytes, where);
-  if (kind >= RecordKind.Number) return decodePrimitive(kind, bytes, where);
+  if (kind >= RecordKind.Number && kind <= RecordKind.Constant) return decodePrimitive(kind, bytes, where);
   let value: unknown;
   try {
-    value = deserialize(bytes);
+    value = kind === RecordKind.Json ? JSON.parse(utf8.decode(bytes)) : deserialize(bytes);
   } catch (error) {
     throw malformed(where, bytes, error);
   }
-  if (kind === RecordKind.Value && origin === 'tree') return value;
+  // JSON text holds no handles: like a plain value, it is checked only when a peer sent it.
+  if ((kind === RecordKind.Value || kind === RecordKind.Json) && origin === 'tree') return value;
   try {
     return decodeValue(value, kind === RecordKind.ValueWithHandles, origin, `${where}: message`);
   } catch (error) {

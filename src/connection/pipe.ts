@@ -22,8 +22,14 @@ const CHANNEL_BASES = [0, CHANNEL_WORDS] as const;
 const TABLE_STARTS = [2 * CHANNEL_WORDS, 2 * CHANNEL_WORDS + holderTableWords(TABLE_SLOTS)] as const;
 const PIPE_WORDS = TABLE_STARTS[1] + holderTableWords(TABLE_SLOTS);
 
-/** Loads of the channel before a waiting reader parks (see Channel.waitForRecord). */
-const SPINS = 20_000;
+/**
+ * Loads of the channel before a waiting reader sleeps (see Channel.waitForRecord): about 15 µs,
+ * longer than a round trip between two busy processes. A longer spin (20,000 loads, 150 µs)
+ * made a round trip 3-4x slower on a loaded machine: the spinner held the core its peer needed.
+ */
+const SPINS = 2_000;
+/** Then a wait in the kernel, this long at most, woken by the writer; then the reader parks. */
+const BLOCK_MS = 0.2;
 /** A parked reader wakes this often to see whether the other end's holders are still alive. */
 const LIVENESS_CHECK_MS = 100;
 /** A sender checks this often that someone can still read what it sends. */
@@ -109,7 +115,7 @@ class PipeEnd implements Transport {
 
   async waitForRecord(timeoutMs: number | undefined, isFirstWait: boolean): Promise<void> {
     const limit = timeoutMs === undefined ? LIVENESS_CHECK_MS : Math.min(timeoutMs, LIVENESS_CHECK_MS);
-    await this.#reader!.waitForRecord(limit, isFirstWait ? SPINS : 0, () => !this.#peer.hasLiveHolder());
+    await this.#reader!.waitForRecord(limit, isFirstWait ? SPINS : 0, () => !this.#peer.hasLiveHolder(), isFirstWait ? BLOCK_MS : 0);
     this.#hasWaited = true;
   }
 

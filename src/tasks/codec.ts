@@ -40,7 +40,8 @@ export interface Encoded {
   readonly hasHandles: boolean;
 }
 
-const HANDLE_TAG = '\u0000multiproc.handle';
+/** The key that marks a handle record; a value sent with it as a key is refused (forged). */
+export const HANDLE_TAG = '\u0000multiproc.handle';
 // biome-ignore lint/suspicious/noExplicitAny: heterogeneous registry of handle types
 const handleTypes: HandleType<any>[] = [];
 // biome-ignore lint/suspicious/noExplicitAny: heterogeneous registry of handle types

@@ -11,7 +11,7 @@ import { serialize } from 'node:v8';
 
 export const HEADER_BYTES = 5;
 /** Record kinds of messages (src/connection/message.ts) and of the authkey handshake. */
-export const Kind = { Value: 0, ValueWithHandles: 1, Bytes: 2, BinaryView: 3, Number: 4, String: 5, Constant: 6, Handshake: 255 } as const;
+export const Kind = { Value: 0, ValueWithHandles: 1, Bytes: 2, BinaryView: 3, Number: 4, String: 5, Constant: 6, Json: 7, Handshake: 255 } as const;
 /** The key under which the codec tags a handle record. */
 export const HANDLE_KEY = '\u0000multiproc.handle';
 /** Every handle tag multiproc registers (registerHandleType / registerSharedType). */
@@ -71,6 +71,11 @@ export function frameOf(kind: number, body: Uint8Array, claimedLength = body.byt
 /** A value holding a codec handle record, as a sender's codec would write it. */
 export function handleRecord(tag: string, data: unknown): Record<string, unknown> {
   return { [HANDLE_KEY]: tag, data };
+}
+
+/** The JSON text of a random value (bigints as strings: JSON has none). */
+export function jsonBytes(value: unknown): Buffer {
+  return Buffer.from(JSON.stringify(value, (_key, item) => (typeof item === 'bigint' ? String(item) : item)) ?? 'null');
 }
 
 /** The frame a multiproc sender would write for `value` holding handle records. */
@@ -158,6 +163,12 @@ const strategies: readonly ((random: Random) => Uint8Array)[] = [
   },
   // A handshake frame out of place (a challenge, a verdict, junk).
   (random) => frameOf(Kind.Handshake, random.pick([Buffer.from('#CHALLENGE#{sha256}'), Buffer.from('#WELCOME#'), Buffer.from('#FAILURE#'), random.bytes(random.int(300))])),
+  // A JSON message, maybe a forged handle record, whole or mutated.
+  (random) => {
+    const tag = random.pick([...HANDLE_TAGS, 'error']);
+    const body = jsonBytes(random.next() < 0.5 ? randomValue(random, 3) : [1, { nested: handleRecord(tag, forgedRecordData(tag, random)) }]);
+    return frameOf(Kind.Json, random.next() < 0.5 ? mutate(random, body) : body);
+  },
 ];
 
 /** `count` hostile frames, the same ones for the same seed. */

@@ -18,7 +18,7 @@ import * as mpIpc from 'multiproc/ipc';
 import * as tree from '../../src/index.ts';
 import * as treeIpc from '../../src/ipc/index.ts';
 import { encodeValue } from '../../src/tasks/codec.ts';
-import { createRandom, forgedRecordData, frameOf, HANDLE_TAGS, handleFrame, handleRecord, Kind, rawClientHandshake } from '../helpers/fuzz-frames.ts';
+import { createRandom, forgedRecordData, frameOf, HANDLE_TAGS, handleFrame, handleRecord, jsonBytes, Kind, rawClientHandshake } from '../helpers/fuzz-frames.ts';
 import { startReceiver } from '../helpers/receiver.ts';
 
 const AUTHKEY = 'the shared secret';
@@ -189,6 +189,8 @@ for (const authkey of [undefined, AUTHKEY]) {
       // Every tag, with made-up data.
       const random = createRandom(10);
       for (const tag of HANDLE_TAGS) frames.push(handleFrame(tag, forgedRecordData(tag, random), (record) => ({ inside: new Set([record]) })));
+      // Every tag again as JSON text, the record kind of small plain data.
+      for (const tag of HANDLE_TAGS) frames.push(frameOf(Kind.Json, jsonBytes({ inside: [handleRecord(tag, forgedRecordData(tag, random))] })));
 
       const socket = await rawConnect(receiver.port, authkey);
       t.after(() => socket.destroy());
