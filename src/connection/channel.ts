@@ -19,7 +19,7 @@ import { randomBytes } from 'node:crypto';
 import type { NativeBinding } from '../native/binding.js';
 import type { SharedBlock } from '../memory/arena.js';
 import { ensureTracker } from '../memory/tracker.js';
-import { type WaitOutcome, waitWord, wakeWord } from '../base/word-wait.js';
+import { type WaitOutcome, waitWord, waitWordSync, wakeWord } from '../base/word-wait.js';
 import { ChannelLocks } from './channel-locks.js';
 import { type Chunk, Chunks, MAX_SKIPPED } from './chunks.js';
 
@@ -256,6 +256,25 @@ export class Channel {
     } finally {
       Atomics.sub(words, this.#base + READERS_WAITING, 1);
     }
+  }
+
+  /**
+   * Blocks this thread until a record may be there, `timeoutMs` at most; true when one is. For
+   * a reader whose answer comes within moments (a manager call): the writer's wake-up reaches
+   * it directly, with no waiting thread and no event-loop wake-up in between, and the wait
+   * costs no CPU; the thread's event loop stands still meanwhile, so keep `timeoutMs` short.
+   */
+  waitForRecordSync(timeoutMs: number): boolean {
+    if (this.hasRecord()) return true;
+    const words = this.#block.words;
+    const sequence = Atomics.load(words, this.#base + DATA_SEQ);
+    Atomics.add(words, this.#base + READERS_WAITING, 1);
+    try {
+      if (!this.hasRecord()) waitWordSync(this.#block, this.#base + DATA_SEQ, sequence, timeoutMs);
+    } finally {
+      Atomics.sub(words, this.#base + READERS_WAITING, 1);
+    }
+    return this.hasRecord();
   }
 
   /** Wakes every waiting reader, to look again (the other end of a pipe closed, say). */
