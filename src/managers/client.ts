@@ -75,17 +75,43 @@ function socketLink(connection: Connection): Link {
   };
 }
 
+/** How long a client waits for the manager's welcome before it checks that the manager still listens. */
+const WELCOME_CHECK_MS = 1000;
+
+/** What a client needs to reach its manager over the socket. */
+interface Reach {
+  readonly address: Address;
+  readonly authkey: Uint8Array;
+  readonly options: LinkOptions;
+}
+
+/** Resolves if the manager accepts a socket connection; rejects with EOFError when it is gone. */
+async function checkListening({ address, authkey, options }: Reach): Promise<void> {
+  let connection: Connection;
+  try {
+    connection = await Client({ address, authkey, ...options });
+  } catch (error) {
+    throw new EOFError(`manager: the manager at ${JSON.stringify(address)} is gone (it does not accept connections any more).`, { cause: error });
+  }
+  connection.close();
+}
+
 /**
  * Calls through the manager's request queue, replies through a pipe whose other end this client
  * hands over on that queue: a call costs a shared-memory hand-off (µs), not a socket round trip.
+ * A manager that died leaves the queue unread: its welcome never comes, its socket refuses.
  */
-async function sharedLink(requests: Queue<SharedMessage>): Promise<Link> {
+async function sharedLink(requests: Queue<SharedMessage>, reach: Reach): Promise<Link> {
   const client = randomBytes(12).toString('hex');
   // Two-way, though the manager only sends on it: its end sees EOF when this client is gone.
   const [replies, theirs] = Pipe(true);
-  requests.putNowait({ hello: SHARED_HELLO, client, replies: theirs });
   try {
+    requests.putNowait({ hello: SHARED_HELLO, client, replies: theirs });
+    while (!(await replies.poll(WELCOME_CHECK_MS))) await checkListening(reach);
     await replies.recv(); // the manager holds its end now
+  } catch (error) {
+    replies.close();
+    throw error;
   } finally {
     theirs.close();
   }
@@ -158,7 +184,7 @@ export class ManagerClient implements ProxyClient {
   call(target: number, method: string, args: unknown[]): Promise<unknown> {
     let wireArgs: unknown[];
     try {
-      wireArgs = this.#toWire(args, `${method}: args`);
+      wireArgs = this.#toWire(args, () => `${method}: args`);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -170,7 +196,7 @@ export class ManagerClient implements ProxyClient {
     // The process stays alive until the answer is in, even if nothing else keeps it running.
     this.#inProgress++;
     this.#releaseLoop ??= holdEventLoop();
-    const outgoing = { request, call: this.#counted(call!) };
+    const outgoing: Outgoing = { request, call: call! };
     if (this.#link !== null && this.#unsent.length === 0) this.#send(this.#link, outgoing);
     else {
       this.#unsent.push(outgoing);
@@ -181,7 +207,7 @@ export class ManagerClient implements ProxyClient {
 
   /** Creates an object of type `typeid` in the manager; returns its object id. Errors name `<typeid>: args[i]`. */
   async create(typeid: string, args: unknown[]): Promise<number> {
-    const wireArgs = this.#toWire(args, `${typeid}: args`); // markers pass through call()'s own walk unchanged
+    const wireArgs = this.#toWire(args, () => `${typeid}: args`); // markers pass through call()'s own walk unchanged
     return (await this.call(0, 'create', [typeid, wireArgs])) as number;
   }
 
@@ -219,12 +245,13 @@ export class ManagerClient implements ProxyClient {
     this.#isClosed = true;
     const link = this.#link;
     this.#link = null;
-    link?.close();
+    link?.close(); // its calls in progress reject (#receive)
     void this.#linking?.then(
       (made) => made.close(),
       () => {},
     );
     this.#linking = null;
+    this.#failUnsent(new InvalidStateError('manager: the call was not sent: the client was closed (its manager was shut down).'));
     this.#requests?.close();
     this.#requests = null;
   }
@@ -234,7 +261,7 @@ export class ManagerClient implements ProxyClient {
    * it up, Python's RebuildProxy), a function its task descriptor; a proxy of another manager
    * is refused here, naming where it sits.
    */
-  #toWire(args: unknown[], where: string): unknown[] {
+  #toWire(args: unknown[], where: () => string): unknown[] {
     return replaceDeep(args, where, (node, at) => {
       if (typeof node === 'function' || isTaskRef(node)) return { [TASK_MARK]: describeTask(at, node) };
       const state = proxyStateOf(node);
@@ -260,7 +287,7 @@ export class ManagerClient implements ProxyClient {
     try {
       link.send(request);
     } catch (error) {
-      call.reject(error);
+      this.#reject(call, error);
       return;
     }
     link.pending.set(request.id, call);
@@ -271,30 +298,44 @@ export class ManagerClient implements ProxyClient {
     }
   }
 
-  /** `call`, counted in #inProgress until it settles. */
-  #counted(call: PendingCall): PendingCall {
-    const done = () => {
-      if (--this.#inProgress > 0 || this.#releaseLoop === null) return;
-      this.#releaseLoop();
-      this.#releaseLoop = null;
-    };
-    return {
-      resolve: (value) => {
-        done();
-        call.resolve(value);
-      },
-      reject: (error) => {
-        done();
-        call.reject(error);
-      },
-    };
+  #resolve(call: PendingCall, value: unknown): void {
+    this.#done();
+    call.resolve(value);
+  }
+
+  #reject(call: PendingCall, error: unknown): void {
+    this.#done();
+    call.reject(error);
+  }
+
+  /** One call less in progress: the last one lets the event loop go. */
+  #done(): void {
+    if (--this.#inProgress > 0 || this.#releaseLoop === null) return;
+    this.#releaseLoop();
+    this.#releaseLoop = null;
+  }
+
+  /**
+   * The manager's request queue leads nowhere any more (its reader is gone): later calls try the
+   * socket, which a manager that died refuses at once, instead of waiting for a welcome.
+   */
+  #leaveTree(): void {
+    this.#requests?.close();
+    this.#requests = null;
+  }
+
+  #failUnsent(error: unknown): void {
+    const unsent = this.#unsent;
+    this.#unsent = [];
+    for (const { call } of unsent) this.#reject(call, error);
   }
 
   /** Makes the link (once), then sends what waited for it, in order. */
   #connect(): void {
     if (this.#linking) return;
     const requests = this.#requests;
-    const linking = requests ? sharedLink(requests) : Client({ address: this.address, authkey: this.#authkey, ...this.#options }).then(socketLink);
+    const reach: Reach = { address: this.address, authkey: this.#authkey, options: this.#options };
+    const linking = requests ? sharedLink(requests, reach) : Client({ address: this.address, authkey: this.#authkey, ...this.#options }).then(socketLink);
     this.#linking = linking;
     linking.then(
       (link) => {
@@ -306,10 +347,10 @@ export class ManagerClient implements ProxyClient {
         for (const outgoing of unsent) this.#send(link, outgoing);
       },
       (error: unknown) => {
-        if (this.#linking === linking) this.#linking = null;
-        const unsent = this.#unsent;
-        this.#unsent = [];
-        for (const { call } of unsent) call.reject(error);
+        if (this.#linking !== linking) return; // closed meanwhile: its calls were failed then
+        this.#linking = null;
+        if (error instanceof EOFError) this.#leaveTree();
+        this.#failUnsent(error);
       },
     );
   }
@@ -348,10 +389,11 @@ export class ManagerClient implements ProxyClient {
     } catch (error) {
       if (this.#link === link) this.#link = null;
       link.close();
+      if (error instanceof EOFError) this.#leaveTree();
       const gone = error instanceof EOFError ? new EOFError('manager: the manager process is gone (shut down, or its owner died).', { cause: error }) : error;
       const calls = [...pending.values()];
       pending.clear();
-      for (const call of calls) call.reject(gone);
+      for (const call of calls) this.#reject(call, gone);
     } finally {
       link.isReceiving = false;
     }
@@ -361,13 +403,16 @@ export class ManagerClient implements ProxyClient {
     const call = pending.get(reply?.id);
     if (!call) return;
     pending.delete(reply.id);
-    if ('error' in reply) call.reject(reply.error);
+    if ('error' in reply) this.#reject(call, reply.error);
     else {
+      let value: unknown;
       try {
-        call.resolve(this.#fromWire((reply as { value?: unknown }).value));
+        value = this.#fromWire((reply as { value?: unknown }).value);
       } catch (error) {
-        call.reject(error);
+        this.#reject(call, error);
+        return;
       }
+      this.#resolve(call, value);
     }
   }
 }

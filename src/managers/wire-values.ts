@@ -17,14 +17,15 @@ export type Visitor = (node: object, where: string) => unknown;
  * Returns `value` with every object or function for which `visit` answers something other
  * than DESCEND replaced by that answer, inside arrays, plain objects, Maps and Sets.
  */
-export function replaceDeep(value: unknown, where: string, visit: Visitor): unknown {
+export function replaceDeep(value: unknown, where: string | (() => string), visit: Visitor): unknown {
   if (!isVisited(value)) return value;
-  // Most calls' arguments are a few numbers and strings: nothing to walk.
+  // `where` is built only for a value to walk: most calls' arguments are a few numbers and strings.
+  const at = typeof where === 'string' ? where : where();
   if (Array.isArray(value) && !value.some(isVisited)) {
-    const replaced = visit(value, where);
+    const replaced = visit(value, at);
     return replaced === DESCEND ? value : replaced;
   }
-  return walk(value, where, visit, 0, new Set());
+  return walk(value, at, visit, 0, new Set());
 }
 
 function walk(value: unknown, where: string, visit: Visitor, depth: number, path: Set<object>): unknown {
