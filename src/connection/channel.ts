@@ -267,6 +267,25 @@ export class Channel {
     }
   }
 
+  /**
+   * Blocks this thread until a record may be there, `timeoutMs` at most; true when one is. For
+   * a reader whose answer comes within moments (a manager call): the writer's wake-up reaches
+   * it directly, with no waiting thread and no event-loop wake-up in between, and the wait
+   * costs no CPU; the thread's event loop stands still meanwhile, so keep `timeoutMs` short.
+   */
+  waitForRecordSync(timeoutMs: number): boolean {
+    if (this.hasRecord()) return true;
+    const words = this.#block.words;
+    const sequence = Atomics.load(words, this.#base + DATA_SEQ);
+    Atomics.add(words, this.#base + READERS_WAITING, 1);
+    try {
+      if (!this.hasRecord()) waitWordSync(this.#block, this.#base + DATA_SEQ, sequence, timeoutMs);
+    } finally {
+      Atomics.sub(words, this.#base + READERS_WAITING, 1);
+    }
+    return this.hasRecord();
+  }
+
   /** Wakes every waiting reader, to look again (the other end of a pipe closed, say). */
   wakeReaders(): void {
     Atomics.add(this.#block.words, this.#base + DATA_SEQ, 1);

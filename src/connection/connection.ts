@@ -37,6 +37,11 @@ export interface Transport {
   peek(): 'record' | 'eof' | null;
   /** Resolves when a record may have arrived or the end may have closed, or after `timeoutMs`. */
   waitForRecord(timeoutMs: number | undefined, isFirstWait: boolean): Promise<void>;
+  /**
+   * Blocks this thread until a record may be there, `timeoutMs` at most; true when one is. Only
+   * transports in shared memory have it (see Channel.waitForRecordSync).
+   */
+  waitForRecordSync?(timeoutMs: number): boolean;
   close(): void;
   /** For error messages and toString(): "pipe", "socket to 127.0.0.1:4000"... */
   describe(): string;

@@ -119,6 +119,10 @@ class PipeEnd implements Transport {
     this.#hasWaited = true;
   }
 
+  waitForRecordSync(timeoutMs: number): boolean {
+    return this.#reader!.waitForRecordSync(timeoutMs);
+  }
+
   close(): void {
     if (this.#isClosed) return;
     this.#isClosed = true;

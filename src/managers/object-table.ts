@@ -16,7 +16,7 @@ import { isExposed } from './exposed.js';
 import { builtInFactories, type Factory } from './factories.js';
 import { type Caller, takesCaller } from './caller.js';
 import { type Holder, References } from './references.js';
-import { isObjectId, type ManagerRequest, markProxy, proxyMarkOf, TASK_MARK } from './wire.js';
+import { isObjectId, type ManagerReply, type ManagerRequest, markProxy, proxyMarkOf, TASK_MARK } from './wire.js';
 import { DESCEND, replaceDeep } from './wire-values.js';
 
 /** Longest transfer token a client may send (it makes 24 hex digits). */
@@ -36,6 +36,11 @@ function checkId(where: string, id: unknown): number {
 const QUEUES = new Set(['Queue', 'JoinableQueue']);
 const PUTS = new Set(['put', 'putNowait']);
 const GETS = new Set(['get', 'getNowait']);
+
+/** Whether `value` is a promise or another thenable: its result is awaited before the reply. */
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as { then?: unknown }).then === 'function';
+}
 
 /** The object ids of the proxy markers inside `value`. */
 function markerIds(value: unknown): number[] {
@@ -67,6 +72,7 @@ export class ObjectTable {
   /** A proxy marker stored in a managed object counts as a reference until it is collected. */
   readonly #storedMarkers = new FinalizationRegistry<number>((id) => this.#references.drop(id, null));
   #nextId = 1;
+  #callsInProgress = 0;
   readonly #factories: Map<string, Factory | TaskDescriptor>;
   readonly #root: string;
   #stop: () => void = () => {};
@@ -85,16 +91,52 @@ export class ObjectTable {
   }
 
   /**
-   * Runs a request of client `caller` whose shape was checked (wire.ts); its result is plain
-   * data in which each proxy marker counts as one reference of that client (its new proxy's).
+   * Runs a request of client `caller` whose shape was checked (wire.ts), and hands its reply to
+   * `answer`: at once when the call's result is at hand (most calls), later when it is a
+   * promise (an acquire() that waits). Its value is plain data in which each proxy marker counts
+   * as one reference of that client (its new proxy's).
    */
-  async call(request: ManagerRequest, caller: Caller): Promise<unknown> {
-    const { holder } = caller;
+  call(request: ManagerRequest, caller: Caller, answer: (reply: ManagerReply) => void): void {
     const typeid = request.target === 0 ? null : this.#objects.get(request.target)?.typeid;
-    const result = await this.#run(request, caller);
-    this.#countMarkers(result, holder);
-    if (typeid && QUEUES.has(typeid) && GETS.has(request.method)) for (const id of markerIds(result)) this.#references.drop(id, null); // out of the queue
-    return result;
+    let result: unknown;
+    try {
+      result = this.#run(request, caller);
+    } catch (error) {
+      answer({ id: request.id, error });
+      return;
+    }
+    if (!isThenable(result)) {
+      this.#answer(request, typeid, caller, result, answer);
+      return;
+    }
+    this.#callsInProgress++;
+    Promise.resolve(result).then(
+      (value) => {
+        this.#callsInProgress--;
+        this.#answer(request, typeid, caller, value, answer);
+      },
+      (error: unknown) => {
+        this.#callsInProgress--;
+        answer({ id: request.id, error });
+      },
+    );
+  }
+
+  /** Calls whose result is a promise not settled yet (an acquire() that waits, a pool's map). */
+  get callsInProgress(): number {
+    return this.#callsInProgress;
+  }
+
+  #answer(request: ManagerRequest, typeid: string | null | undefined, caller: Caller, result: unknown, answer: (reply: ManagerReply) => void): void {
+    try {
+      this.#countMarkers(result, caller.holder);
+      if (typeid && QUEUES.has(typeid) && GETS.has(request.method)) for (const id of markerIds(result)) this.#references.drop(id, null); // out of the queue
+    } catch (error) {
+      answer({ id: request.id, error });
+      return;
+    }
+    // No `value: undefined` (a set()'s answer): a reply of plain fields is the cheapest to send.
+    answer(result === undefined ? { id: request.id } : { id: request.id, value: result });
   }
 
   /**
@@ -106,7 +148,8 @@ export class ObjectTable {
     this.#references.release(caller.holder);
   }
 
-  async #run(request: ManagerRequest, caller: Caller): Promise<unknown> {
+  /** The call's result, or a promise of it. */
+  #run(request: ManagerRequest, caller: Caller): unknown {
     const { target, method } = request;
     if (target === 0) return this.#managerCall(method, request.args, caller.holder);
     const held = this.#objects.get(target);

@@ -69,6 +69,8 @@ function callOn(state: ProxyState, method: string, args: unknown[]): Promise<unk
 export function makeProxy<T>(client: ProxyClient, id: number, typeid: string): Proxied<T> {
   const state: ProxyState = { client, id, typeid, isDisposed: false };
   const target = new ManagerProxy();
+  /** Each method made once, at its first use (calls are hot). */
+  const methods = new Map<string, (...args: never[]) => unknown>();
   const proxy = new Proxy(target, {
     get(object, name) {
       if (typeof name === 'symbol') {
@@ -80,7 +82,12 @@ export function makeProxy<T>(client: ProxyClient, id: number, typeid: string): P
       if (name === 'then') return undefined; // not a thenable: `await proxy` is the proxy
       if (name === 'toString') return () => `<${typeid} proxy, object ${id} of the manager at ${JSON.stringify(client.address)}>`;
       if (name in object) return Reflect.get(object, name);
-      return localMember(typeid, name, (method, args) => callOn(state, method, args)) ?? ((...args: unknown[]) => callOn(state, name, args));
+      let method = methods.get(name);
+      if (method === undefined) {
+        method = localMember(typeid, name, (member, args) => callOn(state, member, args)) ?? ((...args: unknown[]) => callOn(state, name, args));
+        methods.set(name, method);
+      }
+      return method;
     },
   });
   states.set(proxy, state);

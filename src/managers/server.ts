@@ -69,10 +69,7 @@ async function serveRequests(connection: Connection, table: ObjectTable, caller:
     }
     const request = message as ManagerRequest;
     // Each call runs on its own: a waiting acquire() does not hold up the calls behind it.
-    table.call(request, caller).then(
-      (value) => reply(connection, { id: request.id, value }),
-      (error: unknown) => reply(connection, { id: request.id, error }),
-    );
+    table.call(request, caller, (answer) => reply(connection, answer));
   }
 }
 

@@ -8,8 +8,18 @@
 import type { Connection } from '../connection/connection.js';
 import type { Queue } from '../queue/queue.js';
 import type { ObjectTable } from './object-table.js';
+import { waitBriefly } from './brief-wait.js';
 import { Caller } from './caller.js';
 import { type ManagerReply, requestProblem, replyableId, SHARED_HELLO, type SharedHello, type SharedMessage, type SharedRequest } from './wire.js';
+
+/**
+ * How long the manager waits for the next request in brief blocking waits (brief-wait.ts)
+ * before it waits on its event loop: while calls come and go, the next one comes with its
+ * sender's wake-up.
+ */
+const BRIEF_WAIT_BUDGET_MS = 50;
+/** While requests keep coming, the event loop still turns this often (socket clients, timers). */
+const TURN_EVERY_MS = 1;
 
 function isHello(message: unknown): message is SharedHello {
   return message !== null && typeof message === 'object' && (message as { hello?: unknown }).hello === SHARED_HELLO;
@@ -33,16 +43,33 @@ export class SharedCalls {
 
   async serve(table: ObjectTable): Promise<void> {
     this.#table = table;
+    const requests = this.#requests;
+    let turnedAt = performance.now();
+    let hasTaken = false;
     for (;;) {
       try {
-        this.#take(table, await this.#requests.get());
-        while (!this.#requests.empty()) this.#take(table, this.#requests.getNowait());
+        while (!requests.empty()) {
+          this.#take(table, requests.getNowait());
+          hasTaken = true;
+        }
+        // The event loop turns (the socket clients' requests, timers, and the answers of calls
+        // that waited and may have been settled by what was just taken) before this thread
+        // blocks, and at least every TURN_EVERY_MS while requests keep coming.
+        if ((hasTaken && table.callsInProgress > 0) || performance.now() - turnedAt >= TURN_EVERY_MS) {
+          await new Promise(setImmediate);
+          turnedAt = performance.now();
+          hasTaken = false;
+          continue;
+        }
+        hasTaken = false;
+        if (await waitBriefly((timeoutMs) => requests.waitForItemSync(timeoutMs), BRIEF_WAIT_BUDGET_MS)) continue;
+        this.#take(table, await requests.get());
+        turnedAt = performance.now();
+        hasTaken = true;
       } catch {
         if (this.#isClosed) return;
         await new Promise(setImmediate); // a message that could not be read: the next one may be fine
       }
-      // Let the answers go out before waiting again: the wait starts with a spin that would hold them.
-      await new Promise(setImmediate);
     }
   }
 
@@ -67,10 +94,7 @@ export class SharedCalls {
       return;
     }
     const request = message as SharedRequest;
-    table.call(request, this.#callers.get(client)!).then(
-      (value) => this.#reply(client, { id: request.id, value }),
-      (error: unknown) => this.#reply(client, { id: request.id, error }),
-    );
+    table.call(request, this.#callers.get(client)!, (answer) => this.#reply(client, answer));
   }
 
   #welcome(hello: SharedHello): void {

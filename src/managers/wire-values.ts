@@ -17,8 +17,15 @@ export type Visitor = (node: object, where: string) => unknown;
  * Returns `value` with every object or function for which `visit` answers something other
  * than DESCEND replaced by that answer, inside arrays, plain objects, Maps and Sets.
  */
-export function replaceDeep(value: unknown, where: string, visit: Visitor): unknown {
-  return walk(value, where, visit, 0, new Set());
+export function replaceDeep(value: unknown, where: string | (() => string), visit: Visitor): unknown {
+  if (!isVisited(value)) return value;
+  // `where` is built only for a value to walk: most calls' arguments are a few numbers and strings.
+  const at = typeof where === 'string' ? where : where();
+  if (Array.isArray(value) && !value.some(isVisited)) {
+    const replaced = visit(value, at);
+    return replaced === DESCEND ? value : replaced;
+  }
+  return walk(value, at, visit, 0, new Set());
 }
 
 function walk(value: unknown, where: string, visit: Visitor, depth: number, path: Set<object>): unknown {
@@ -39,9 +46,15 @@ function walk(value: unknown, where: string, visit: Visitor, depth: number, path
   }
 }
 
+/** Whether `value` is an object or a function: something a visitor looks at (the rest passes as it is). */
+function isVisited(value: unknown): value is object {
+  return typeof value === 'function' || (typeof value === 'object' && value !== null);
+}
+
 function walkArray(value: unknown[], where: string, visit: Visitor, depth: number, path: Set<object>): unknown[] {
   let copy: unknown[] | null = null;
   for (let index = 0; index < value.length; index++) {
+    if (!isVisited(value[index])) continue; // no path to build for a number or a string
     const item = walk(value[index], `${where}[${index}]`, visit, depth + 1, path);
     if (item !== value[index]) (copy ??= [...value])[index] = item;
   }
@@ -51,6 +64,7 @@ function walkArray(value: unknown[], where: string, visit: Visitor, depth: numbe
 function walkObject(value: Record<string, unknown>, where: string, visit: Visitor, depth: number, path: Set<object>): Record<string, unknown> {
   let copy: Record<string, unknown> | null = null;
   for (const key of Object.keys(value)) {
+    if (!isVisited(value[key])) continue;
     const item = walk(value[key], propertyPath(where, key), visit, depth + 1, path);
     if (item === value[key]) continue;
     copy ??= { ...value };

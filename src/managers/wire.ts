@@ -64,7 +64,8 @@ export interface StartReport {
   readonly address: Address;
 }
 
-export type ManagerReply = { readonly id: number; readonly value: unknown } | { readonly id: number; readonly error: unknown };
+/** A call's answer: its value, or its error; neither when the value is undefined. */
+export type ManagerReply = { readonly id: number; readonly value?: unknown } | { readonly id: number; readonly error: unknown };
 
 /** The key of a value that stands for an object the manager holds: `{ [PROXY_MARK]: { id, typeid } }`. */
 export const PROXY_MARK = '__multiprocProxy';

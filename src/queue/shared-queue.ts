@@ -220,6 +220,11 @@ export abstract class SharedQueue<T> {
     return { kind: this.kind, block: blockToRecord(this.#block, 'process', where), name: this.#name, maxsize: this.#maxsize, copy };
   }
 
+  /** @internal Blocks this thread until an item may be there, `timeoutMs` at most (Channel.waitForRecordSync); true when one is. */
+  waitForItemSync(timeoutMs: number): boolean {
+    return this.#channel.waitForRecordSync(timeoutMs);
+  }
+
   /** @internal */
   received(copy: InFlight): void {
     this.#holders.clearInFlight(copy);
