@@ -16,6 +16,9 @@ function reconnectDelayMs(times: number): number {
   return Math.min(250 * times, 2_000);
 }
 
+/** Sockets that already drop their later errors (see RedisLink.#absorbLaterErrors). */
+const absorbing = new WeakSet<object>();
+
 export interface Outage {
   readonly sinceMs: number;
   readonly cause: Error | undefined;
@@ -42,6 +45,7 @@ export class RedisLink {
     this.client = new driver.Redis(url, options);
     this.client.on('error', (error: Error) => {
       this.#lastError = error;
+      this.#absorbLaterErrors();
       // After this emit: BullMQ listens to the client too, and reacting (closing) within it
       // would leave BullMQ emitting to listeners already removed.
       const kind = redisFailureKind(error);
@@ -86,8 +90,22 @@ export class RedisLink {
     }
   }
 
+  /**
+   * ioredis listens `once` for its socket's errors: a second one (a TLS peer's alert after a
+   * refused certificate, a reset while closing) would be an uncaught exception. The socket in
+   * use keeps a listener that drops them; the first error of each socket is what counts.
+   */
+  #absorbLaterErrors(): void {
+    const stream = (this.client as unknown as { stream?: NodeJS.EventEmitter }).stream;
+    if (stream && !absorbing.has(stream)) {
+      absorbing.add(stream);
+      stream.on('error', () => {});
+    }
+  }
+
   /** Closes at once: a blocked read (XREAD BLOCK) is not waited for. */
   close(): void {
+    this.#absorbLaterErrors();
     this.client.disconnect();
   }
 }
