@@ -4,6 +4,12 @@
 
 import type { Destination } from '../tasks/codec.js';
 
+/**
+ * The first message of every child, sent once its entry is loaded and it waits for its init:
+ * the parent then knows a warm spare is ready (spares.ts). The parent consumes it; no handler sees it.
+ */
+export const CHILD_BOOTED = 'multiproc:child-booted';
+
 /** Context names (start methods). */
 export type ContextName = 'process' | 'thread';
 

@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { constants } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import type { Backend, ChildEvents, ResourceLimits } from './backend.js';
+import { type Backend, CHILD_BOOTED, type ChildEvents, type ResourceLimits } from './backend.js';
 import { inheritedExecArgv } from '../base/exec-argv.js';
 import { rootPid } from '../memory/tracker.js';
 import { FramedSocket } from './framed-socket.js';
@@ -75,12 +75,16 @@ class ProcessChild implements AdoptableChild {
   readonly #channel: FramedSocket;
   #events: ChildEvents | null = null;
   #hasExited = false;
+  #isReady = false;
 
   /** Boots a child; it waits for adopt(). `onIdleExit` is called if it ends before that. */
   constructor(limits: ResourceLimits | undefined, onIdleExit: () => void = () => {}) {
     this.#child = launch(limits);
     const socket = this.#child.stdio[3] as Socket;
-    this.#channel = new FramedSocket(socket, (message) => this.#events?.message(message));
+    this.#channel = new FramedSocket(socket, (message) => {
+      if (!this.#isReady && message === CHILD_BOOTED) this.#isReady = true;
+      else this.#events?.message(message);
+    });
     socket.on('error', () => {}); // EPIPE when the child dies mid-write: its exit is reported below
     const reportExit = (exitCode: number, detail?: string) => {
       if (this.#hasExited) return;
@@ -99,6 +103,10 @@ class ProcessChild implements AdoptableChild {
 
   get hasExited(): boolean {
     return this.#hasExited;
+  }
+
+  get isReady(): boolean {
+    return this.#isReady;
   }
 
   adopt(init: unknown, events: ChildEvents): this {

@@ -9,10 +9,12 @@ import { IdleChildren } from './idle-children.js';
 export const SPARE_IDLE_MS = 2000;
 const MAX_SPARES = 8;
 
-/** A booted child waiting for its first message. */
+/** A child booted (or booting) ahead of time, waiting for its first message. */
 export interface Spare<Handle> {
   readonly handle: Handle;
   isAlive(): boolean;
+  /** True once the child has finished booting (it said so); a start adopting it then waits for nothing. */
+  isReady(): boolean;
   /** Ends an idle spare. */
   dispose(): void;
 }
@@ -21,6 +23,12 @@ export class SpareKeeper<Handle> {
   readonly #boot: (onExit: () => void) => Spare<Handle>;
   readonly #ready = new IdleChildren<Spare<Handle>>(SPARE_IDLE_MS);
   #target = 0;
+  /**
+   * Spares kept beyond the burst: back-to-back starts that each adopt a warm spare end sooner
+   * than a new spare boots, so one spare per start would be adopted while still booting, every
+   * other start. Each start that finds its spare unready asks for one more in flight.
+   */
+  #ahead = 0;
   #burst = 0;
   #isBurstOpen = false;
 
@@ -32,7 +40,9 @@ export class SpareKeeper<Handle> {
   /** A warm child for this start, or undefined (then the caller boots one itself). */
   take(): Handle | undefined {
     this.#countStart();
-    return this.#ready.take((spare) => spare.isAlive())?.handle;
+    const spare = this.#ready.take((candidate) => candidate.isAlive());
+    if (spare !== undefined && !spare.isReady()) this.#ahead = Math.min(MAX_SPARES, this.#ahead + 1);
+    return spare?.handle;
   }
 
   /** Starts in one macrotask form a burst; the spares kept match the largest recent burst. */
@@ -42,7 +52,7 @@ export class SpareKeeper<Handle> {
     this.#isBurstOpen = true;
     setImmediate(() => {
       this.#isBurstOpen = false;
-      this.#target = Math.min(MAX_SPARES, this.#burst);
+      this.#target = Math.min(MAX_SPARES, this.#burst + this.#ahead);
       this.#burst = 0;
       this.#replenish();
     }).unref();
@@ -55,6 +65,7 @@ export class SpareKeeper<Handle> {
       // cannot be exiting at that moment.
       this.#ready.add(spare, () => {
         this.#target = 0; // the program no longer starts children often
+        this.#ahead = 0;
         spare.dispose();
       });
     }
@@ -64,6 +75,8 @@ export class SpareKeeper<Handle> {
 /** A backend's child that can be booted ahead of time and given its init later. */
 export interface AdoptableChild extends ChildHandle {
   readonly hasExited: boolean;
+  /** True once the booted child said it waits for its init. */
+  readonly isReady: boolean;
   adopt(init: unknown, events: ChildEvents): ChildHandle;
 }
 
@@ -77,7 +90,7 @@ export function startWithSpares(
   const spares = new SpareKeeper<AdoptableChild>((onExit) => {
     const child = create(undefined, onExit);
     child.unref();
-    return { handle: child, isAlive: () => !child.hasExited, dispose: () => child.kill() };
+    return { handle: child, isAlive: () => !child.hasExited, isReady: () => child.isReady, dispose: () => child.kill() };
   });
   return (options, events) => {
     const canUseSpare = options.useSpares === true && options.resourceLimits === undefined;

@@ -4,7 +4,7 @@
 
 import { fileURLToPath } from 'node:url';
 import { SHARE_ENV, Worker } from 'node:worker_threads';
-import type { Backend, ChildEvents, ResourceLimits } from './backend.js';
+import { type Backend, CHILD_BOOTED, type ChildEvents, type ResourceLimits } from './backend.js';
 import { workerLoaderPlan } from './loaders.js';
 import { inheritedExecArgv } from '../base/exec-argv.js';
 import { type AdoptableChild, startWithSpares } from './spares.js';
@@ -30,6 +30,7 @@ class ThreadChild implements AdoptableChild {
   #events: ChildEvents | null = null;
   #stoppedWith: number | null = null;
   #hasExited = false;
+  #isReady = false;
 
   /** Boots a worker thread; it waits for adopt(). `onIdleExit` is called if it ends before that. */
   constructor(limits: ResourceLimits | undefined, onIdleExit: () => void = () => {}) {
@@ -40,7 +41,10 @@ class ThreadChild implements AdoptableChild {
       env: SHARE_ENV, // threads share their process's environment, as Python's threads do
     });
     let detail: string | undefined;
-    this.#worker.on('message', (message) => this.#events?.message(message));
+    this.#worker.on('message', (message) => {
+      if (!this.#isReady && message === CHILD_BOOTED) this.#isReady = true;
+      else this.#events?.message(message);
+    });
     // An uncaught error ends the thread; keep it for the exit report instead of crashing the parent.
     this.#worker.on('error', (error: Error & { code?: string }) => {
       detail = error.code === 'ERR_WORKER_OUT_OF_MEMORY' ? 'it ran out of memory' : `uncaught ${error.stack ?? error}`;
@@ -58,6 +62,10 @@ class ThreadChild implements AdoptableChild {
 
   get hasExited(): boolean {
     return this.#hasExited;
+  }
+
+  get isReady(): boolean {
+    return this.#isReady;
   }
 
   adopt(init: unknown, events: ChildEvents): this {

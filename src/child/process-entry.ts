@@ -4,7 +4,7 @@
 import { Socket } from 'node:net';
 import { Worker } from 'node:worker_threads';
 import { bootstrapChild, type ChildInit } from './child-bootstrap.js';
-import type { ParentChannel } from '../backends/backend.js';
+import { CHILD_BOOTED, type ParentChannel } from '../backends/backend.js';
 import type { ProcessStart } from '../backends/process.js';
 import { FramedSocket } from '../backends/framed-socket.js';
 
@@ -91,3 +91,4 @@ const channel = new SocketParentChannel(socket, ({ init, cwd, env }) => {
     process.exit(1);
   });
 });
+channel.send(CHILD_BOOTED);

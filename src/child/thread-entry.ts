@@ -4,7 +4,7 @@
 
 import { parentPort, workerData } from 'node:worker_threads';
 import { bootstrapChild, type ChildInit } from './child-bootstrap.js';
-import type { ParentChannel } from '../backends/backend.js';
+import { CHILD_BOOTED, type ParentChannel } from '../backends/backend.js';
 import { installLoaders, type LoaderPlan } from '../backends/loaders.js';
 
 const port = parentPort!;
@@ -40,4 +40,5 @@ const channel: ParentChannel = {
 };
 
 await installLoaders(loaders);
+port.postMessage(CHILD_BOOTED);
 await bootstrapChild(channel, await initArrived);
