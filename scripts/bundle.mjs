@@ -34,6 +34,9 @@ const LIBRARIES = [
   'connection/connection.js',
   'connection/message.js',
   'tasks/codec.js',
+  'tasks/task-package.js',
+  'remote/job-wire.js',
+  'worker/job-task.js',
   'native/loader.js',
 ];
 
